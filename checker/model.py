@@ -1,0 +1,170 @@
+"""The estate as trailcheck sees it: accounts, regions, trails and what could not be read.
+
+Built from a snapshot file or by the live collectors; the engine and the simulator read
+only this model. ``None`` always means *unknown* (the data was not collected), never a
+default: rules that need an unknown value produce ``error`` findings.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Literal
+
+SelectorKind = Literal["basic", "advanced"]
+
+
+@dataclass(frozen=True)
+class DataResource:
+    """A basic selector's data-event clause: ``Type`` and its ARN ``Values``."""
+
+    type: str
+    values: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class BasicSelector:
+    """One ``EventSelectors`` item, with the AWS defaults filled in where a field is absent."""
+
+    read_write_type: str = "All"
+    include_management_events: bool = True
+    data_resources: tuple[DataResource, ...] = ()
+    exclude_management_event_sources: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class FieldSelector:
+    """One condition of an advanced selector; each operator list is OR-ed internally."""
+
+    field: str
+    equals: tuple[str, ...] = ()
+    starts_with: tuple[str, ...] = ()
+    ends_with: tuple[str, ...] = ()
+    not_equals: tuple[str, ...] = ()
+    not_starts_with: tuple[str, ...] = ()
+    not_ends_with: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class AdvancedSelector:
+    """One ``AdvancedEventSelectors`` item. ``name`` is free text with no semantics."""
+
+    name: str | None
+    field_selectors: tuple[FieldSelector, ...]
+
+
+@dataclass(frozen=True)
+class Selectors:
+    """What GetEventSelectors returned: either basic or advanced selectors, never both."""
+
+    kind: SelectorKind
+    basic: tuple[BasicSelector, ...] = ()
+    advanced: tuple[AdvancedSelector, ...] = ()
+
+
+@dataclass(frozen=True)
+class TrailStatus:
+    """The parts of GetTrailStatus the rules and the simulator use."""
+
+    is_logging: bool
+    latest_delivery_time: datetime | None = None
+    latest_delivery_error: str | None = None
+
+
+@dataclass(frozen=True)
+class Trail:
+    """A trail (DescribeTrails item) with its status, selectors and Insights selectors.
+
+    ``document`` is the trail object as given (timestamps normalised to ISO 8601), the
+    input of JMESPath ``expr`` conditions. ``status``, ``selectors`` and
+    ``insight_types`` are ``None`` when they were not collected.
+    """
+
+    arn: str
+    name: str
+    home_region: str
+    owner_account_id: str
+    partition: str
+    is_multi_region: bool
+    is_organization_trail: bool
+    include_global_service_events: bool
+    status: TrailStatus | None
+    selectors: Selectors | None
+    insight_types: tuple[str, ...] | None
+    document: dict[str, Any] = field(compare=False, hash=False, repr=False)
+
+
+@dataclass(frozen=True)
+class CollectionError:
+    """Something that could not be collected. ``region`` ``None`` means account-wide."""
+
+    region: str | None
+    operation: str
+    code: str
+    message: str
+    trail_arn: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        data: dict[str, Any] = {"region": self.region, "operation": self.operation,
+                                "code": self.code, "message": self.message}
+        if self.trail_arn:
+            data["trail_arn"] = self.trail_arn
+        return data
+
+
+@dataclass(frozen=True)
+class Account:
+    """One account: its regions in scope, the trails it owns, and collection errors."""
+
+    account_id: str
+    name: str | None
+    regions: tuple[str, ...]
+    trails: tuple[Trail, ...]
+    errors: tuple[CollectionError, ...] = ()
+
+    def errors_in(self, region: str | None) -> tuple[CollectionError, ...]:
+        """Errors that leave ``region`` undecided: its own and account-wide ones.
+
+        With ``region=None`` (an account-level question) every error of the account counts.
+        """
+        if region is None:
+            return self.errors
+        return tuple(e for e in self.errors if e.region in (None, region))
+
+
+@dataclass(frozen=True)
+class Organization:
+    id: str
+    management_account_id: str | None
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """The whole estate at ``collected_at``."""
+
+    collected_at: datetime | None
+    partition: str
+    organization: Organization | None
+    accounts: tuple[Account, ...]
+    source: str = "<memory>"
+
+    def account(self, account_id: str) -> Account | None:
+        return next((a for a in self.accounts if a.account_id == account_id), None)
+
+    def all_trails(self) -> list[Trail]:
+        """Every trail once, deduplicated by ARN, in ARN order."""
+        unique: dict[str, Trail] = {}
+        for account in self.accounts:
+            for trail in account.trails:
+                unique.setdefault(trail.arn, trail)
+        return [unique[arn] for arn in sorted(unique)]
+
+    def trails_reaching(self, account_id: str) -> list[Trail]:
+        """Trails that can record events of ``account_id``: its own trails, and the
+        organization trails of the snapshot's organization when the account belongs to it.
+
+        Region reach and logging status are the simulator's business, not this filter's.
+        """
+        in_org = self.organization is not None and self.account(account_id) is not None
+        return [t for t in self.all_trails()
+                if t.owner_account_id == account_id or (in_org and t.is_organization_trail)]
