@@ -25,7 +25,7 @@ FORMAT_ID = "trailcheck.findings/v1"
 
 def severity_rank(severity: str) -> int:
     """0 for critical up to 4 for info: lower is more severe."""
-    return SEVERITIES.index(severity)  # type: ignore[arg-type]
+    return [str(s) for s in SEVERITIES].index(severity)
 
 
 def fingerprint(rule_id: str, account_id: str | None, region: str | None, resource: str | None) -> str:

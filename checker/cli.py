@@ -1,0 +1,229 @@
+"""The ``trailcheck`` command line: parse options, call the pipeline, print, exit per SPEC §3.
+
+Exit codes: 0 nothing blocking; 1 a blocking ``fail`` or any ``error`` finding; 2 bad
+invocation or bad input (a one-line message naming the place, never a traceback).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from tabulate import tabulate
+
+from checker import __version__
+from checker.errors import InputError
+from checker.findings import SEVERITIES, Report
+from checker.formats import parse_formats
+from checker.inputs.snapshot import load_snapshot
+from checker.policy.loader import builtin_policy_dir, iter_rule_ids, load_policies
+from checker.scan import ScanOptions, exit_code, load_rules, run_scan
+from checker.schemas import SCHEMA_NAMES, load_schema
+from checker.simulator import record_verdict
+
+EXIT_OK, EXIT_FINDINGS, EXIT_BAD_INPUT = 0, 1, 2
+
+
+class _Formatter(argparse.RawDescriptionHelpFormatter):
+    """Keep the examples in epilogs as written."""
+
+
+def _command(sub: Any, name: str, summary: str, examples: str) -> argparse.ArgumentParser:
+    parser: argparse.ArgumentParser = sub.add_parser(
+        name, help=summary, description=summary, formatter_class=_Formatter,
+        epilog="examples:\n" + "\n".join(f"  {line}" for line in examples.strip().splitlines()))
+    return parser
+
+
+def _add_policy_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--policies", action="append", type=Path, default=[], metavar="DIR",
+                        help="policy file or directory to load (repeatable); added to the built-in pack")
+    parser.add_argument("--no-builtin", action="store_true", help="do not load the built-in policy pack")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="trailcheck", formatter_class=_Formatter,
+        description="Policy-as-code compliance checks for AWS CloudTrail, with exact event-selector semantics.",
+        epilog="examples:\n  trailcheck scan --snapshot examples/estate.json\n  trailcheck rules\n"
+               "  trailcheck explain --snapshot examples/estate.json event.json\n"
+               "run 'trailcheck COMMAND --help' for a command's options and examples.")
+    parser.add_argument("--version", action="version", version=f"trailcheck {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    scan = _command(sub, "scan", "Evaluate policies against trail configurations and sampled events.", """
+trailcheck scan --snapshot examples/estate.json
+trailcheck scan --snapshot estate.json --format table,json,sarif --output-dir out/
+trailcheck scan --snapshot estate.json --rules kms-exclusion-gap,multi-region-trail
+trailcheck scan --snapshot estate.json --param trail-delivery-healthy.max_delivery_age_hours=6
+trailcheck scan --snapshot estate.json --policies my-policies/ --fail-on medium""")
+    scan.add_argument("--snapshot", type=Path, metavar="FILE", help="trail configuration snapshot (offline)")
+    _add_policy_options(scan)
+    scan.add_argument("--rules", default="", metavar="ID,...", help="only these rule ids")
+    scan.add_argument("--skip-rules", default="", metavar="ID,...", help="leave out these rule ids")
+    scan.add_argument("--param", action="append", default=[], metavar="RULE.KEY=VALUE",
+                      help="override a rule parameter (repeatable)")
+    scan.add_argument("--format", default="table,json", metavar="FMT,...",
+                      help="output formats: table (stdout), json (default: table,json)")
+    scan.add_argument("--output-dir", type=Path, default=Path("reports"), metavar="DIR",
+                      help="where report files are written (default: reports/)")
+    scan.add_argument("--fail-on", choices=SEVERITIES, default="high",
+                      help="exit 1 when a finding fails at or above this severity (default: high)")
+    verbosity = scan.add_mutually_exclusive_group()
+    verbosity.add_argument("--quiet", "-q", action="store_true", help="no progress or summary on stderr")
+    verbosity.add_argument("--verbose", "-v", action="store_true", help="more detail on stderr")
+
+    rules = _command(sub, "rules", "List the rules in effect (id, severity, scope, frameworks).", """
+trailcheck rules
+trailcheck rules --format json
+trailcheck rules --policies my-policies/ --no-builtin""")
+    _add_policy_options(rules)
+    rules.add_argument("--format", choices=("table", "json"), default="table")
+
+    validate = _command(sub, "validate", "Validate policy files: schema, JMESPath, semantics. No AWS access.", """
+trailcheck validate                 # the built-in pack
+trailcheck validate my-policies/
+trailcheck validate policies/a.yaml policies/b.yaml""")
+    validate.add_argument("paths", nargs="*", type=Path, metavar="DIR|FILE")
+
+    explain = _command(sub, "explain", "Explain which trails would record one CloudTrail record, and why.", """
+trailcheck explain --snapshot examples/estate.json examples/events/disable-key.json
+aws cloudtrail lookup-events --max-results 1 --query 'Events[0].CloudTrailEvent' --output text \\
+  | trailcheck explain --snapshot estate.json -
+trailcheck explain --snapshot estate.json record.json --format json""")
+    explain.add_argument("--snapshot", type=Path, required=True, metavar="FILE")
+    explain.add_argument("event", metavar="EVENT.json|-", help="one CloudTrail record (file or - for stdin)")
+    explain.add_argument("--format", choices=("table", "json"), default="table")
+
+    schema = _command(sub, "schema", "Print the JSON Schema of a trailcheck file format.", """
+trailcheck schema policy > policy.schema.json
+trailcheck schema snapshot""")
+    schema.add_argument("name", choices=SCHEMA_NAMES)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:
+        return int(exc.code) if isinstance(exc.code, int) else EXIT_BAD_INPUT
+    try:
+        handler = _HANDLERS[args.command]
+        return handler(args)
+    except InputError as exc:
+        print(f"trailcheck: error: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except BrokenPipeError:
+        return EXIT_OK
+
+
+def _scan(args: argparse.Namespace) -> int:
+    formats = parse_formats(args.format)
+    options = ScanOptions(
+        snapshot=args.snapshot, policies=args.policies, builtin=not args.no_builtin,
+        rules=list(iter_rule_ids(args.rules)), skip_rules=list(iter_rule_ids(args.skip_rules)),
+        params=args.param)
+    report = run_scan(options)
+    write_outputs(report, formats, args.output_dir, quiet=args.quiet)
+    return exit_code(report, args.fail_on)
+
+
+def write_outputs(report: Report, formats: Sequence[Any], output_dir: Path, quiet: bool) -> list[Path]:
+    """Print stdout formats, write the others under ``output_dir``; return the files written."""
+    written = []
+    for fmt in formats:
+        text = fmt.render(report)
+        if fmt.filename is None:
+            sys.stdout.write(text)
+            continue
+        try:
+            output_dir.mkdir(parents=True, exist_ok=True)
+            path = output_dir / fmt.filename
+            path.write_text(text, encoding="utf-8")
+        except OSError as exc:
+            raise InputError(str(output_dir), f"cannot write report: {exc.strerror or exc}") from None
+        written.append(path)
+    if written and not quiet:
+        print("wrote " + ", ".join(str(p) for p in written), file=sys.stderr)
+    return written
+
+
+def _rules(args: argparse.Namespace) -> int:
+    rules, _ = load_rules(args.policies, not args.no_builtin)
+    if args.format == "json":
+        print(json.dumps([{"id": r.id, "title": r.title, "severity": r.severity, "scope": r.scope,
+                           "frameworks": r.frameworks, "source": r.source} for r in rules], indent=2))
+        return EXIT_OK
+    rows = [[r.id, r.severity, r.scope, ", ".join(f"{k}: {' '.join(v)}" for k, v in sorted(r.frameworks.items()))]
+            for r in sorted(rules, key=lambda r: r.id)]
+    print(tabulate(rows, headers=["id", "severity", "scope", "frameworks"], tablefmt="simple"))
+    return EXIT_OK
+
+
+def _validate(args: argparse.Namespace) -> int:
+    paths = args.paths or [builtin_policy_dir()]
+    rules, files = load_policies(paths)
+    print(f"OK: {len(rules)} rules in {len(files)} file(s)")
+    return EXIT_OK
+
+
+def _read_record(spec: str) -> dict[str, Any]:
+    """One record from a file or stdin; envelopes (EventBridge, LookupEvents, Records) unwrapped."""
+    where = "<stdin>" if spec == "-" else spec
+    try:
+        text = sys.stdin.read() if spec == "-" else Path(spec).read_text(encoding="utf-8")
+        data = json.loads(text)
+    except OSError as exc:
+        raise InputError(where, f"cannot read event: {exc.strerror or exc}") from None
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise InputError(where, f"not a JSON CloudTrail record: {exc}") from None
+    if isinstance(data, dict) and isinstance(data.get("CloudTrailEvent"), str):
+        data = json.loads(data["CloudTrailEvent"])
+    if isinstance(data, dict) and isinstance(data.get("detail"), dict) and "detail-type" in data:
+        data = data["detail"]
+    if isinstance(data, dict) and isinstance(data.get("Records"), list) and len(data["Records"]) == 1:
+        data = data["Records"][0]
+    if isinstance(data, list) and len(data) == 1:
+        data = data[0]
+    if not isinstance(data, dict) or "eventSource" not in data:
+        raise InputError(where, "expected one CloudTrail record (an object with eventSource)")
+    return data
+
+
+def _explain(args: argparse.Namespace) -> int:
+    snapshot, _ = load_snapshot(args.snapshot)
+    record = _read_record(args.event)
+    verdict = record_verdict(snapshot, record)
+    if args.format == "json":
+        print(json.dumps({
+            "account_id": verdict.account_id, "region": verdict.region, "logged": verdict.logged,
+            "category": verdict.category,
+            "trails": [{"arn": d.arn, "logged": d.logged, "decision": d.decision, "reason": d.reason}
+                       for d in verdict.trails]}, indent=2))
+        return EXIT_OK
+    what = f"{record.get('eventSource')} {record.get('eventName')} ({verdict.category})"
+    if not verdict.known_account:
+        print(f"{what}: account {verdict.account_id} is not in the snapshot: nothing to decide")
+        return EXIT_OK
+    answer = {True: "LOGGED", False: "NOT LOGGED", None: "UNKNOWN"}[verdict.logged]
+    print(f"{what} in {verdict.account_id} {verdict.region}: {answer}")
+    rows = [[d.arn, {True: "yes", False: "no", None: "?"}[d.logged], d.decision, d.reason] for d in verdict.trails]
+    if rows:
+        print(tabulate(rows, headers=["trail", "logged", "decision", "reason"], tablefmt="simple",
+                       maxcolwidths=[None, None, None, 80]))
+    else:
+        print("no trail reaches this account")
+    return EXIT_OK
+
+
+def _schema(args: argparse.Namespace) -> int:
+    print(json.dumps(load_schema(args.name), indent=2))
+    return EXIT_OK
+
+
+_HANDLERS = {"scan": _scan, "rules": _rules, "validate": _validate, "explain": _explain, "schema": _schema}

@@ -1,0 +1,277 @@
+"""Configuration rules (scopes trail, region, account, organization) -> findings.
+
+Each rule is evaluated once per *unit* of its scope. A unit knows the trails that reach
+it, the (account, region) *cells* where probe events must be logged, its JMESPath
+document, and the collection errors that could hide a trail. The verdict follows SPEC §4:
+coverage is monotonic, so "covered" stands despite missing data, while "not covered" with
+data missing in that cell is an ``error``, never a ``fail``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from checker.engine.expressions import Outcome, evaluate, trail_document
+from checker.findings import Finding, Status
+from checker.model import CollectionError, Snapshot, Trail
+from checker.policy.model import Probe, Rule, TrailQuantifier
+from checker.simulator import ProbeResult, ProbeTooLargeError, probe_coverage
+from checker.simulator.decide import status_decision
+
+Cell = tuple[str, str]
+
+
+@dataclass(frozen=True)
+class Unit:
+    """One thing a rule is judged on, with everything the judgement may read."""
+
+    account_id: str | None
+    region: str | None
+    resource: str | None
+    cells: tuple[Cell, ...]
+    trails: tuple[Trail, ...]
+    document: dict[str, Any]
+    errors: tuple[CollectionError, ...]
+    trail: Trail | None = None
+
+
+@dataclass
+class Verdict:
+    status: Status
+    detail: str
+    evidence: dict[str, Any] = field(default_factory=dict)
+
+
+def _trail_docs(trails: Sequence[Trail]) -> list[dict[str, Any]]:
+    return [t.document for t in trails]
+
+
+def units_of(rule: Rule, snapshot: Snapshot) -> list[Unit]:
+    """The units of ``rule``'s scope in ``snapshot``, in report order."""
+    params = dict(rule.params)
+    if rule.scope == "trail":
+        units = []
+        for trail in snapshot.all_trails():
+            account = snapshot.account(trail.owner_account_id)
+            errors = account.errors_in(trail.home_region) if account else ()
+            units.append(Unit(trail.owner_account_id, trail.home_region, trail.arn,
+                              ((trail.owner_account_id, trail.home_region),), (trail,),
+                              trail_document(trail, params), errors, trail))
+        return units
+    if rule.scope == "region":
+        return [Unit(a.account_id, region, None, ((a.account_id, region),),
+                     tuple(snapshot.trails_reaching(a.account_id)),
+                     {"account_id": a.account_id, "region": region,
+                      "trails": _trail_docs(snapshot.trails_reaching(a.account_id)), "params": params},
+                     a.errors_in(region))
+                for a in snapshot.accounts for region in a.regions]
+    if rule.scope == "account":
+        return [Unit(a.account_id, None, None, tuple((a.account_id, r) for r in a.regions),
+                     tuple(snapshot.trails_reaching(a.account_id)),
+                     {"account_id": a.account_id, "name": a.name, "regions": list(a.regions),
+                      "trails": _trail_docs(snapshot.trails_reaching(a.account_id)), "params": params},
+                     a.errors)
+                for a in snapshot.accounts]
+    org = snapshot.organization
+    if org is None:
+        return []
+    trails = tuple(snapshot.all_trails())
+    return [Unit(org.management_account_id, None, org.id,
+                 tuple((a.account_id, r) for a in snapshot.accounts for r in a.regions), trails,
+                 {"id": org.id, "management_account_id": org.management_account_id,
+                  "accounts": [a.account_id for a in snapshot.accounts], "trails": _trail_docs(trails),
+                  "params": params},
+                 tuple(e for a in snapshot.accounts for e in a.errors))]
+
+
+class ConfigEvaluator:
+    """Evaluates configuration rules against one snapshot."""
+
+    def __init__(self, snapshot: Snapshot) -> None:
+        self.snapshot = snapshot
+
+    def evaluate(self, rules: Sequence[Rule]) -> list[Finding]:
+        findings = []
+        for rule in rules:
+            if rule.scope == "event":
+                continue
+            for unit in units_of(rule, self.snapshot):
+                findings.append(self._finding(rule, unit, self._verdict(rule, unit)))
+        return findings
+
+    # -- verdicts ---------------------------------------------------------------------
+
+    def _verdict(self, rule: Rule, unit: Unit) -> Verdict:
+        if rule.when is not None:
+            gate = self._expr(rule.when.expr, unit)
+            if gate.value is None:
+                return Verdict("error", gate.reason, {"when": rule.when.expr.source})
+            if not gate.value:
+                return Verdict("skipped", rule.when.skip_reason, {"when": gate.reason})
+        requirement = rule.require
+        assert requirement is not None, "the schema requires 'require' for configuration rules"
+        try:
+            if requirement.expr is not None:
+                return self._expr_verdict(self._expr(requirement.expr, unit), unit)
+            if requirement.logged:
+                return self._logged_verdict(requirement.logged, unit)
+            if requirement.any_trail is not None:
+                return self._quantified(requirement.any_trail, unit, every=False)
+            assert requirement.all_trails is not None
+            return self._quantified(requirement.all_trails, unit, every=True)
+        except ProbeTooLargeError as exc:
+            return Verdict("error", str(exc))
+
+    def _expr(self, expr: Any, unit: Unit) -> Outcome:
+        return evaluate(expr, unit.document, self.snapshot.collected_at, unit.trail)
+
+    def _expr_verdict(self, outcome: Outcome, unit: Unit) -> Verdict:
+        evidence: dict[str, Any] = {"condition": outcome.reason}
+        if outcome.value is None:
+            return Verdict("error", outcome.reason, evidence)
+        return Verdict("pass" if outcome.value else "fail", outcome.reason, evidence)
+
+    def _probe_results(self, probes: Sequence[Probe], cells: Sequence[Cell],
+                       trails_for: Callable[[str], Sequence[Trail]]) -> list[tuple[str, ProbeResult]]:
+        """Every probe in every cell (a probe that pins ``awsRegion`` once per account)."""
+        results = []
+        for probe in probes:
+            pinned = probe.get("awsRegion")
+            targets = sorted({(a, str(pinned)) for a, _ in cells}) if pinned is not None else list(cells)
+            for account_id, region in targets:
+                results.append((account_id, probe_coverage(trails_for(account_id), probe, region)))
+        return results
+
+    def _cell_errors(self, account_id: str, region: str) -> tuple[CollectionError, ...]:
+        account = self.snapshot.account(account_id)
+        return account.errors_in(region) if account else ()
+
+    def _logged_verdict(self, probes: Sequence[Probe], unit: Unit) -> Verdict:
+        if unit.trail is not None:
+            results = self._probe_results(probes, unit.cells, lambda _: unit.trails)
+        else:
+            results = self._probe_results(probes, unit.cells, self.snapshot.trails_reaching)
+        failing, undecided = [], []
+        errors: list[CollectionError] = []
+        for account_id, result in results:
+            if result.coverage in ("partial", "not-covered"):
+                cell_errors = self._cell_errors(account_id, result.region)
+                if cell_errors:
+                    undecided.append(result)
+                    errors.extend(e for e in cell_errors if e not in errors)
+                else:
+                    failing.append(result)
+            elif result.coverage == "unknown":
+                undecided.append(result)
+        evidence: dict[str, Any] = {"probes": [{"account_id": a, **r.to_dict()} for a, r in results]}
+        if errors:
+            evidence["collection_errors"] = [e.to_dict() for e in errors]
+        if failing:
+            return Verdict("fail", _describe_gaps(failing), evidence)
+        if undecided:
+            why = ("collection errors hide trails: " + "; ".join(f"{e.operation} {e.code}" for e in errors)
+                   if errors else "missing trail data leaves coverage open")
+            return Verdict("error", f"{_describe_gaps(undecided)} ({why})", evidence)
+        return Verdict("pass", f"{len(results)} probe check(s) covered", evidence)
+
+    def _trail_qualifies(self, trail: Trail, quantifier: TrailQuantifier, unit: Unit) -> tuple[bool | None, str]:
+        """Whether one trail satisfies the quantifier's body, and why (not)."""
+        stopped = status_decision(trail)
+        if stopped is not None:
+            return stopped.logged, stopped.reason
+        document = trail_document(trail, unit.document.get("params", {}))
+        for part in (quantifier.where, quantifier.expr):
+            if part is not None:
+                outcome = evaluate(part, document, self.snapshot.collected_at, trail)
+                if not outcome.value:
+                    return outcome.value, outcome.reason
+        if quantifier.logged:
+            results = [r for _, r in self._probe_results(quantifier.logged, unit.cells, lambda _: (trail,))]
+            gaps = [r for r in results if r.coverage in ("partial", "not-covered")]
+            if gaps:
+                return False, _describe_gaps(gaps)
+            if any(r.coverage == "unknown" for r in results):
+                return None, "its coverage is unknown"
+        return True, "qualifies"
+
+    def _quantified(self, quantifier: TrailQuantifier, unit: Unit, every: bool) -> Verdict:
+        rows: list[dict[str, Any]] = []
+        answers: list[bool | None] = []
+        for trail in unit.trails:
+            answer, reason = self._trail_qualifies(trail, quantifier, unit)
+            answers.append(answer)
+            rows.append({"arn": trail.arn, "qualifies": answer, "reason": reason})
+        evidence: dict[str, Any] = {"trails": rows}
+        if unit.errors:
+            evidence["collection_errors"] = [e.to_dict() for e in unit.errors]
+        if every:
+            if any(a is False for a in answers):
+                return Verdict("fail", _first_reason(rows, False), evidence)
+            if any(a is None for a in answers) or unit.errors:
+                return Verdict("error", _undecided_reason(rows, unit), evidence)
+            return Verdict("pass", f"all {len(rows)} logging trail(s) qualify", evidence)
+        if any(answers):
+            qualifying = next(r["arn"] for r in rows if r["qualifies"])
+            return Verdict("pass", f"{qualifying} qualifies", evidence)
+        if any(a is None for a in answers) or unit.errors:
+            return Verdict("error", _undecided_reason(rows, unit), evidence)
+        if not rows:
+            return Verdict("fail", "no trail reaches it", evidence)
+        summary = "; ".join(f"{_name(str(r['arn']))}: {r['reason']}" for r in rows[:3])
+        return Verdict("fail", f"no trail qualifies: {summary}", evidence)
+
+    # -- findings ---------------------------------------------------------------------
+
+    def _finding(self, rule: Rule, unit: Unit, verdict: Verdict) -> Finding:
+        template = rule.messages.get(verdict.status)
+        if template is not None:
+            message = template.format(account_id=unit.account_id or "", region=unit.region or "",
+                                      resource=unit.resource or "")
+        else:
+            message = _default_message(rule, verdict)
+        return Finding(
+            rule_id=rule.id, title=rule.title, severity=rule.severity, status=verdict.status,
+            account_id=unit.account_id, region=unit.region, resource=unit.resource, message=message,
+            evidence=verdict.evidence, remediation=rule.remediation, frameworks=rule.frameworks,
+        )
+
+
+def _describe_gaps(results: Sequence[ProbeResult]) -> str:
+    parts = []
+    for result in results[:3]:
+        text = f"{result.region}: {result.describe()} is {result.coverage.replace('-', ' ')}"
+        if result.coverage == "partial" and result.missing:
+            more = f" (+{result.missing_total - 1} more)" if result.missing_total > 1 else ""
+            text += f" (not logged: {result.missing[0]}{more})"
+        parts.append(text)
+    if len(results) > 3:
+        parts.append(f"{len(results) - 3} more")
+    return "; ".join(parts)
+
+
+def _name(arn: str) -> str:
+    return arn.rsplit("/", 1)[-1]
+
+
+def _first_reason(rows: Sequence[dict[str, Any]], answer: bool | None) -> str:
+    row = next(r for r in rows if r["qualifies"] is answer)
+    return f"{_name(row['arn'])}: {row['reason']}"
+
+
+def _undecided_reason(rows: Sequence[dict[str, Any]], unit: Unit) -> str:
+    if any(r["qualifies"] is None for r in rows):
+        return _first_reason(rows, None)
+    return "collection errors may hide trails: " + "; ".join(
+        f"{e.region or 'all regions'} {e.operation} {e.code}" for e in unit.errors[:3])
+
+
+def _default_message(rule: Rule, verdict: Verdict) -> str:
+    if verdict.status == "pass":
+        return f"{rule.title}: {verdict.detail}"
+    if verdict.status == "fail":
+        return f"Not met: {rule.title} — {verdict.detail}"
+    if verdict.status == "skipped":
+        return f"Skipped: {verdict.detail}"
+    return f"Could not decide: {verdict.detail}"

@@ -1,0 +1,102 @@
+"""JMESPath conditions over trail and scope documents, three-valued.
+
+An expression is true, false, or undecidable: it reads data that was not collected
+(``Status``, selectors, ``InsightSelectors``), or it evaluates to ``null``. Undecidable
+becomes an ``error`` finding with the reason, never a pass or a fail.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from functools import cache
+from typing import Any
+
+import jmespath
+from jmespath import functions
+
+from checker.inputs.snapshot import parse_timestamp
+from checker.model import Trail
+from checker.policy.model import Expr
+
+
+class _Functions(functions.Functions):
+    """trailcheck's extra JMESPath functions."""
+
+    def __init__(self, now: datetime | None) -> None:
+        super().__init__()
+        self._now = now
+
+    @functions.signature({"types": ["string", "number", "null"]})
+    def _func_hours_since(self, timestamp: Any) -> float | None:
+        """Hours from ``timestamp`` to the snapshot's ``collected_at``; null if either is unknown."""
+        moment = parse_timestamp(timestamp)
+        if moment is None or self._now is None:
+            return None
+        return (self._now - moment).total_seconds() / 3600
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """``value`` is True/False, or None with ``reason`` saying why it is undecidable."""
+
+    value: bool | None
+    reason: str
+    result: Any = None
+
+
+# Document keys whose absence means "not collected" rather than "not set".
+_COLLECTED_KEYS = {
+    "Status": "the trail status (GetTrailStatus) was not collected",
+    "EventSelectors": "the event selectors (GetEventSelectors) were not collected",
+    "AdvancedEventSelectors": "the event selectors (GetEventSelectors) were not collected",
+    "InsightSelectors": "the Insights selectors (GetInsightSelectors) were not collected",
+}
+
+
+@cache
+def fields_read(expr_source: str) -> frozenset[str]:
+    """Every field name the expression mentions (from its syntax tree)."""
+    names: set[str] = set()
+    stack: list[Any] = [jmespath.compile(expr_source).parsed]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, dict):
+            if node.get("type") == "field":
+                names.add(str(node.get("value")))
+            stack.extend(node.get("children", []))
+    return frozenset(names)
+
+
+def missing_data(trail: Trail, expr: Expr) -> str | None:
+    """Why ``expr`` cannot be decided on ``trail``, if it reads data that was not collected."""
+    unknown = {"Status": trail.status is None, "EventSelectors": trail.selectors is None,
+               "AdvancedEventSelectors": trail.selectors is None, "InsightSelectors": trail.insight_types is None}
+    for name in sorted(fields_read(expr.source)):
+        if unknown.get(name):
+            return _COLLECTED_KEYS[name]
+    return None
+
+
+def trail_document(trail: Trail, params: Mapping[str, Any]) -> dict[str, Any]:
+    return {**trail.document, "params": dict(params)}
+
+
+def evaluate(expr: Expr, document: Mapping[str, Any], now: datetime | None,
+             trail: Trail | None = None) -> Outcome:
+    """Evaluate a boolean condition; see the module docstring for the three values."""
+    if trail is not None:
+        missing = missing_data(trail, expr)
+        if missing:
+            return Outcome(None, f"cannot evaluate `{expr.source}`: {missing}")
+    options = jmespath.Options(custom_functions=_Functions(now))
+    try:
+        result = expr.compiled.search(document, options=options)
+    except jmespath.exceptions.JMESPathError as exc:
+        return Outcome(None, f"cannot evaluate `{expr.source}`: {exc}")
+    if isinstance(result, bool):
+        return Outcome(result, f"`{expr.source}` is {str(result).lower()}", result)
+    if result is None:
+        return Outcome(None, f"`{expr.source}` is null: a value it reads is missing", result)
+    return Outcome(None, f"`{expr.source}` gave {result!r}, not a boolean", result)

@@ -1,0 +1,21 @@
+"""Output formats, one module each, all rendering the same :class:`~checker.findings.Report`."""
+
+from __future__ import annotations
+
+from checker.errors import InputError
+from checker.formats.interface import Format
+from checker.formats.json_format import JSON
+from checker.formats.table import TABLE
+
+FORMATS: dict[str, Format] = {f.name: f for f in (TABLE, JSON)}
+
+
+def parse_formats(text: str) -> list[Format]:
+    """``--format table,json,...`` -> formats, in the order given, without repeats."""
+    chosen: list[Format] = []
+    for name in (part.strip() for part in text.split(",") if part.strip()):
+        if name not in FORMATS:
+            raise InputError("--format", f"unknown format {name!r} (choose from {', '.join(FORMATS)})")
+        if FORMATS[name] not in chosen:
+            chosen.append(FORMATS[name])
+    return chosen

@@ -1,0 +1,35 @@
+"""``table``: a terminal summary of the findings (tabulate), printed to stdout."""
+
+from __future__ import annotations
+
+from tabulate import tabulate
+
+from checker.findings import Report, severity_rank
+
+_STATUS_ORDER = {"error": 0, "fail": 1, "waived": 2, "skipped": 3, "pass": 4}
+_MAX_MESSAGE = 110
+
+
+def _clip(text: str) -> str:
+    return text if len(text) <= _MAX_MESSAGE else text[: _MAX_MESSAGE - 1] + "…"
+
+
+class TableFormat:
+    """Problems first (error, fail), most severe first; passing findings are counted, not listed."""
+
+    name = "table"
+    filename: str | None = None
+
+    def render(self, report: Report) -> str:
+        shown = [f for f in report.findings if f.status not in ("pass",)]
+        shown.sort(key=lambda f: (_STATUS_ORDER[f.status], severity_rank(f.severity), f.sort_key()))
+        rows = [[f.status.upper(), f.severity, f.rule_id, f.account_id or "-", f.region or "-",
+                 (f.resource or "-").rsplit("/", 1)[-1] if f.resource else "-", _clip(f.message)] for f in shown]
+        summary = report.summary()["by_status"]
+        counts = ", ".join(f"{n} {s}" for s, n in summary.items() if n)
+        header = ["status", "severity", "rule", "account", "region", "resource", "message"]
+        body = tabulate(rows, headers=header, tablefmt="simple") if rows else "No failing findings."
+        return f"{body}\n\n{len(report.findings)} findings: {counts or 'none'}\n"
+
+
+TABLE = TableFormat()

@@ -1,0 +1,195 @@
+"""Snapshot files (``trailcheck.snapshot/v1``, SPEC §4) -> :class:`checker.model.Snapshot`.
+
+The snapshot mirrors the AWS API responses so users can assemble one with the AWS CLI.
+It is validated against its JSON Schema first; a problem is reported with its JSON path.
+Absent ``Status``, selectors or ``InsightSelectors`` stay ``None`` (unknown): only the
+collector, which saw the API answer, may record the AWS default.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from datetime import datetime, timezone
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+
+from checker.errors import InputError
+from checker.model import (
+    Account,
+    AdvancedSelector,
+    BasicSelector,
+    CollectionError,
+    DataResource,
+    FieldSelector,
+    Organization,
+    Selectors,
+    Snapshot,
+    Trail,
+    TrailStatus,
+)
+from checker.schemas import load_schema
+from checker.simulator.conditions import partition_of
+
+_TIMESTAMP_KEYS = ("LatestDeliveryTime", "StartLoggingTime", "StopLoggingTime", "LatestNotificationTime",
+                   "LatestCloudWatchLogsDeliveryTime", "LatestDigestDeliveryTime", "TimeLoggingStarted",
+                   "TimeLoggingStopped")
+
+
+def parse_timestamp(value: Any) -> datetime | None:
+    """ISO 8601 string or epoch seconds -> aware UTC datetime (``None`` for ``None``)."""
+    if value is None:
+        return None
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return datetime.fromtimestamp(value, tz=timezone.utc)
+    if isinstance(value, str):
+        text = value.strip().replace("Z", "+00:00").replace(" ", "T", 1)
+        parsed = datetime.fromisoformat(text)
+        return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
+    raise ValueError(f"not a timestamp: {value!r}")
+
+
+def iso(moment: datetime) -> str:
+    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def json_path(parts: Any) -> str:
+    """``['accounts', 0, 'trails']`` -> ``$.accounts[0].trails``."""
+    text = "$"
+    for part in parts:
+        text += f"[{part}]" if isinstance(part, int) else f".{part}"
+    return text
+
+
+@lru_cache(maxsize=1)
+def _validator() -> jsonschema.protocols.Validator:
+    schema = load_schema("snapshot")
+    cls = jsonschema.validators.validator_for(schema)
+    return cls(schema)
+
+
+def validate_snapshot_data(data: Any, source: str) -> None:
+    """Raise :class:`InputError` naming the JSON paths of the first schema violations."""
+    errors = sorted(_validator().iter_errors(data), key=lambda e: list(map(str, e.absolute_path)))
+    if errors:
+        shown = "; ".join(f"{json_path(e.absolute_path)}: {e.message}" for e in errors[:3])
+        more = f" (and {len(errors) - 3} more)" if len(errors) > 3 else ""
+        raise InputError(source, f"invalid snapshot: {shown}{more}")
+
+
+def load_snapshot(path: Path) -> tuple[Snapshot, bytes]:
+    """Read, validate and parse a snapshot file; also return its bytes (for the report's hash)."""
+    source = str(path)
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise InputError(source, f"cannot read snapshot: {exc.strerror or exc}") from None
+    try:
+        data = json.loads(raw)
+    except UnicodeDecodeError as exc:
+        raise InputError(source, f"not UTF-8 text at byte {exc.start}") from None
+    except json.JSONDecodeError as exc:
+        raise InputError(f"{source}:{exc.lineno}:{exc.colno}", f"invalid JSON: {exc.msg}") from None
+    return parse_snapshot(data, source), raw
+
+
+def parse_snapshot(data: Any, source: str) -> Snapshot:
+    """Validate a snapshot document and build the model."""
+    validate_snapshot_data(data, source)
+    seen: set[str] = set()
+    accounts = []
+    for index, item in enumerate(data["accounts"]):
+        account_id = item["account_id"]
+        if account_id in seen:
+            raise InputError(source, f"invalid snapshot: $.accounts[{index}].account_id: "
+                                     f"account {account_id} is listed twice")
+        seen.add(account_id)
+        accounts.append(_account(item, f"{source}: $.accounts[{index}]"))
+    org = data.get("organization")
+    collected_at = data.get("collected_at")
+    return Snapshot(
+        collected_at=_timestamp(collected_at, f"{source}: $.collected_at"),
+        partition=data.get("partition", "aws"),
+        organization=Organization(org["id"], org.get("management_account_id")) if org else None,
+        accounts=tuple(sorted(accounts, key=lambda a: a.account_id)),
+        source=source,
+    )
+
+
+def _timestamp(value: Any, where: str) -> datetime | None:
+    try:
+        return parse_timestamp(value)
+    except ValueError:
+        raise InputError(where, f"not an ISO 8601 timestamp or epoch seconds: {value!r}") from None
+
+
+def _account(item: Mapping[str, Any], where: str) -> Account:
+    trails = tuple(_trail(t, f"{where}.trails[{i}]") for i, t in enumerate(item["trails"]))
+    errors = tuple(
+        CollectionError(e.get("region"), e["operation"], e["code"], e.get("message", ""), e.get("trail_arn"))
+        for e in item.get("errors", []))
+    return Account(item["account_id"], item.get("name"), tuple(item["regions"]), trails, errors)
+
+
+def _trail(item: Mapping[str, Any], where: str) -> Trail:
+    document = dict(item)
+    status_doc = item.get("Status")
+    status = None
+    if status_doc is not None:
+        status_doc = dict(status_doc)
+        for key in _TIMESTAMP_KEYS:
+            if status_doc.get(key) is not None:
+                moment = _timestamp(status_doc[key], f"{where}.Status.{key}")
+                status_doc[key] = iso(moment) if moment else None
+        document["Status"] = status_doc
+        delivered = status_doc.get("LatestDeliveryTime")
+        status = TrailStatus(
+            is_logging=status_doc["IsLogging"],
+            latest_delivery_time=parse_timestamp(delivered),
+            latest_delivery_error=status_doc.get("LatestDeliveryError") or None,
+        )
+    insight = item.get("InsightSelectors")
+    arn = item["TrailARN"]
+    return Trail(
+        arn=arn,
+        name=item["Name"],
+        home_region=item["HomeRegion"],
+        owner_account_id=arn.split(":")[4],
+        partition=partition_of(arn),
+        is_multi_region=item["IsMultiRegionTrail"],
+        is_organization_trail=item.get("IsOrganizationTrail", False),
+        include_global_service_events=item.get("IncludeGlobalServiceEvents", True),
+        status=status,
+        selectors=_selectors(item),
+        insight_types=tuple(s["InsightType"] for s in insight) if insight is not None else None,
+        document=document,
+    )
+
+
+def _selectors(item: Mapping[str, Any]) -> Selectors | None:
+    if "AdvancedEventSelectors" in item:
+        return Selectors("advanced", advanced=tuple(
+            AdvancedSelector(s.get("Name"), tuple(
+                FieldSelector(
+                    field=f["Field"],
+                    equals=tuple(f.get("Equals", ())),
+                    starts_with=tuple(f.get("StartsWith", ())),
+                    ends_with=tuple(f.get("EndsWith", ())),
+                    not_equals=tuple(f.get("NotEquals", ())),
+                    not_starts_with=tuple(f.get("NotStartsWith", ())),
+                    not_ends_with=tuple(f.get("NotEndsWith", ())),
+                ) for f in s["FieldSelectors"]))
+            for s in item["AdvancedEventSelectors"]))
+    if "EventSelectors" in item:
+        return Selectors("basic", basic=tuple(
+            BasicSelector(
+                read_write_type=s.get("ReadWriteType", "All"),
+                include_management_events=s.get("IncludeManagementEvents", True),
+                data_resources=tuple(DataResource(d["Type"], tuple(d.get("Values", ())))
+                                     for d in s.get("DataResources", [])),
+                exclude_management_event_sources=tuple(s.get("ExcludeManagementEventSources", ())),
+            ) for s in item["EventSelectors"]))
+    return None

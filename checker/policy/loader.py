@@ -1,0 +1,252 @@
+"""Policy files -> :class:`~checker.policy.model.Rule` objects, or one precise error.
+
+Loading is where every mistake in a policy is caught, before any evaluation: YAML syntax,
+the JSON Schema, JMESPath compilation, duplicate ids, unknown parameters and message
+placeholders. Each error names ``file:line``, the rule id and the problem.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import string
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, replace
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import jmespath
+import jmespath.exceptions
+import jsonschema
+import yaml
+
+import checker
+from checker.errors import InputError
+from checker.policy.model import Expr, Probe, Requirement, Rule, TrailQuantifier, When
+from checker.schemas import load_schema
+
+POLICY_SUFFIXES = (".yaml", ".yml")
+MESSAGE_PLACEHOLDERS = frozenset({"account_id", "region", "resource"})
+
+
+def builtin_policy_dir() -> Path:
+    """The built-in pack: inside the installed wheel, or ``policies/`` of a source checkout."""
+    packaged = Path(checker.__file__).parent / "policies"
+    return packaged if packaged.is_dir() else Path(checker.__file__).parent.parent / "policies"
+
+
+@dataclass(frozen=True)
+class PolicyFile:
+    """A loaded file, recorded in the report's ``inputs.policies``."""
+
+    path: str
+    sha256: str
+
+
+def policy_files(paths: Sequence[Path]) -> list[Path]:
+    """Expand directories (recursively, sorted) into policy files."""
+    found: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            found.extend(sorted(p for p in path.rglob("*") if p.suffix in POLICY_SUFFIXES and p.is_file()))
+        elif path.is_file():
+            found.append(path)
+        else:
+            raise InputError(str(path), "no such policy file or directory")
+    return found
+
+
+def load_policies(paths: Sequence[Path]) -> tuple[list[Rule], list[PolicyFile]]:
+    """Load every rule of the given files and directories; ids must be unique across them."""
+    rules: list[Rule] = []
+    files: list[PolicyFile] = []
+    first_seen: dict[str, str] = {}
+    for path in policy_files(paths):
+        raw = _read(path)
+        files.append(PolicyFile(str(path), hashlib.sha256(raw).hexdigest()))
+        for rule in parse_policy(raw.decode("utf-8", errors="replace"), str(path)):
+            if rule.id in first_seen:
+                raise InputError(rule.source, f"rule {rule.id}: duplicate rule id (first defined at "
+                                              f"{first_seen[rule.id]})")
+            first_seen[rule.id] = rule.source
+            rules.append(rule)
+    return rules, files
+
+
+def _read(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except OSError as exc:
+        raise InputError(str(path), f"cannot read policy file: {exc.strerror or exc}") from None
+
+
+def parse_policy(text: str, source: str) -> list[Rule]:
+    """Parse one policy file's text; ``source`` is its name in messages."""
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        data = yaml.safe_load(text)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        where = f"{source}:{mark.line + 1}:{mark.column + 1}" if mark else source
+        raise InputError(where, f"YAML syntax error: {exc.problem or exc.context}") from None
+    except yaml.YAMLError as exc:
+        raise InputError(source, f"YAML error: {exc}") from None
+    if node is None:
+        raise InputError(source, "empty policy file (expected a mapping with 'rules')")
+    _validate(data, node, source)
+    rules_node = _child(node, "rules")
+    assert isinstance(rules_node, yaml.SequenceNode)
+    return [_rule(item, item_node, source) for item, item_node in zip(data["rules"], rules_node.value, strict=True)]
+
+
+@lru_cache(maxsize=1)
+def _validator() -> jsonschema.protocols.Validator:
+    schema = load_schema("policy")
+    return jsonschema.validators.validator_for(schema)(schema)
+
+
+def _validate(data: Any, node: yaml.Node, source: str) -> None:
+    errors = sorted(_validator().iter_errors(data), key=lambda e: (len(e.absolute_path), list(map(str, e.path))))
+    if not errors:
+        return
+    error = jsonschema.exceptions.best_match(errors) or errors[0]
+    path = list(error.absolute_path)
+    line = _line_of(node, path)
+    rule_id = ""
+    if len(path) >= 2 and path[0] == "rules" and isinstance(path[1], int):
+        item = data["rules"][path[1]]
+        if isinstance(item, dict) and isinstance(item.get("id"), str):
+            rule_id = f"rule {item['id']}: "
+    field = ".".join(str(p) for p in path[2:]) or "rule"
+    where = "/".join(map(str, path)) if not rule_id else field
+    raise InputError(f"{source}:{line}", f"{rule_id}{where}: {_short(error.message)}")
+
+
+def _short(message: str) -> str:
+    return message if len(message) <= 200 else message[:197] + "..."
+
+
+def _child(node: yaml.Node, key: str | int) -> yaml.Node | None:
+    if isinstance(node, yaml.MappingNode) and isinstance(key, str):
+        return next((v for k, v in node.value if isinstance(k, yaml.ScalarNode) and k.value == key), None)
+    if isinstance(node, yaml.SequenceNode) and isinstance(key, int) and key < len(node.value):
+        child: yaml.Node = node.value[key]
+        return child
+    return None
+
+
+def _line_of(node: yaml.Node, path: Sequence[str | int]) -> int:
+    """1-based line of the deepest node on ``path`` that exists."""
+    current = node
+    for key in path:
+        child = _child(current, key)
+        if child is None:
+            break
+        current = child
+    return int(current.start_mark.line) + 1
+
+
+def _compile(text: str, where: str, rule_id: str, field: str) -> Expr:
+    try:
+        return Expr(text, jmespath.compile(text))
+    except jmespath.exceptions.JMESPathError as exc:
+        detail = str(exc).splitlines()[0]
+        raise InputError(where, f"rule {rule_id}: {field}: invalid JMESPath {text!r}: {detail}") from None
+
+
+def expand_probes(probes: Sequence[Mapping[str, Any]]) -> tuple[Probe, ...]:
+    """A list value in a probe means one probe per item (``eventName: [A, B]``)."""
+    expanded: list[Probe] = []
+    for probe in probes:
+        keys = list(probe)
+        variants: list[Probe] = [{}]
+        for key in keys:
+            values = probe[key] if isinstance(probe[key], list) else [probe[key]]
+            variants = [{**v, key: value} for v in variants for value in values]
+        expanded.extend(variants)
+    return tuple(expanded)
+
+
+def _quantifier(data: Mapping[str, Any], where: str, rule_id: str, name: str) -> TrailQuantifier:
+    return TrailQuantifier(
+        where=_compile(data["where"], where, rule_id, f"require.{name}.where") if "where" in data else None,
+        logged=expand_probes(data.get("logged", ())),
+        expr=_compile(data["expr"], where, rule_id, f"require.{name}.expr") if "expr" in data else None,
+    )
+
+
+def _requirement(data: Mapping[str, Any], where: str, rule_id: str) -> Requirement:
+    if "expr" in data:
+        return Requirement(expr=_compile(data["expr"], where, rule_id, "require.expr"))
+    if "logged" in data:
+        return Requirement(logged=expand_probes(data["logged"]))
+    if "any_trail" in data:
+        return Requirement(any_trail=_quantifier(data["any_trail"], where, rule_id, "any_trail"))
+    return Requirement(all_trails=_quantifier(data["all_trails"], where, rule_id, "all_trails"))
+
+
+def _rule(item: Mapping[str, Any], node: yaml.Node, source: str) -> Rule:
+    where = f"{source}:{node.start_mark.line + 1}"
+    rule_id = item["id"]
+    for kind, template in item.get("messages", {}).items():
+        for _, name, _, _ in string.Formatter().parse(template):
+            if name is not None and name not in MESSAGE_PLACEHOLDERS:
+                raise InputError(where, f"rule {rule_id}: messages.{kind}: unknown placeholder {{{name}}} "
+                                        f"(use {', '.join(sorted(MESSAGE_PLACEHOLDERS))})")
+    when = item.get("when")
+    return Rule(
+        id=rule_id,
+        title=item["title"],
+        severity=item["severity"],
+        scope=item["scope"],
+        source=where,
+        description=item.get("description", ""),
+        params=dict(item.get("params", {})),
+        when=When(_compile(when["expr"], where, rule_id, "when.expr"), when["skip_reason"]) if when else None,
+        require=_requirement(item["require"], where, rule_id) if "require" in item else None,
+        match=dict(item.get("match", {})),
+        expr=_compile(item["expr"], where, rule_id, "expr") if "expr" in item else None,
+        logged=item.get("logged"),
+        group_by=tuple(item.get("group_by", ())),
+        messages=dict(item.get("messages", {})),
+        remediation=item.get("remediation", ""),
+        frameworks={k: [str(c) for c in v] for k, v in item.get("frameworks", {}).items()},
+        references=tuple(item.get("references", ())),
+    )
+
+
+def apply_params(rules: Sequence[Rule], overrides: Sequence[str]) -> list[Rule]:
+    """Apply ``--param rule-id.name=value`` overrides; values are read as YAML scalars."""
+    by_id = {r.id: r for r in rules}
+    for override in overrides:
+        target, sep, value = override.partition("=")
+        rule_id, dot, name = target.rpartition(".")
+        if not sep or not dot:
+            raise InputError(f"--param {override}", "expected RULE-ID.NAME=VALUE")
+        if rule_id not in by_id:
+            raise InputError(f"--param {override}", f"unknown rule id {rule_id!r}")
+        rule = by_id[rule_id]
+        if name not in rule.params:
+            known = ", ".join(sorted(rule.params)) or "none"
+            raise InputError(f"--param {override}", f"rule {rule_id} has no parameter {name!r} (parameters: {known})")
+        parsed = yaml.safe_load(value) if value else ""
+        if not isinstance(parsed, type(rule.params[name])) and not (
+                isinstance(parsed, (int, float)) and isinstance(rule.params[name], (int, float))):
+            raise InputError(f"--param {override}", f"expected a {type(rule.params[name]).__name__} value")
+        by_id[rule_id] = replace(rule, params={**rule.params, name: parsed})
+    return [by_id[r.id] for r in rules]
+
+
+def select_rules(rules: Sequence[Rule], only: Sequence[str], skip: Sequence[str]) -> list[Rule]:
+    """``--rules`` / ``--skip-rules``: unknown ids are an input error, not a silent no-op."""
+    known = {r.id for r in rules}
+    for option, ids in (("--rules", only), ("--skip-rules", skip)):
+        unknown = sorted(set(ids) - known)
+        if unknown:
+            raise InputError(option, f"unknown rule id(s): {', '.join(unknown)} (see 'trailcheck rules')")
+    return [r for r in rules if (not only or r.id in only) and r.id not in skip]
+
+
+def iter_rule_ids(text: str) -> Iterator[str]:
+    """Split a comma-separated ``--rules`` value."""
+    return (part.strip() for part in text.split(",") if part.strip())

@@ -1,0 +1,99 @@
+"""The scan pipeline: inputs -> model -> engine -> report.
+
+The command line only parses options into :class:`ScanOptions`; everything a scan does
+happens here, in pipeline order, so that the GitHub Action entry point and the tests run
+exactly what users run.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from checker.engine.config import ConfigEvaluator
+from checker.errors import InputError
+from checker.findings import Finding, Report, severity_rank
+from checker.inputs.snapshot import iso, load_snapshot
+from checker.model import Snapshot
+from checker.policy.loader import PolicyFile, apply_params, builtin_policy_dir, load_policies, select_rules
+from checker.policy.model import Rule
+
+
+@dataclass
+class ScanOptions:
+    """Everything ``trailcheck scan`` can be told, with the CLI's defaults."""
+
+    snapshot: Path | None = None
+    policies: list[Path] = field(default_factory=list)
+    builtin: bool = True
+    rules: list[str] = field(default_factory=list)
+    skip_rules: list[str] = field(default_factory=list)
+    params: list[str] = field(default_factory=list)
+
+
+def load_rules(policies: Sequence[Path], builtin: bool, only: Sequence[str] = (), skip: Sequence[str] = (),
+               params: Sequence[str] = ()) -> tuple[list[Rule], list[PolicyFile]]:
+    """The rules in effect: built-in pack plus ``--policies``, filtered, with ``--param`` applied."""
+    paths = ([builtin_policy_dir()] if builtin else []) + list(policies)
+    if not paths:
+        raise InputError("--no-builtin", "no policies to evaluate: give --policies DIR")
+    rules, files = load_policies(paths)
+    rules = apply_params(rules, params)
+    return select_rules(rules, list(only), list(skip)), [_display_policy(f) for f in files]
+
+
+def _display_policy(policy: PolicyFile) -> PolicyFile:
+    """Built-in files are named ``builtin:<file>`` so reports do not depend on the install path."""
+    builtin = builtin_policy_dir()
+    path = Path(policy.path)
+    if path.is_relative_to(builtin):
+        return PolicyFile(f"builtin:{path.relative_to(builtin).as_posix()}", policy.sha256)
+    return policy
+
+
+def rule_metadata(rules: Sequence[Rule]) -> list[dict[str, Any]]:
+    """What formats need to describe the rules (SARIF rules, HTML help)."""
+    return [{"id": r.id, "title": r.title, "description": r.description, "severity": r.severity,
+             "scope": r.scope, "remediation": r.remediation, "frameworks": r.frameworks,
+             "source": _display_source(r.source)} for r in rules]
+
+
+def _display_source(source: str) -> str:
+    path, _, line = source.rpartition(":")
+    return f"{_display_policy(PolicyFile(path, '')).path}:{line}"
+
+
+def run_scan(options: ScanOptions) -> Report:
+    """Run one scan and return its report (nothing is written here)."""
+    rules, policy_files = load_rules(options.policies, options.builtin, options.rules, options.skip_rules,
+                                     options.params)
+    inputs: dict[str, Any] = {"snapshot": None, "events": None,
+                              "policies": [{"path": f.path, "sha256": f.sha256} for f in policy_files]}
+    findings: list[Finding] = []
+    if options.snapshot is None:
+        raise InputError("scan", "no input: give --snapshot FILE")
+    snapshot, raw = load_snapshot(options.snapshot)
+    inputs["snapshot"] = snapshot_input(snapshot, raw)
+    findings.extend(ConfigEvaluator(snapshot).evaluate(rules))
+    return Report(findings=findings, inputs=inputs, generated_at=iso(datetime.now(timezone.utc)),
+                  extra={"rules": rule_metadata(rules)})
+
+
+def snapshot_input(snapshot: Snapshot, raw: bytes) -> dict[str, Any]:
+    return {"path": snapshot.source, "sha256": hashlib.sha256(raw).hexdigest(),
+            "collected_at": iso(snapshot.collected_at) if snapshot.collected_at else None}
+
+
+def exit_code(report: Report, fail_on: str) -> int:
+    """SPEC §3: 1 for a ``fail`` at or above ``fail_on`` or any ``error``, else 0."""
+    threshold = severity_rank(fail_on)
+    for finding in report.findings:
+        if finding.status == "error":
+            return 1
+        if finding.status == "fail" and severity_rank(finding.severity) <= threshold:
+            return 1
+    return 0

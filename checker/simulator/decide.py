@@ -1,0 +1,102 @@
+"""Would trail T record this event in region R? The decision and the reason, as CloudTrail does it.
+
+Order of the questions (REFERENCE §1.6, §1.8): region reach (home region, multi-region,
+global service events), then logging status, then the selectors (OR across clauses,
+AND within one). Reach is asked first because it is known from DescribeTrails alone: a
+trail in another region cannot log the event even when its status is unknown.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+from checker.model import Trail
+from checker.simulator.classify import View
+from checker.simulator.conditions import compile_selectors
+
+Decision = Literal["logged", "excluded", "not-selected", "not-logging", "out-of-region", "unknown"]
+
+# Services whose events are global service events, recorded in one region of the
+# partition (REFERENCE §1.6.2: IAM, global-endpoint STS and CloudFront; since 2021-11-22
+# they land in us-east-1 in the aws partition). The other partitions' regions are [inf].
+GLOBAL_SERVICE_SOURCES = frozenset({"iam.amazonaws.com", "sts.amazonaws.com", "cloudfront.amazonaws.com"})
+GLOBAL_EVENTS_REGION = {"aws": "us-east-1", "aws-cn": "cn-north-1", "aws-us-gov": "us-gov-west-1"}
+
+
+@dataclass(frozen=True)
+class TrailDecision:
+    """One trail's answer for one event: ``logged`` is ``None`` when data is missing."""
+
+    arn: str
+    logged: bool | None
+    decision: Decision
+    reason: str
+
+    def to_dict(self) -> dict[str, object]:
+        return {"arn": self.arn, "decision": self.decision, "reason": self.reason}
+
+
+def is_global_service_event(event_source: str | None, region: str, partition: str) -> bool:
+    return event_source in GLOBAL_SERVICE_SOURCES and region == GLOBAL_EVENTS_REGION.get(partition)
+
+
+def reach(trail: Trail, region: str, event_source: str | None) -> TrailDecision | None:
+    """Why the trail cannot see an event of ``region`` at all, or ``None`` if it can."""
+    if not trail.is_multi_region and region != trail.home_region:
+        return TrailDecision(trail.arn, False, "out-of-region",
+                             f"single-region trail in {trail.home_region}; the event is in {region}")
+    if is_global_service_event(event_source, region, trail.partition) and not trail.include_global_service_events:
+        return TrailDecision(trail.arn, False, "out-of-region",
+                             f"IncludeGlobalServiceEvents is false and {event_source} events are global "
+                             f"service events")
+    return None
+
+
+def status_decision(trail: Trail) -> TrailDecision | None:
+    """Why the trail records nothing at all now, or ``None`` if it is logging."""
+    if trail.status is None:
+        return TrailDecision(trail.arn, None, "unknown", "logging status unknown (GetTrailStatus not collected)")
+    if not trail.status.is_logging:
+        return TrailDecision(trail.arn, False, "not-logging", "the trail is not logging (IsLogging is false)")
+    return None
+
+
+def insight_decision(trail: Trail, insight_type: str | None) -> TrailDecision:
+    """Insights events are generated, not selected: the trail must have that insight type."""
+    if trail.insight_types is None:
+        return TrailDecision(trail.arn, None, "unknown",
+                             "Insights selectors unknown (GetInsightSelectors not collected)")
+    if insight_type in trail.insight_types:
+        return TrailDecision(trail.arn, True, "logged", f"InsightSelectors include {insight_type}")
+    return TrailDecision(trail.arn, False, "not-selected", f"InsightSelectors do not include {insight_type}")
+
+
+def selector_decision(trail: Trail, views: Sequence[View]) -> TrailDecision:
+    """Match the views against every clause: logged iff some clause matches some view."""
+    if trail.selectors is None:
+        return TrailDecision(trail.arn, None, "unknown", "event selectors unknown (GetEventSelectors not collected)")
+    clauses = compile_selectors(trail.selectors, trail.partition)
+    reasons: list[str] = []
+    excluded = False
+    for clause in clauses:
+        for view in views:
+            failed = clause.failure(view)
+            if failed is None:
+                return TrailDecision(trail.arn, True, "logged", f"{clause.origin} matches")
+            reason, by_exclusion = failed
+            excluded = excluded or by_exclusion
+            if reason not in reasons:
+                reasons.append(reason)
+    if not clauses:
+        reasons.append("the trail has no event selectors")
+    return TrailDecision(trail.arn, False, "excluded" if excluded else "not-selected", "; ".join(reasons))
+
+
+def decide(trail: Trail, views: Sequence[View], region: str) -> TrailDecision:
+    """The full decision for one trail and one event (given as its views) in ``region``."""
+    first = views[0]
+    return (reach(trail, region, first.get("eventSource"))
+            or status_decision(trail)
+            or selector_decision(trail, views))

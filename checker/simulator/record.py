@@ -1,0 +1,77 @@
+"""Would the snapshot's trails have recorded this CloudTrail record? (``explain``, ``unlogged-events``)"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from checker.model import Snapshot, Trail
+from checker.simulator.classify import classify, dig, record_views
+from checker.simulator.decide import TrailDecision, decide, insight_decision, reach, status_decision
+
+
+@dataclass(frozen=True)
+class RecordVerdict:
+    """The verdict for one record: ``logged`` is ``None`` when missing data leaves it open.
+
+    ``account_id``/``region`` are where the record belongs (``recipientAccountId``,
+    ``awsRegion``); ``known_account`` says whether the snapshot has that account at all.
+    """
+
+    account_id: str | None
+    region: str | None
+    logged: bool | None
+    category: str
+    known_account: bool
+    trails: list[TrailDecision] = field(default_factory=list)
+
+
+def record_account(record: Mapping[str, Any]) -> str | None:
+    """The account that received this copy of the record."""
+    for path in ("recipientAccountId", "userIdentity.accountId"):
+        value = dig(record, path)
+        if isinstance(value, str) and value:
+            return value
+    return None
+
+
+def decide_record(trail: Trail, record: Mapping[str, Any], region: str) -> TrailDecision:
+    record_class = classify(record)
+    if record_class.category == "Insight":
+        source = dig(record, "insightDetails.eventSource")
+        return (reach(trail, region, source if isinstance(source, str) else None)
+                or status_decision(trail)
+                or insight_decision(trail, dig(record, "insightDetails.insightType")))
+    return decide(trail, record_views(record, _extra_fields(trail)), region)
+
+
+def _extra_fields(trail: Trail) -> tuple[str, ...]:
+    if trail.selectors is None or trail.selectors.kind != "advanced":
+        return ()
+    return tuple(fs.field for s in trail.selectors.advanced for fs in s.field_selectors)
+
+
+def combine(decisions: list[TrailDecision]) -> bool | None:
+    """OR across trails with unknowns: one trail logging settles it; otherwise unknown wins."""
+    if any(d.logged for d in decisions):
+        return True
+    if any(d.logged is None for d in decisions):
+        return None
+    return False
+
+
+def record_verdict(snapshot: Snapshot, record: Mapping[str, Any]) -> RecordVerdict:
+    """Run one record through every trail that reaches its account."""
+    account_id = record_account(record)
+    region_value = record.get("awsRegion")
+    region = region_value if isinstance(region_value, str) else None
+    category = classify(record).category
+    account = snapshot.account(account_id) if account_id else None
+    if account is None or region is None:
+        return RecordVerdict(account_id, region, None, category, account is not None)
+    decisions = [decide_record(t, record, region) for t in snapshot.trails_reaching(account.account_id)]
+    logged = combine(decisions)
+    if logged is False and account.errors_in(region):
+        logged = None
+    return RecordVerdict(account_id, region, logged, category, True, decisions)
