@@ -42,16 +42,26 @@ def is_global_service_event(event_source: str | None, region: str, partition: st
     return event_source in GLOBAL_SERVICE_SOURCES and region == GLOBAL_EVENTS_REGION.get(partition)
 
 
-def reach(trail: Trail, region: str, event_source: str | None) -> TrailDecision | None:
-    """Why the trail cannot see an event of ``region`` at all, or ``None`` if it can."""
+def region_reach(trail: Trail, region: str) -> TrailDecision | None:
+    """Why the trail cannot see events of ``region`` at all, or ``None`` if it can."""
     if not trail.is_multi_region and region != trail.home_region:
         return TrailDecision(trail.arn, False, "out-of-region",
                              f"single-region trail in {trail.home_region}; the event is in {region}")
+    return None
+
+
+def global_reach(trail: Trail, region: str, event_source: str | None) -> TrailDecision | None:
+    """Why the trail misses a global service event, or ``None`` if it does not."""
     if is_global_service_event(event_source, region, trail.partition) and not trail.include_global_service_events:
         return TrailDecision(trail.arn, False, "out-of-region",
                              f"IncludeGlobalServiceEvents is false and {event_source} events are global "
                              f"service events")
     return None
+
+
+def reach(trail: Trail, region: str, event_source: str | None) -> TrailDecision | None:
+    """Why the trail cannot see this event of ``region``, or ``None`` if it can."""
+    return region_reach(trail, region) or global_reach(trail, region, event_source)
 
 
 def status_decision(trail: Trail) -> TrailDecision | None:

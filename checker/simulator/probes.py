@@ -25,7 +25,15 @@ from typing import Literal
 from checker.model import Trail
 from checker.simulator.classify import View
 from checker.simulator.conditions import Clause, Condition, compile_selectors
-from checker.simulator.decide import TrailDecision, reach, selector_decision, status_decision
+from checker.simulator.decide import (
+    GLOBAL_EVENTS_REGION,
+    GLOBAL_SERVICE_SOURCES,
+    TrailDecision,
+    global_reach,
+    region_reach,
+    selector_decision,
+    status_decision,
+)
 from checker.simulator.record import combine
 
 Coverage = Literal["covered", "partial", "not-covered", "unknown"]
@@ -125,7 +133,7 @@ def probe_coverage(trails: Sequence[Trail], probe: Mapping[str, str | bool], reg
     settled: dict[str, TrailDecision] = {}
     candidates: list[tuple[Trail, list[Clause]]] = []
     for trail in trails:
-        early = reach(trail, region, fixed.get("eventSource")) or status_decision(trail)
+        early = region_reach(trail, region) or status_decision(trail)
         if early is None and trail.selectors is None:
             early = selector_decision(trail, [fixed])
         if early is not None:
@@ -136,6 +144,12 @@ def probe_coverage(trails: Sequence[Trail], probe: Mapping[str, str | bool], reg
 
     open_conditions = [cond for _, clauses in candidates for clause in clauses
                        for cond in clause.conditions if cond.field not in fixed]
+    if "eventSource" not in fixed and any(
+            not t.include_global_service_events and region == GLOBAL_EVENTS_REGION.get(t.partition)
+            for t, _ in candidates):
+        # The global service sources behave differently for such trails: make them witnesses.
+        open_conditions.append(Condition("eventSource", "IncludeGlobalServiceEvents=false",
+                                         not_equals=tuple(sorted(GLOBAL_SERVICE_SOURCES))))
     fields = sorted({cond.field for cond in open_conditions})
     choices = [witnesses(f, [c for c in open_conditions if c.field == f]) for f in fields]
     total = 1
@@ -154,7 +168,7 @@ def probe_coverage(trails: Sequence[Trail], probe: Mapping[str, str | bool], reg
         view: View = {**fixed, **{f: w.value for f, w in zip(fields, combo, strict=True)}}
         decisions = list(settled.values())
         for trail, _ in candidates:
-            decision = selector_decision(trail, [view])
+            decision = global_reach(trail, region, view.get("eventSource")) or selector_decision(trail, [view])
             decisions.append(decision)
             if decision.logged:
                 per_trail_hits[trail.arn] += 1
