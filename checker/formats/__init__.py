@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from checker.errors import InputError
+from checker.formats import csv_format, html, junit, markdown, sarif
 from checker.formats.interface import Format
 from checker.formats.json_format import JSON
 from checker.formats.table import TABLE
 
-FORMATS: dict[str, Format] = {f.name: f for f in (TABLE, JSON)}
+FORMATS: dict[str, Format] = {f.name: f for f in (
+    TABLE, JSON, markdown.FORMAT, html.FORMAT, sarif.FORMAT, junit.FORMAT, csv_format.FORMAT)}
 
 
 def parse_formats(text: str) -> list[Format]:
