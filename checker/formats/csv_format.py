@@ -1,0 +1,55 @@
+"""CSV output (``findings.csv``): one row per finding for spreadsheets and audit tooling.
+
+The columns are fixed and ordered (``COLUMNS``) so that downstream sheets and scripts keep
+working across versions; frameworks are flattened to ``id:control;id:control`` and the
+evidence is compact JSON in the last column. Cells that a spreadsheet would run as a
+formula (leading ``=``, ``+``, ``-``, ``@``) are prefixed with ``'``: trail names and
+messages come from the audited accounts, and an auditor opening the file must not run them.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+
+from checker.findings import Finding, Report
+from checker.formats.sarif import framework_refs
+
+COLUMNS: tuple[str, ...] = (
+    "rule_id", "title", "severity", "status", "account_id", "region", "resource",
+    "message", "remediation", "frameworks", "fingerprint", "evidence",
+)
+_FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _neutralise(cell: str) -> str:
+    return f"'{cell}" if cell.startswith(_FORMULA_TRIGGERS) else cell
+
+
+def _row(finding: Finding) -> list[str]:
+    cells = [
+        finding.rule_id, finding.title, finding.severity, finding.status,
+        finding.account_id or "", finding.region or "", finding.resource or "",
+        finding.message, finding.remediation, ";".join(framework_refs(finding.frameworks)),
+        finding.fingerprint,
+        json.dumps(finding.evidence, sort_keys=True, separators=(",", ":"), ensure_ascii=False),
+    ]
+    return [_neutralise(cell) for cell in cells]
+
+
+class CsvFormat:
+    """``--format csv`` -> ``findings.csv``."""
+
+    name: str = "csv"
+    filename: str | None = "findings.csv"
+
+    def render(self, report: Report) -> str:
+        buffer = io.StringIO()
+        writer = csv.writer(buffer, lineterminator="\n")
+        writer.writerow(COLUMNS)
+        writer.writerows(_row(finding) for finding in report.sorted_findings())
+        return buffer.getvalue()
+
+
+FORMAT = CsvFormat()

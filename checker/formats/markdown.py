@@ -1,0 +1,154 @@
+"""Markdown output (``findings.md``), written for the GitHub Actions run page.
+
+The same text goes to ``$GITHUB_STEP_SUMMARY``, which GitHub caps at 1 MiB per step, and
+a summary is read by people, so the document is capped far lower (``MAX_CHARS``): tables
+lose their least severe rows first and say how many were left out. Only what needs acting
+on is listed (``fail`` and ``error``); the full report is in the JSON and HTML files.
+Every cell is escaped so a pipe, newline or HTML tag in a trail name cannot break the
+table or inject markup.
+"""
+
+from __future__ import annotations
+
+import html
+import os
+from collections.abc import Sequence
+from typing import Any
+
+from checker import __version__
+from checker.errors import InputError
+from checker.findings import SEVERITIES, STATUSES, Finding, Report, severity_rank
+
+MAX_CHARS = 60_000
+_NOTE_RESERVE = 200
+_FINDING_HEADER = ("status", "severity", "rule", "account", "region", "resource", "message")
+
+
+def cell(value: object) -> str:
+    """One table cell: HTML-escaped, pipes escaped, line breaks as ``<br>``."""
+    text = "" if value is None else str(value)
+    text = html.escape(text, quote=False).replace("|", "\\|")
+    return "<br>".join(text.splitlines())
+
+
+def _line(cells: Sequence[object]) -> str:
+    return "| " + " | ".join(cell(value) for value in cells) + " |\n"
+
+
+def _table(header: Sequence[str], rows: Sequence[Sequence[object]], budget: int) -> str:
+    """A table of as many rows as fit in ``budget`` characters, with a note on the rest."""
+    text = _line(header) + "|" + "---|" * len(header) + "\n"
+    for shown, row in enumerate(rows):
+        line = _line(row)
+        if len(text) + len(line) > budget - _NOTE_RESERVE:
+            return text + (f"\n_{len(rows) - shown} more rows not shown: this summary is capped at "
+                           f"{MAX_CHARS:,} characters; see findings.json or findings.html._\n")
+        text += line
+    return text
+
+
+def _finding_rows(findings: list[Finding]) -> list[list[object]]:
+    """Most severe first, so that a cut table loses the least severe rows."""
+    ordered = sorted(findings, key=lambda f: (severity_rank(f.severity), f.status, f.sort_key()))
+    return [[f.status, f.severity, f.rule_id, f.account_id, f.region, f.resource, f.message]
+            for f in ordered]
+
+
+def _heading(report: Report) -> str:
+    lines = ["# trailcheck findings", ""]
+    about = [f"trailcheck {__version__}"]
+    if report.generated_at:
+        about.append(f"generated {report.generated_at}")
+    snapshot = report.inputs.get("snapshot") or {}
+    if snapshot.get("path"):
+        collected = f" (collected {snapshot['collected_at']})" if snapshot.get("collected_at") else ""
+        about.append(f"snapshot {snapshot['path']}{collected}")
+    events = report.inputs.get("events") or {}
+    if events.get("read"):
+        about.append(f"{events['read']} events read")
+    lines += [cell(" · ".join(about)), ""]
+    return "\n".join(lines) + "\n"
+
+
+def _summary(report: Report) -> str:
+    summary = report.summary()
+    by_status, by_severity = summary["by_status"], summary["by_severity"]
+    verdict = (f"**{by_status['fail']} failing** and **{by_status['error']} error** findings "
+               f"out of {len(report.findings)}.")
+    return "\n".join([
+        "## Summary", "", verdict, "",
+        _line(STATUSES) + "|" + "---:|" * len(STATUSES),
+        _line([by_status[s] for s in STATUSES]),
+        "Failing and error findings by severity:", "",
+        _line(SEVERITIES) + "|" + "---:|" * len(SEVERITIES),
+        _line([by_severity[s] for s in SEVERITIES]),
+    ])
+
+
+def _findings_section(report: Report, budget: int) -> str:
+    actionable = [f for f in report.findings if f.status in ("fail", "error")]
+    title = "## Failing and error findings\n\n"
+    if not actionable:
+        return title + "None.\n\n"
+    return title + _table(_FINDING_HEADER, _finding_rows(actionable), budget - len(title)) + "\n"
+
+
+def _baseline_section(baseline: dict[str, Any], budget: int) -> str:
+    groups = [(label, [Finding.from_dict(entry) for entry in baseline.get(key) or []])
+              for label, key in (("New", "new"), ("Resolved", "resolved"),
+                                 ("Still failing", "still_failing"))]
+    counts = ", ".join(f"{len(members)} {label.lower()}" for label, members in groups)
+    compared = cell(f"Compared with {baseline.get('path', '?')}")
+    text = f"## Changes since baseline\n\n{compared}: {counts}.\n\n"
+    for label, members in groups:
+        if members:
+            heading = f"### {label}\n\n"
+            text += heading + _table(_FINDING_HEADER, _finding_rows(members),
+                                     budget // len(groups) - len(heading)) + "\n"
+    return text
+
+
+def _framework_section(framework: dict[str, Any], budget: int) -> str:
+    heading = f"## Framework {cell(framework.get('id', '?'))}\n\n"
+    header = ("control", "status", "rules", *STATUSES)
+    rows = [[control.get("control"), control.get("status"), ", ".join(control.get("rules") or []),
+             *[(control.get("counts") or {}).get(status, 0) for status in STATUSES]]
+            for control in framework.get("controls") or []]
+    return heading + _table(header, rows, budget - len(heading)) + "\n"
+
+
+def render_markdown(report: Report) -> str:
+    """The whole document, at most ``MAX_CHARS`` characters."""
+    head = _heading(report) + _summary(report) + "\n"
+    framework = report.extra.get("framework")
+    baseline = report.extra.get("baseline")
+    framework_text = _framework_section(framework, MAX_CHARS // 5) if framework else ""
+    baseline_text = _baseline_section(baseline, MAX_CHARS // 5) if baseline else ""
+    remaining = MAX_CHARS - len(head) - len(framework_text) - len(baseline_text)
+    return head + _findings_section(report, remaining) + baseline_text + framework_text
+
+
+def write_step_summary(text: str) -> bool:
+    """Append ``text`` to the file named by ``GITHUB_STEP_SUMMARY``; False when it is unset."""
+    path = os.environ.get("GITHUB_STEP_SUMMARY")
+    if not path:
+        return False
+    try:
+        with open(path, "a", encoding="utf-8") as summary:
+            summary.write(text if text.endswith("\n") else text + "\n")
+    except OSError as error:
+        raise InputError(f"GITHUB_STEP_SUMMARY={path}", f"cannot append: {error.strerror}") from error
+    return True
+
+
+class MarkdownFormat:
+    """``--format md`` -> ``findings.md`` (and the Actions step summary, via the CLI)."""
+
+    name: str = "md"
+    filename: str | None = "findings.md"
+
+    def render(self, report: Report) -> str:
+        return render_markdown(report)
+
+
+FORMAT = MarkdownFormat()
