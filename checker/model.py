@@ -104,6 +104,11 @@ class CollectionError:
     message: str
     trail_arn: str | None = None
 
+    @property
+    def hides_trails(self) -> bool:
+        """An error not tied to one known trail (DescribeTrails, AssumeRole…) may hide trails."""
+        return self.trail_arn is None
+
     def to_dict(self) -> dict[str, Any]:
         data: dict[str, Any] = {"region": self.region, "operation": self.operation,
                                 "code": self.code, "message": self.message}
@@ -123,13 +128,21 @@ class Account:
     errors: tuple[CollectionError, ...] = ()
 
     def errors_in(self, region: str | None) -> tuple[CollectionError, ...]:
-        """Errors that leave ``region`` undecided: its own and account-wide ones.
+        """Errors that may hide trails reaching ``region``: its own and account-wide ones.
 
-        With ``region=None`` (an account-level question) every error of the account counts.
+        DescribeTrails in a region lists every trail that applies there (multi-region and
+        organization trails included), so another region's failure hides nothing here.
+        With ``region=None`` every trail-hiding error of the account counts.
         """
-        if region is None:
-            return self.errors
-        return tuple(e for e in self.errors if e.region in (None, region))
+        return tuple(e for e in self.errors if e.hides_trails and (region is None or e.region in (None, region)))
+
+    def hidden_trail_regions(self) -> set[str | None]:
+        """Where trails may be missing: ``None`` (anywhere) if an error is account-wide or
+        every region failed, else the home regions of single-region trails that may be hidden."""
+        failed = {e.region for e in self.errors if e.hides_trails}
+        if None in failed or (self.regions and failed >= set(self.regions)):
+            return {None}
+        return failed
 
 
 @dataclass(frozen=True)

@@ -204,23 +204,40 @@ class ConfigEvaluator:
             answers.append(answer)
             rows.append({"arn": trail.arn, "qualifies": answer, "reason": reason})
         evidence: dict[str, Any] = {"trails": rows}
+        hidden = self._hidden_could_matter(quantifier, unit)
         if unit.errors:
             evidence["collection_errors"] = [e.to_dict() for e in unit.errors]
         if every:
             if any(a is False for a in answers):
                 return Verdict("fail", _first_reason(rows, False), evidence)
-            if any(a is None for a in answers) or unit.errors:
+            if any(a is None for a in answers) or hidden:
                 return Verdict("error", _undecided_reason(rows, unit), evidence)
             return Verdict("pass", f"all {len(rows)} logging trail(s) qualify", evidence)
         if any(answers):
             qualifying = next(r["arn"] for r in rows if r["qualifies"])
             return Verdict("pass", f"{qualifying} qualifies", evidence)
-        if any(a is None for a in answers) or unit.errors:
+        if any(a is None for a in answers) or hidden:
             return Verdict("error", _undecided_reason(rows, unit), evidence)
         if not rows:
             return Verdict("fail", "no trail reaches it", evidence)
         summary = "; ".join(f"{_name(str(r['arn']))}: {r['reason']}" for r in rows[:3])
         return Verdict("fail", f"no trail qualifies: {summary}", evidence)
+
+    def _hidden_could_matter(self, quantifier: TrailQuantifier, unit: Unit) -> bool:
+        """Could a trail hidden by a collection error change the quantifier's answer?
+
+        A region's failure hides only single-region trails homed there; such a trail cannot
+        cover probes the unit checks in other regions, so it cannot change the answer then.
+        """
+        probe_regions = {str(p["awsRegion"]) for p in quantifier.logged if "awsRegion" in p}
+        if any("awsRegion" not in p for p in quantifier.logged):
+            probe_regions |= {region for _, region in unit.cells}
+        for account_id in sorted({a for a, _ in unit.cells}):
+            account = self.snapshot.account(account_id)
+            for region in account.hidden_trail_regions() if account else set():
+                if region is None or not quantifier.logged or probe_regions <= {region}:
+                    return True
+        return False
 
     # -- findings ---------------------------------------------------------------------
 
@@ -238,13 +255,18 @@ class ConfigEvaluator:
         )
 
 
+_COVERAGE_PHRASE = {"covered": "logged", "partial": "only partly logged", "not-covered": "not logged",
+                   "unknown": "undecided"}
+
+
 def _describe_gaps(results: Sequence[ProbeResult]) -> str:
     parts = []
     for result in results[:3]:
-        text = f"{result.region}: {result.describe()} is {result.coverage.replace('-', ' ')}"
+        text = f"{result.region}: {result.describe()} {_COVERAGE_PHRASE[result.coverage]}"
         if result.coverage == "partial" and result.missing:
-            more = f" (+{result.missing_total - 1} more)" if result.missing_total > 1 else ""
-            text += f" (not logged: {result.missing[0]}{more})"
+            shown = result.missing[:3]
+            more = f"; +{result.missing_total - len(shown)} more" if result.missing_total > len(shown) else ""
+            text += f", not for {' | '.join(shown)}{more}"
         parts.append(text)
     if len(results) > 3:
         parts.append(f"{len(results) - 3} more")
@@ -268,10 +290,5 @@ def _undecided_reason(rows: Sequence[dict[str, Any]], unit: Unit) -> str:
 
 
 def _default_message(rule: Rule, verdict: Verdict) -> str:
-    if verdict.status == "pass":
-        return f"{rule.title}: {verdict.detail}"
-    if verdict.status == "fail":
-        return f"Not met: {rule.title} — {verdict.detail}"
-    if verdict.status == "skipped":
-        return f"Skipped: {verdict.detail}"
-    return f"Could not decide: {verdict.detail}"
+    """The finding's sentence: the specific detail (the rule's title is a field of its own)."""
+    return verdict.detail if verdict.status != "error" else f"could not decide: {verdict.detail}"

@@ -76,7 +76,15 @@ class ProbeResult:
     trails: list[TrailCoverage] = field(default_factory=list)
 
     def describe(self) -> str:
-        return ", ".join(f"{k}={v}" for k, v in self.probe.items() if k != "awsRegion")
+        """``kms.amazonaws.com DisableKey (Management, readOnly=false)`` or ``all Management events``."""
+        rest = {k: v for k, v in self.probe.items() if k != "awsRegion"}
+        head = " ".join(v for v in (rest.pop("eventSource", ""), rest.pop("eventName", "")) if v)
+        category = rest.pop("eventCategory", "")
+        qualifiers = [f"{k}={v}" for k, v in rest.items()]
+        if not head:
+            return f"all {category} events".replace("  ", " ") + (f" ({', '.join(qualifiers)})" if qualifiers else "")
+        qualifiers = ([category] if category else []) + qualifiers
+        return head + (f" ({', '.join(qualifiers)})" if qualifiers else "")
 
     def to_dict(self) -> dict[str, object]:
         data: dict[str, object] = {"event": self.probe, "region": self.region, "coverage": self.coverage}
