@@ -1,0 +1,74 @@
+"""Local inputs: a file, a directory tree, or stdin (``-``).
+
+A path that does not exist is a bad invocation (:class:`InputError`, exit 2): the user
+typed it. Anything found *inside* the inputs that cannot be read (a corrupt or unreadable
+file, an unlistable subdirectory) is reported in the stats and the rest is still read,
+as SPEC §5 requires. Directories are walked recursively in path order, hidden entries
+skipped, picking ``.json``, ``.jsonl`` and ``.ndjson`` files (optionally ``.gz``).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Iterator
+
+from checker.errors import InputError
+from checker.inputs.events.interface import (
+    EventOptions,
+    LocalFile,
+    Record,
+    StandardInput,
+    is_digest_path,
+    is_event_file_name,
+    is_line_format_name,
+)
+from checker.inputs.events.readers import read_binary
+from checker.inputs.events.stats import EventStats
+
+
+def expand_path(spec: str, stats: EventStats) -> list[LocalFile]:
+    """The files a path spec stands for; digest files in a trail layout are skipped here."""
+    if os.path.isdir(spec):
+        return _walk_directory(spec, stats)
+    if os.path.lexists(spec):
+        return [LocalFile(spec, spec)]
+    raise InputError(spec, "no such file or directory")
+
+
+def _walk_directory(spec: str, stats: EventStats) -> list[LocalFile]:
+    def unlistable(error: OSError) -> None:
+        stats.report(error.filename or spec, "directory", f"cannot list: {error.strerror}")
+
+    files: list[LocalFile] = []
+    for root, dirs, names in os.walk(spec, onerror=unlistable):
+        dirs[:] = sorted(name for name in dirs if not name.startswith("."))
+        for name in sorted(names):
+            path = os.path.join(root, name)
+            if name.startswith(".") or not is_event_file_name(name):
+                continue
+            if is_digest_path(path):
+                stats.skip_digest()
+            else:
+                files.append(LocalFile(spec, path))
+    files.sort(key=lambda unit: os.path.relpath(unit.path, spec).split(os.sep))
+    if not files:
+        stats.report(spec, "directory", "no event files (.json, .jsonl, .ndjson, optionally .gz) found",
+                     skipped=0)
+    return files
+
+
+def read_local_file(unit: LocalFile, stats: EventStats, options: EventOptions) -> Iterator[Record]:
+    try:
+        handle = open(unit.path, "rb")  # noqa: SIM115 - closed when the generator finishes
+    except OSError as exc:
+        stats.report(unit.label, "file", f"cannot read: {exc.strerror or exc}")
+        return
+    with handle:
+        yield from read_binary(handle, unit.label, lines=is_line_format_name(unit.path),
+                               stats=stats, options=options)
+
+
+def read_stdin(unit: StandardInput, stats: EventStats, options: EventOptions) -> Iterator[Record]:
+    """stdin of any form, including JSON Lines (read as a stream of JSON values)."""
+    yield from read_binary(sys.stdin.buffer, unit.label, lines=False, stats=stats, options=options)
