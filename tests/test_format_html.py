@@ -31,6 +31,17 @@ def estate_findings() -> list[Finding]:
     return list(unique.values())
 
 
+def chromium(tmp_path: Path, *arguments: str) -> str:
+    """Run headless Chromium offline with a throw-away profile; returns its stdout."""
+    assert CHROMIUM is not None
+    done = subprocess.run(
+        [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+         "--disable-background-networking", "--disable-component-update", "--disable-sync",
+         f"--user-data-dir={tmp_path / 'profile'}", *arguments],
+        check=True, capture_output=True, text=True, timeout=120)
+    return done.stdout
+
+
 def png_size(data: bytes) -> tuple[int, int]:
     assert data[:8] == b"\x89PNG\r\n\x1a\n"
     width, height = struct.unpack(">II", data[16:24])
@@ -39,19 +50,17 @@ def png_size(data: bytes) -> tuple[int, int]:
 
 @pytest.mark.skipif(CHROMIUM is None, reason="chromium is not installed")
 def test_html_report_renders_offline_in_headless_chromium(tmp_path: Path) -> None:
-    assert CHROMIUM is not None
     report = sample_report({"baseline": BASELINE, "framework": FRAMEWORK, "waivers": WAIVERS},
                            findings=estate_findings())
     page = tmp_path / "findings.html"
     page.write_text(html.FORMAT.render(report), encoding="utf-8")
     screenshot = tmp_path / "findings.png"
-    subprocess.run(
-        [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-         "--disable-background-networking", "--disable-component-update", "--disable-sync",
-         f"--user-data-dir={tmp_path / 'profile'}", f"--screenshot={screenshot}",
-         "--window-size=1400,2000", page.as_uri()],
-        check=True, capture_output=True, timeout=120)
+    chromium(tmp_path, f"--screenshot={screenshot}", "--window-size=1400,2000", page.as_uri())
     data = screenshot.read_bytes()
     assert png_size(data) == (1400, 2000)
     # A blank or error page compresses to a few KB; a rendered report with tables and colour does not.
     assert len(data) > 60_000
+    # The inline script ran under the page's Content Security Policy: it reveals the filters.
+    dom = chromium(tmp_path, "--dump-dom", page.as_uri())
+    assert '<form id="filters">' in dom
+    assert f'<span id="shown">{len(report.findings)}</span>' in dom

@@ -14,6 +14,8 @@ from typing import Any
 import jsonschema
 import pytest
 from conftest import SHARED
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from checker.findings import Finding, Report
 from checker.formats import csv_format, html, junit, markdown, sarif
@@ -93,9 +95,10 @@ def sample_report(extra: dict[str, Any] | None = None, snapshot: str | None = "s
 
 BASELINE = {
     "path": "reports/last-night.json",
-    "new": [finding("cloudtrail-tampering", "critical", "fail", "111111111111", "us-east-1",
-                    "arn:aws:iam::111111111111:user/mallory").to_dict()],
-    "resolved": [finding("insights-enabled", "low", "fail", "111111111111", None).to_dict()],
+    "new": [{**finding("cloudtrail-tampering", "critical", "fail", "111111111111", "us-east-1",
+                       "arn:aws:iam::111111111111:user/mallory").to_dict(), "was": "absent", "now": "fail"}],
+    "resolved": [{**finding("insights-enabled", "low", "fail", "111111111111", None).to_dict(),
+                  "was": "fail", "now": "pass"}],
     "still_failing": [finding("kms-exclusion-gap", "high", "fail", "111111111111", "eu-west-1").to_dict()],
 }
 FRAMEWORK = {"id": CIS, "controls": [
@@ -106,7 +109,8 @@ FRAMEWORK = {"id": CIS, "controls": [
 ]}
 WAIVERS = {"path": "waivers.yaml",
            "applied": [{"rule_id": "kms-read-events-excluded", "account_id": "222222222222",
-                        "reason": "volume", "owner": "sec@example.com", "expires": "2099-01-01"}],
+                        "reason": "volume", "owner": "sec@example.com", "expires": "2099-01-01",
+                        "source": "waivers.yaml:3", "fingerprints": ["f1", "f2"]}],
            "expired": [{"rule_id": "insights-enabled", "reason": f"old {HOSTILE}", "owner": "ops",
                         "expires": "2020-01-01"}],
            "unused": []}
@@ -224,7 +228,7 @@ def test_junit_has_a_suite_per_rule_and_a_case_per_finding() -> None:
     assert root.tag == "testsuites"
     assert (root.get("tests"), root.get("failures"), root.get("errors"), root.get("skipped")) == \
         ("9", "3", "1", "2")
-    suites = {s.get("name"): s for s in root.iter("testsuite")}
+    suites = {s.get("name", ""): s for s in root.iter("testsuite")}
     assert sorted(suites) == ["cloudtrail-tampering", "insights-enabled", "kms-exclusion-gap",
                               "kms-read-events-excluded", "log-file-validation",
                               "ssm-controlchannel-data-events"]
@@ -302,7 +306,7 @@ def test_write_step_summary_reports_an_unwritable_file(tmp_path: Path, monkeypat
     from checker.errors import InputError
 
     monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(tmp_path / "missing-dir" / "summary.md"))
-    with pytest.raises(InputError, match="GITHUB_STEP_SUMMARY=.*cannot append"):
+    with pytest.raises(InputError, match=r"GITHUB_STEP_SUMMARY=.*cannot append"):
         markdown.write_step_summary("x")
 
 
@@ -376,9 +380,38 @@ def test_html_optional_sections_follow_report_extra() -> None:
     for anchor in ('id="baseline"', 'id="framework"', 'id="waivers"'):
         assert anchor not in plain
     page = full_html()
-    assert 'id="baseline"' in page and "reports/last-night.json" in page
+    baseline = page.split('id="baseline"', 1)[1].split("</section>", 1)[0]
+    assert "reports/last-night.json" in baseline
+    assert '<span class="badge k-fail">fail</span> <span class="muted">was absent</span>' in baseline
+    assert '<span class="badge k-pass">pass</span> <span class="muted">was fail</span>' in baseline
     framework = page.split('id="framework"', 1)[1].split("</section>", 1)[0]
     assert "3.9" in framework and 'class="badge k-not-evaluated"' in framework
     waivers = page.split('id="waivers"', 1)[1].split("</section>", 1)[0]
     assert "Applied (1)" in waivers and "Expired (ignored) (1)" in waivers and "Unused (0)" in waivers
-    assert "sec@example.com" in waivers
+    assert "<td>sec@example.com</td><td>2099-01-01</td><td>waivers.yaml:3</td><td class=\"num\">2</td>" in waivers
+
+
+# --- any text from an audited account survives every format --------------------------------
+
+@settings(max_examples=60, deadline=None)
+@given(text=st.text(min_size=1, max_size=40))
+def test_arbitrary_text_cannot_break_any_format(text: str) -> None:
+    hostile = finding("log-file-validation", "medium", "fail", "222222222222", "us-east-1", f"arn:{text}",
+                      message=text, evidence={"name": text})
+    report = sample_report(findings=[hostile, *sample_findings()])
+
+    page = html.FORMAT.render(report)
+    assert html.escape(text) in page and page.count("<script>") == 1
+    body = page.split('id="findings-table"', 1)[1].split("<tbody>", 1)[1].split("</tbody>", 1)[0]
+    assert body.count("<tr data-status=") == body.count("<tr") == body.count("</tr>") == 10
+
+    case = ET.fromstring(junit.FORMAT.render(report)).find("testsuite[@name='log-file-validation']/testcase")
+    assert case is not None and case.get("classname") == "log-file-validation"
+
+    rows = list(csv.DictReader(io.StringIO(csv_format.FORMAT.render(report), newline="")))
+    assert len(rows) == 10
+    written = text.replace("\r\n", "\n").replace("\r", "\n")
+    assert any(r["message"] in (written, f"'{written}") for r in rows if r["rule_id"] == "log-file-validation")
+
+    table = markdown.FORMAT.render(report).split("## Failing and error findings", 1)[1]
+    assert all(line.count(" | ") == 6 for line in table.splitlines() if line.startswith("| "))

@@ -1,10 +1,11 @@
 """CSV output (``findings.csv``): one row per finding for spreadsheets and audit tooling.
 
 The columns are fixed and ordered (``COLUMNS``) so that downstream sheets and scripts keep
-working across versions; frameworks are flattened to ``id:control;id:control`` and the
-evidence is compact JSON in the last column. Cells that a spreadsheet would run as a
-formula (leading ``=``, ``+``, ``-``, ``@``) are prefixed with ``'``: trail names and
-messages come from the audited accounts, and an auditor opening the file must not run them.
+working across versions; frameworks are flattened to ``id:control;id:control``, the evidence
+is compact JSON in the last column and line breaks inside a cell are ``\n``. Cells that a
+spreadsheet would run as a formula (leading ``=``, ``+``, ``-``, ``@``, tab) are prefixed
+with ``'``: trail names and messages come from the audited accounts, and an auditor opening
+the file must not run them.
 """
 
 from __future__ import annotations
@@ -14,16 +15,19 @@ import io
 import json
 
 from checker.findings import Finding, Report
-from checker.formats.sarif import framework_refs
+from checker.formats.common import framework_refs
 
 COLUMNS: tuple[str, ...] = (
     "rule_id", "title", "severity", "status", "account_id", "region", "resource",
     "message", "remediation", "frameworks", "fingerprint", "evidence",
 )
-_FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+_FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t")
 
 
-def _neutralise(cell: str) -> str:
+def _safe_cell(cell: str) -> str:
+    """Line breaks as ``\n`` (the csv module leaves a lone ``\r`` unquoted when rows end in
+    ``\n``, and readers would split the row there), then formulas neutralised."""
+    cell = cell.replace("\r\n", "\n").replace("\r", "\n")
     return f"'{cell}" if cell.startswith(_FORMULA_TRIGGERS) else cell
 
 
@@ -35,7 +39,7 @@ def _row(finding: Finding) -> list[str]:
         finding.fingerprint,
         json.dumps(finding.evidence, sort_keys=True, separators=(",", ":"), ensure_ascii=False),
     ]
-    return [_neutralise(cell) for cell in cells]
+    return [_safe_cell(cell) for cell in cells]
 
 
 class CsvFormat:

@@ -20,7 +20,8 @@ from typing import Any, NewType
 
 from checker import __version__
 from checker.findings import SEVERITIES, STATUSES, Finding, Report, severity_rank
-from checker.formats.sarif import RuleInfo, framework_refs, rule_catalogue
+from checker.formats.common import RuleInfo, framework_refs, rule_catalogue
+from checker.frameworks import natural_key
 
 Markup = NewType("Markup", str)
 
@@ -50,7 +51,8 @@ def _num(count: int) -> Markup:
 def _table(headers: Sequence[str], rows: Iterable[Sequence[Markup]], css: str = "") -> Markup:
     """Cells are markup already (escaped values or badges), wrapped in ``<td>`` unless they
     are a ``<td ...>`` element themselves (escaped text never starts with ``<``)."""
-    head = _join(f"<th>{escape(h)}</th>" for h in headers)
+    head = _join(f'<th class="num">{escape(h)}</th>' if h in STATUSES else f"<th>{escape(h)}</th>"
+                 for h in headers)
     body = _join(
         "<tr>" + _join(c if c.startswith("<td") else f"<td>{c}</td>" for c in row) + "</tr>"
         for row in rows)
@@ -122,9 +124,14 @@ def _by_framework(findings: list[Finding]) -> Markup:
     rows = []
     for framework in sorted(members):
         counts = _status_counts(members[framework])
-        rows.append([escape(framework), *[_num(counts[s]) for s in STATUSES],
-                     escape(", ".join(sorted(failing[framework])) or "—")])
+        rows.append([Markup(f'<td class="nw">{escape(framework)}</td>'), *[_num(counts[s]) for s in STATUSES],
+                     _controls(sorted(failing[framework], key=natural_key))])
     return _table(["Framework", *STATUSES, "Failing controls"], rows)
+
+
+def _controls(controls: Sequence[str]) -> Markup:
+    """Controls as unbreakable chips, so ``AC-6(9)`` never wraps at its hyphen."""
+    return _join(", ".join(f'<span class="nw">{escape(c)}</span>' for c in controls) or escape("—"))
 
 
 def _by_account(findings: list[Finding]) -> Markup:
@@ -196,11 +203,16 @@ def _framework(framework: dict[str, Any]) -> Markup:
                     _table(["Control", "Status", "Rules", *STATUSES], rows))
 
 
-def _finding_rows(entries: Sequence[dict[str, Any]]) -> list[list[Markup]]:
-    findings = sorted((Finding.from_dict(e) for e in entries), key=Finding.sort_key)
-    return [[_badge(f.status), _badge(f.severity), escape(f.rule_id), escape(f.account_id),
-             escape(f.region), Markup(f'<td class="res">{escape(f.resource)}</td>'), escape(f.message)]
-            for f in findings]
+def _change_rows(entries: Sequence[dict[str, Any]]) -> list[list[Markup]]:
+    """Baseline entries: finding dicts, with ``was``/``now`` statuses when the diff gives them."""
+    pairs = sorted(((Finding.from_dict(e), e) for e in entries), key=lambda pair: pair[0].sort_key())
+    rows = []
+    for f, entry in pairs:
+        was = f' <span class="muted">was {escape(entry["was"])}</span>' if entry.get("was") else ""
+        rows.append([Markup(f"<td class=\"nw\">{_badge(entry.get('now') or f.status)}{was}</td>"),
+                     _badge(f.severity), escape(f.rule_id), escape(f.account_id), escape(f.region),
+                     Markup(f'<td class="res">{escape(f.resource)}</td>'), escape(f.message)])
+    return rows
 
 
 def _baseline(baseline: dict[str, Any]) -> Markup:
@@ -215,19 +227,21 @@ def _baseline(baseline: dict[str, Any]) -> Markup:
     for key, label, _ in groups:
         entries = baseline.get(key) or []
         if entries:
-            parts.append(f"<h3>{escape(label)}</h3>" + _table(headers, _finding_rows(entries)))
+            parts.append(f"<h3>{escape(label)}</h3>" + _table(headers, _change_rows(entries)))
     return _section("baseline", "Changes since baseline", "".join(parts))
 
 
 def _waivers(waivers: dict[str, Any]) -> Markup:
     parts = [f'<p class="muted">Waiver file {escape(waivers.get("path"))}.</p>']
-    fields = ("rule_id", "account_id", "region", "resource", "reason", "owner", "expires")
+    fields = ("rule_id", "account_id", "region", "resource", "reason", "owner", "expires", "source")
     for key, label in (("applied", "Applied"), ("expired", "Expired (ignored)"), ("unused", "Unused")):
         entries = waivers.get(key) or []
         parts.append(f"<h3>{escape(label)} ({len(entries)})</h3>")
         if entries:
-            rows = [[escape(entry.get(name)) for name in fields] for entry in entries]
-            parts.append(_table(["Rule", "Account", "Region", "Resource", "Reason", "Owner", "Expires"],
+            rows = [[*[escape(entry.get(name)) for name in fields], _num(len(entry.get("fingerprints") or []))]
+                    for entry in entries]
+            parts.append(_table(["Rule", "Account", "Region", "Resource", "Reason", "Owner", "Expires", "Source",
+                                 "Findings"],
                                 rows, f"waivers-{key}"))
     return _section("waivers", "Waivers", "".join(parts))
 
@@ -243,7 +257,7 @@ def _filters(findings: list[Finding]) -> Markup:
             f'{_badge(value)} <span class="muted">{counts[value]}</span></label>' for value in order)
             + "</fieldset>")
     return Markup('<form id="filters" hidden>' + "".join(boxes)
-                  + '<fieldset><legend>text</legend><input type="search" name="q" '
+                  + '<fieldset><legend>search</legend><input type="search" name="q" '
                   'placeholder="rule, account, resource, message…"></fieldset>'
                   f'<p class="muted"><span id="shown">{len(findings)}</span> of {len(findings)} shown</p>'
                   "</form>")
@@ -270,7 +284,7 @@ def _findings(report: Report) -> Markup:
             f'<tr data-status="{escape(f.status)}" data-severity="{escape(f.severity)}">'
             f"<td>{_badge(f.status)}</td><td>{_badge(f.severity)}</td>"
             f'<td><code>{escape(f.rule_id)}</code><div class="muted">{escape(f.title)}</div></td>'
-            f"<td>{escape(f.account_id)}</td><td>{escape(f.region)}</td>"
+            f'<td class="nw">{escape(f.account_id)}</td><td class="nw">{escape(f.region)}</td>'
             f'<td class="res">{escape(f.resource)}</td><td>{escape(f.message)}</td>'
             f"<td>{_details(f)}</td></tr>")
     headers = _join(f"<th>{h}</th>" for h in ("Status", "Severity", "Rule", "Account", "Region",
@@ -317,7 +331,8 @@ padding:8px 12px;background:#fff}
 table{border-collapse:collapse;width:100%;font-size:13px}
 th,td{padding:6px 8px;border-bottom:1px solid var(--soft);text-align:left;vertical-align:top}
 th{background:var(--bg);font-size:12px;font-weight:600;color:var(--muted);white-space:nowrap}
-td.num{text-align:right;font-variant-numeric:tabular-nums}td.zero{color:#afb8c1}
+th.num,td.num{text-align:right;font-variant-numeric:tabular-nums}td.zero{color:#afb8c1}
+.nw,details summary{white-space:nowrap}
 td.res{word-break:break-all;max-width:320px;font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;
 font-size:12px}
 code{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;font-size:12px}
@@ -326,12 +341,12 @@ code{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;font-size:
 color:#fff;background:var(--c);white-space:nowrap}
 .k-pass{--c:var(--pass);--t:#dafbe1}.k-fail{--c:var(--fail);--t:#ffebe9}
 .k-error{--c:var(--error);--t:#fbefff}.k-waived{--c:var(--waived);--t:#fff8c5}
-.k-skipped,.k-not-evaluated,.k-none{--c:var(--skipped);--t:#f6f8fa}
+.k-skipped,.k-not-evaluated,.k-absent,.k-none{--c:var(--skipped);--t:#f6f8fa}
 .k-critical{--c:var(--critical)}.k-high{--c:var(--high)}.k-medium{--c:var(--medium)}
 .k-low{--c:var(--low)}.k-info{--c:var(--info)}
-table.grid td{white-space:nowrap}
+table.grid{width:auto}table.grid td{white-space:nowrap;vertical-align:middle}
 table.grid td.cell{background:var(--t);border:2px solid #fff;border-left:4px solid var(--c);
-text-align:center;min-width:88px;cursor:help;font-size:12px}
+text-align:center;min-width:132px;cursor:help;font-size:12px}
 table.grid td.cell span{display:block}
 table.grid td.cell span:first-child{font-weight:600;color:var(--c)}
 .legends{margin:0 0 8px}.legend{display:inline-block;margin-right:12px;padding-left:8px;

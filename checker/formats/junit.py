@@ -16,7 +16,7 @@ from collections import Counter
 from itertools import groupby
 
 from checker.findings import Finding, Report
-from checker.formats.sarif import framework_refs, rule_catalogue, unit_path
+from checker.formats.common import framework_refs, rule_catalogue, unit_path
 
 _NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 _COUNTED = {"fail": "failures", "error": "errors", "waived": "skipped", "skipped": "skipped"}
