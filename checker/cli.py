@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -19,6 +20,9 @@ from checker import __version__
 from checker.errors import InputError
 from checker.findings import SEVERITIES, Report
 from checker.formats import markdown, parse_formats
+from checker.inputs.events import EventOptions, parse_since
+from checker.inputs.live import LiveOptions, collect_snapshot, write_snapshot
+from checker.inputs.live.options import DEFAULT_ROLE_NAME, DEFAULT_WORKERS
 from checker.inputs.snapshot import load_snapshot
 from checker.policy.loader import builtin_policy_dir, iter_rule_ids, load_policies
 from checker.policy.model import Rule
@@ -46,6 +50,40 @@ def _add_policy_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--no-builtin", action="store_true", help="do not load the built-in policy pack")
 
 
+def _csv(text: str) -> tuple[str, ...]:
+    return tuple(part.strip() for part in text.split(",") if part.strip())
+
+
+def _add_live_options(parser: argparse.ArgumentParser) -> None:
+    live = parser.add_argument_group("live AWS (default credential chain; AWS_ENDPOINT_URL honoured)")
+    live.add_argument("--org", action="store_true",
+                      help="walk the AWS Organization: every ACTIVE account through --role-name")
+    live.add_argument("--profile", help="AWS profile (default: AWS_PROFILE or the default chain)")
+    live.add_argument("--regions", type=_csv, metavar="R,...",
+                      help="regions to read (default: the enabled regions from EC2 DescribeRegions)")
+    live.add_argument("--accounts", type=_csv, metavar="ID,...", help="only these accounts (with --org)")
+    live.add_argument("--role-name", default=DEFAULT_ROLE_NAME,
+                      help=f"role assumed in member accounts (default: {DEFAULT_ROLE_NAME})")
+    live.add_argument("--external-id", help="external id for AssumeRole")
+    live.add_argument("--workers", type=int, default=DEFAULT_WORKERS,
+                      help=f"concurrent API workers (default: {DEFAULT_WORKERS}); event files use at most "
+                           "one process per CPU")
+
+
+def _live_options(args: argparse.Namespace) -> LiveOptions:
+    if args.workers < 1:
+        raise InputError("--workers", f"must be a positive integer, got {args.workers}")
+    return LiveOptions(profile=args.profile, regions=args.regions, org=args.org, accounts=args.accounts,
+                       role_name=args.role_name, external_id=args.external_id, workers=args.workers,
+                       quiet=args.quiet)
+
+
+def _add_verbosity(parser: argparse.ArgumentParser) -> None:
+    verbosity = parser.add_mutually_exclusive_group()
+    verbosity.add_argument("--quiet", "-q", action="store_true", help="no progress or notes on stderr")
+    verbosity.add_argument("--verbose", "-v", action="store_true", help="more detail on stderr")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="trailcheck", formatter_class=_Formatter,
@@ -61,8 +99,20 @@ trailcheck scan --snapshot examples/estate.json
 trailcheck scan --snapshot estate.json --format table,json,sarif --output-dir out/
 trailcheck scan --snapshot estate.json --rules kms-exclusion-gap,multi-region-trail
 trailcheck scan --snapshot estate.json --param trail-delivery-healthy.max_delivery_age_hours=6
-trailcheck scan --snapshot estate.json --policies my-policies/ --fail-on medium""")
+trailcheck scan --snapshot estate.json --policies my-policies/ --fail-on medium
+trailcheck scan --snapshot estate.json --events events/ --events s3://trail-bucket/AWSLogs/ --since 24h
+trailcheck scan --events lookup --regions us-east-1,eu-west-1 --since 7d   # event rules only
+trailcheck scan --org --role-name AuditRole --format json,html,sarif       # live, whole organization""")
     scan.add_argument("--snapshot", type=Path, metavar="FILE", help="trail configuration snapshot (offline)")
+    scan.add_argument("--live", action="store_true",
+                      help="read trail configurations from AWS (the default when no --snapshot/--events)")
+    events = scan.add_argument_group("sampled events")
+    events.add_argument("--events", action="append", default=[], metavar="PATH|s3://B/P|lookup|-",
+                        help="CloudTrail records: files/dirs (json, json.gz, jsonl), S3 prefix, LookupEvents, "
+                             "stdin (repeatable)")
+    events.add_argument("--since", metavar="WHEN", help="oldest events for s3:// and lookup: ISO time or 24h, 7d")
+    events.add_argument("--max-files", type=int, metavar="N", help="newest N files per s3:// source")
+    events.add_argument("--max-events", type=int, metavar="N", help="stop after N records in all")
     _add_policy_options(scan)
     scan.add_argument("--rules", default="", metavar="ID,...", help="only these rule ids")
     scan.add_argument("--skip-rules", default="", metavar="ID,...", help="leave out these rule ids")
@@ -74,9 +124,17 @@ trailcheck scan --snapshot estate.json --policies my-policies/ --fail-on medium"
                       help="where report files are written (default: reports/)")
     scan.add_argument("--fail-on", choices=SEVERITIES, default="high",
                       help="exit 1 when a finding fails at or above this severity (default: high)")
-    verbosity = scan.add_mutually_exclusive_group()
-    verbosity.add_argument("--quiet", "-q", action="store_true", help="no progress or summary on stderr")
-    verbosity.add_argument("--verbose", "-v", action="store_true", help="more detail on stderr")
+    _add_live_options(scan)
+    _add_verbosity(scan)
+
+    collect = _command(sub, "collect", "Read trail configurations from AWS into a snapshot file.", """
+trailcheck collect -o snapshot.json
+trailcheck collect --regions us-east-1,eu-west-1 --profile audit -o snapshot.json
+trailcheck collect --org --role-name TrailcheckAudit --external-id abc123 -o org.json
+AWS_ENDPOINT_URL=http://127.0.0.1:5000 trailcheck collect -o -    # a private endpoint, to stdout""")
+    collect.add_argument("-o", "--output", default="-", metavar="FILE", help="snapshot file (default: stdout)")
+    _add_live_options(collect)
+    _add_verbosity(collect)
 
     rules = _command(sub, "rules", "List the rules in effect (id, severity, scope, frameworks).", """
 trailcheck rules
@@ -126,10 +184,17 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _scan(args: argparse.Namespace) -> int:
     formats = parse_formats(args.format)
+    live_requested = args.live or args.org or not (args.snapshot or args.events)
+    if args.snapshot and (args.live or args.org):
+        raise InputError("--snapshot", "give either --snapshot FILE or --live/--org, not both")
+    event_options = EventOptions(since=parse_since(args.since) if args.since else None, max_files=args.max_files,
+                                 max_events=args.max_events, regions=args.regions or (), profile=args.profile)
     options = ScanOptions(
         snapshot=args.snapshot, policies=args.policies, builtin=not args.no_builtin,
         rules=list(iter_rule_ids(args.rules)), skip_rules=list(iter_rule_ids(args.skip_rules)),
-        params=args.param)
+        params=args.param, events=args.events, event_options=event_options,
+        workers=min(args.workers, os.cpu_count() or 1), live=_live_options(args) if live_requested else None,
+        quiet=args.quiet)
     report = run_scan(options)
     write_outputs(report, formats, args.output_dir, quiet=args.quiet)
     return exit_code(report, args.fail_on)
@@ -155,6 +220,16 @@ def write_outputs(report: Report, formats: Sequence[Any], output_dir: Path, quie
     if written and not quiet:
         print("wrote " + ", ".join(str(p) for p in written), file=sys.stderr)
     return written
+
+
+def _collect(args: argparse.Namespace) -> int:
+    document = collect_snapshot(_live_options(args))
+    write_snapshot(document, args.output)
+    if not args.quiet and args.output != "-":
+        errors = sum(len(a.get("errors", [])) for a in document["accounts"])
+        print(f"wrote {args.output}: {len(document['accounts'])} account(s), {errors} collection error(s)",
+              file=sys.stderr)
+    return EXIT_OK
 
 
 def _rules(args: argparse.Namespace) -> int:
@@ -261,4 +336,5 @@ def _schema(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-_HANDLERS = {"scan": _scan, "rules": _rules, "validate": _validate, "explain": _explain, "schema": _schema}
+_HANDLERS = {"scan": _scan, "collect": _collect, "rules": _rules, "validate": _validate, "explain": _explain,
+             "schema": _schema}

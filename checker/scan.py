@@ -8,6 +8,8 @@ exactly what users run.
 from __future__ import annotations
 
 import hashlib
+import json
+import sys
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -15,9 +17,12 @@ from pathlib import Path
 from typing import Any
 
 from checker.engine.config import ConfigEvaluator
+from checker.engine.events import evaluate_event_sources
 from checker.errors import InputError
 from checker.findings import Finding, Report, severity_rank
-from checker.inputs.snapshot import iso, load_snapshot
+from checker.inputs.events import EventOptions, EventStats
+from checker.inputs.live import LiveOptions, collect_snapshot
+from checker.inputs.snapshot import iso, load_snapshot, parse_snapshot
 from checker.model import Snapshot
 from checker.policy.loader import PolicyFile, apply_params, builtin_policy_dir, load_policies, select_rules
 from checker.policy.model import Rule
@@ -33,6 +38,16 @@ class ScanOptions:
     rules: list[str] = field(default_factory=list)
     skip_rules: list[str] = field(default_factory=list)
     params: list[str] = field(default_factory=list)
+    events: list[str] = field(default_factory=list)
+    event_options: EventOptions = field(default_factory=EventOptions)
+    workers: int | None = None
+    live: LiveOptions | None = None
+    quiet: bool = False
+
+    @property
+    def reads_configuration(self) -> bool:
+        """``--events`` alone evaluates only the event rules (SPEC §3)."""
+        return self.snapshot is not None or self.live is not None
 
 
 def load_rules(policies: Sequence[Path], builtin: bool, only: Sequence[str] = (), skip: Sequence[str] = (),
@@ -74,13 +89,35 @@ def run_scan(options: ScanOptions) -> Report:
     inputs: dict[str, Any] = {"snapshot": None, "events": None,
                               "policies": [{"path": f.path, "sha256": f.sha256} for f in policy_files]}
     findings: list[Finding] = []
-    if options.snapshot is None:
-        raise InputError("scan", "no input: give --snapshot FILE")
-    snapshot, raw = load_snapshot(options.snapshot)
-    inputs["snapshot"] = snapshot_input(snapshot, raw)
-    findings.extend(ConfigEvaluator(snapshot).evaluate(rules))
+    snapshot: Snapshot | None = None
+    if options.snapshot is not None:
+        snapshot, raw = load_snapshot(options.snapshot)
+        inputs["snapshot"] = snapshot_input(snapshot, raw)
+    elif options.live is not None:
+        document = collect_snapshot(options.live)
+        raw = json.dumps(document, sort_keys=True).encode()
+        snapshot = parse_snapshot(document, "live")
+        inputs["snapshot"] = snapshot_input(snapshot, raw)
+    if snapshot is not None:
+        findings.extend(ConfigEvaluator(snapshot).evaluate(rules))
+    if options.events:
+        event_findings, stats = evaluate_event_sources(rules, options.events, options.event_options, snapshot,
+                                                       options.workers)
+        findings.extend(event_findings)
+        inputs["events"] = stats.to_dict()
+        _report_event_problems(stats, options.quiet)
     return Report(findings=findings, inputs=inputs, generated_at=iso(datetime.now(timezone.utc)),
                   extra={"rules": rule_metadata(rules)})
+
+
+def _report_event_problems(stats: EventStats, quiet: bool) -> None:
+    """Corrupt input is reported, not fatal: one line per problem on stderr, then a count."""
+    if quiet:
+        return
+    for problem in stats.problems:
+        print(f"trailcheck: warning: {problem['source']}: {problem['position']}: {problem['reason']}",
+              file=sys.stderr)
+    print(f"events: {stats.read} read, {stats.skipped} skipped", file=sys.stderr)
 
 
 def snapshot_input(snapshot: Snapshot, raw: bytes) -> dict[str, Any]:

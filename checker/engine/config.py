@@ -18,7 +18,7 @@ from checker.findings import Finding, Status
 from checker.model import CollectionError, Snapshot, Trail
 from checker.policy.model import Probe, Rule, TrailQuantifier
 from checker.simulator import ProbeResult, ProbeTooLargeError, probe_coverage
-from checker.simulator.decide import status_decision
+from checker.simulator.decide import region_reach, status_decision
 
 Cell = tuple[str, str]
 
@@ -61,12 +61,15 @@ def units_of(rule: Rule, snapshot: Snapshot) -> list[Unit]:
                               trail_document(trail, params), errors, trail))
         return units
     if rule.scope == "region":
-        return [Unit(a.account_id, region, None, ((a.account_id, region),),
-                     tuple(snapshot.trails_reaching(a.account_id)),
-                     {"account_id": a.account_id, "region": region,
-                      "trails": _trail_docs(snapshot.trails_reaching(a.account_id)), "params": params},
-                     a.errors_in(region))
-                for a in snapshot.accounts for region in a.regions]
+        units = []
+        for a in snapshot.accounts:
+            for region in a.regions:
+                trails = tuple(t for t in snapshot.trails_reaching(a.account_id) if region_reach(t, region) is None)
+                units.append(Unit(a.account_id, region, None, ((a.account_id, region),), trails,
+                                  {"account_id": a.account_id, "region": region, "trails": _trail_docs(trails),
+                                   "params": params},
+                                  a.errors_in(region)))
+        return units
     if rule.scope == "account":
         return [Unit(a.account_id, None, None, tuple((a.account_id, r) for r in a.regions),
                      tuple(snapshot.trails_reaching(a.account_id)),
@@ -199,11 +202,17 @@ class ConfigEvaluator:
     def _quantified(self, quantifier: TrailQuantifier, unit: Unit, every: bool) -> Verdict:
         rows: list[dict[str, Any]] = []
         answers: list[bool | None] = []
+        stopped: list[str] = []
         for trail in unit.trails:
+            if every and trail.status is not None and not trail.status.is_logging:
+                stopped.append(trail.arn)  # all_trails ranges over the logging trails only
+                continue
             answer, reason = self._trail_qualifies(trail, quantifier, unit)
             answers.append(answer)
             rows.append({"arn": trail.arn, "qualifies": answer, "reason": reason})
         evidence: dict[str, Any] = {"trails": rows}
+        if stopped:
+            evidence["not_logging"] = stopped
         hidden = self._hidden_could_matter(quantifier, unit)
         if unit.errors:
             evidence["collection_errors"] = [e.to_dict() for e in unit.errors]

@@ -14,6 +14,13 @@ def _clip(text: str) -> str:
     return text if len(text) <= _MAX_MESSAGE else text[: _MAX_MESSAGE - 1] + "…"
 
 
+def _short_resource(resource: str | None) -> str:
+    """Trail ARNs by name (the account and region are columns already); others in full."""
+    if not resource:
+        return "-"
+    return resource.rsplit("/", 1)[-1] if ":trail/" in resource else _clip(resource)
+
+
 class TableFormat:
     """Problems first (error, fail), most severe first; passing findings are counted, not listed."""
 
@@ -24,7 +31,7 @@ class TableFormat:
         shown = [f for f in report.findings if f.status not in ("pass",)]
         shown.sort(key=lambda f: (_STATUS_ORDER[f.status], severity_rank(f.severity), f.sort_key()))
         rows = [[f.status.upper(), f.severity, f.rule_id, f.account_id or "-", f.region or "-",
-                 (f.resource or "-").rsplit("/", 1)[-1] if f.resource else "-", _clip(f.message)] for f in shown]
+                 _short_resource(f.resource), _clip(f.message)] for f in shown]
         summary = report.summary()["by_status"]
         counts = ", ".join(f"{n} {s}" for s, n in summary.items() if n)
         header = ["status", "severity", "rule", "account", "region", "resource", "message"]

@@ -27,6 +27,12 @@ from checker.schemas import load_schema
 
 POLICY_SUFFIXES = (".yaml", ".yml")
 MESSAGE_PLACEHOLDERS = frozenset({"account_id", "region", "resource"})
+# The record fields a probe may fix: the selector simulator's fields plus awsRegion.
+PROBE_FIELDS = frozenset({
+    "eventCategory", "eventSource", "eventName", "eventType", "readOnly", "resources.type", "resources.ARN",
+    "userIdentity.arn", "sessionCredentialFromConsole", "errorCode", "vpcEndpointId", "awsRegion",
+})
+FUNCTION_NAMES = frozenset(jmespath.functions.Functions.FUNCTION_TABLE) | {"hours_since"}
 
 
 def builtin_policy_dir() -> Path:
@@ -83,8 +89,7 @@ def _read(path: Path) -> bytes:
 def parse_policy(text: str, source: str) -> list[Rule]:
     """Parse one policy file's text; ``source`` is its name in messages."""
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
+        node, data = _compose_and_construct(text)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         where = f"{source}:{mark.line + 1}:{mark.column + 1}" if mark else source
@@ -97,6 +102,19 @@ def parse_policy(text: str, source: str) -> list[Rule]:
     rules_node = _child(node, "rules")
     assert isinstance(rules_node, yaml.SequenceNode)
     return [_rule(item, item_node, source) for item, item_node in zip(data["rules"], rules_node.value, strict=True)]
+
+
+_SafeLoader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+def _compose_and_construct(text: str) -> tuple[yaml.Node | None, Any]:
+    """Parse once: the node tree (for line numbers) and the plain data built from it."""
+    loader = _SafeLoader(text)
+    try:
+        node = loader.get_single_node()
+        return node, (loader.construct_document(node) if node is not None else None)
+    finally:
+        loader.dispose()
 
 
 @lru_cache(maxsize=1)
@@ -148,10 +166,36 @@ def _line_of(node: yaml.Node, path: Sequence[str | int]) -> int:
 
 def _compile(text: str, where: str, rule_id: str, field: str) -> Expr:
     try:
-        return Expr(text, jmespath.compile(text))
+        compiled = jmespath.compile(text)
     except jmespath.exceptions.JMESPathError as exc:
         detail = str(exc).splitlines()[0]
         raise InputError(where, f"rule {rule_id}: {field}: invalid JMESPath {text!r}: {detail}") from None
+    unknown = sorted(functions_called(compiled.parsed) - FUNCTION_NAMES)
+    if unknown:
+        raise InputError(where, f"rule {rule_id}: {field}: unknown JMESPath function(s) {', '.join(unknown)} "
+                                f"in {text!r}")
+    return Expr(text, compiled)
+
+
+def functions_called(tree: Any) -> set[str]:
+    """Names of the functions a parsed JMESPath expression calls."""
+    names: set[str] = set()
+    stack = [tree]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, dict):
+            if node.get("type") == "function_expression":
+                names.add(str(node.get("value")))
+            stack.extend(node.get("children", []))
+    return names
+
+
+def _check_probes(probes: Sequence[Mapping[str, Any]], where: str, rule_id: str, field: str) -> None:
+    for probe in probes:
+        unknown = sorted(set(probe) - PROBE_FIELDS)
+        if unknown:
+            raise InputError(where, f"rule {rule_id}: {field}: unknown probe field(s) {', '.join(unknown)} "
+                                    f"(fields: {', '.join(sorted(PROBE_FIELDS))})")
 
 
 def expand_probes(probes: Sequence[Mapping[str, Any]]) -> tuple[Probe, ...]:
@@ -168,6 +212,7 @@ def expand_probes(probes: Sequence[Mapping[str, Any]]) -> tuple[Probe, ...]:
 
 
 def _quantifier(data: Mapping[str, Any], where: str, rule_id: str, name: str) -> TrailQuantifier:
+    _check_probes(data.get("logged", ()), where, rule_id, f"require.{name}.logged")
     return TrailQuantifier(
         where=_compile(data["where"], where, rule_id, f"require.{name}.where") if "where" in data else None,
         logged=expand_probes(data.get("logged", ())),
@@ -179,6 +224,7 @@ def _requirement(data: Mapping[str, Any], where: str, rule_id: str) -> Requireme
     if "expr" in data:
         return Requirement(expr=_compile(data["expr"], where, rule_id, "require.expr"))
     if "logged" in data:
+        _check_probes(data["logged"], where, rule_id, "require.logged")
         return Requirement(logged=expand_probes(data["logged"]))
     if "any_trail" in data:
         return Requirement(any_trail=_quantifier(data["any_trail"], where, rule_id, "any_trail"))
@@ -189,7 +235,11 @@ def _rule(item: Mapping[str, Any], node: yaml.Node, source: str) -> Rule:
     where = f"{source}:{node.start_mark.line + 1}"
     rule_id = item["id"]
     for kind, template in item.get("messages", {}).items():
-        for _, name, _, _ in string.Formatter().parse(template):
+        try:
+            fields = [name for _, name, _, _ in string.Formatter().parse(template)]
+        except ValueError as exc:
+            raise InputError(where, f"rule {rule_id}: messages.{kind}: {exc}") from None
+        for name in fields:
             if name is not None and name not in MESSAGE_PLACEHOLDERS:
                 raise InputError(where, f"rule {rule_id}: messages.{kind}: unknown placeholder {{{name}}} "
                                         f"(use {', '.join(sorted(MESSAGE_PLACEHOLDERS))})")
@@ -229,12 +279,23 @@ def apply_params(rules: Sequence[Rule], overrides: Sequence[str]) -> list[Rule]:
         if name not in rule.params:
             known = ", ".join(sorted(rule.params)) or "none"
             raise InputError(f"--param {override}", f"rule {rule_id} has no parameter {name!r} (parameters: {known})")
-        parsed = yaml.safe_load(value) if value else ""
-        if not isinstance(parsed, type(rule.params[name])) and not (
-                isinstance(parsed, (int, float)) and isinstance(rule.params[name], (int, float))):
-            raise InputError(f"--param {override}", f"expected a {type(rule.params[name]).__name__} value")
-        by_id[rule_id] = replace(rule, params={**rule.params, name: parsed})
+        by_id[rule_id] = replace(rule, params={**rule.params, name: _param_value(rule.params[name], value, override)})
     return [by_id[r.id] for r in rules]
+
+
+def _param_value(default: Any, text: str, override: str) -> Any:
+    """Read ``text`` as the type of the parameter's default (strings are taken verbatim)."""
+    if isinstance(default, str):
+        return text
+    parsed = yaml.safe_load(text) if text else None
+    if isinstance(default, bool):
+        ok = isinstance(parsed, bool)
+    else:
+        ok = isinstance(parsed, (int, float)) and not isinstance(parsed, bool)
+    if not ok:
+        kind = "true/false" if isinstance(default, bool) else "number"
+        raise InputError(f"--param {override}", f"expected a {kind} value, got {text!r}")
+    return parsed
 
 
 def select_rules(rules: Sequence[Rule], only: Sequence[str], skip: Sequence[str]) -> list[Rule]:
