@@ -17,6 +17,7 @@ from typing import Any
 from tabulate import tabulate
 
 from checker import __version__
+from checker.baseline import diff_reports, load_report, render_diff_json, render_diff_table
 from checker.errors import InputError
 from checker.findings import SEVERITIES, Report
 from checker.formats import markdown, parse_formats
@@ -102,7 +103,9 @@ trailcheck scan --snapshot estate.json --param trail-delivery-healthy.max_delive
 trailcheck scan --snapshot estate.json --policies my-policies/ --fail-on medium
 trailcheck scan --snapshot estate.json --events events/ --events s3://trail-bucket/AWSLogs/ --since 24h
 trailcheck scan --events lookup --regions us-east-1,eu-west-1 --since 7d   # event rules only
-trailcheck scan --org --role-name AuditRole --format json,html,sarif       # live, whole organization""")
+trailcheck scan --org --role-name AuditRole --format json,html,sarif       # live, whole organization
+trailcheck scan --snapshot estate.json --waivers waivers.yaml --baseline last-night/findings.json
+trailcheck scan --snapshot estate.json --framework cis-aws-foundations-v3.0 --format table,html""")
     scan.add_argument("--snapshot", type=Path, metavar="FILE", help="trail configuration snapshot (offline)")
     scan.add_argument("--live", action="store_true",
                       help="read trail configurations from AWS (the default when no --snapshot/--events)")
@@ -124,6 +127,12 @@ trailcheck scan --org --role-name AuditRole --format json,html,sarif       # liv
                       help="where report files are written (default: reports/)")
     scan.add_argument("--fail-on", choices=SEVERITIES, default="high",
                       help="exit 1 when a finding fails at or above this severity (default: high)")
+    scan.add_argument("--waivers", type=Path, metavar="FILE", help="YAML waivers: matching failures become 'waived'")
+    scan.add_argument("--baseline", type=Path, metavar="PREVIOUS.json",
+                      help="an earlier findings.json: report new, resolved and still-failing findings")
+    scan.add_argument("--framework", metavar="ID",
+                      help="only the rules mapped to this framework (e.g. cis-aws-foundations-v3.0), "
+                           "reported control by control")
     _add_live_options(scan)
     _add_verbosity(scan)
 
@@ -158,6 +167,13 @@ trailcheck explain --snapshot estate.json record.json --format json""")
     explain.add_argument("--snapshot", type=Path, required=True, metavar="FILE")
     explain.add_argument("event", metavar="EVENT.json|-", help="one CloudTrail record (file or - for stdin)")
     explain.add_argument("--format", choices=("table", "json"), default="table")
+
+    diff = _command(sub, "diff", "Compare two findings.json reports: new, resolved and still-failing findings.", """
+trailcheck diff last-night/findings.json reports/findings.json
+trailcheck diff old.json new.json --format json""")
+    diff.add_argument("old", type=Path, metavar="OLD.json")
+    diff.add_argument("new", type=Path, metavar="NEW.json")
+    diff.add_argument("--format", choices=("table", "json"), default="table")
 
     schema = _command(sub, "schema", "Print the JSON Schema of a trailcheck file format.", """
 trailcheck schema policy > policy.schema.json
@@ -194,7 +210,7 @@ def _scan(args: argparse.Namespace) -> int:
         rules=list(iter_rule_ids(args.rules)), skip_rules=list(iter_rule_ids(args.skip_rules)),
         params=args.param, events=args.events, event_options=event_options,
         workers=min(args.workers, os.cpu_count() or 1), live=_live_options(args) if live_requested else None,
-        quiet=args.quiet)
+        waivers=args.waivers, baseline=args.baseline, framework=args.framework, quiet=args.quiet)
     report = run_scan(options)
     write_outputs(report, formats, args.output_dir, quiet=args.quiet)
     return exit_code(report, args.fail_on)
@@ -331,10 +347,18 @@ def _explain(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _diff(args: argparse.Namespace) -> int:
+    """Always 0 for readable reports: a diff informs; gating is ``scan --fail-on``'s job."""
+    changes = diff_reports(load_report(args.old), load_report(args.new))
+    text = render_diff_json(changes, str(args.old)) if args.format == "json" else render_diff_table(changes)
+    sys.stdout.write(text if text.endswith("\n") else text + "\n")
+    return EXIT_OK
+
+
 def _schema(args: argparse.Namespace) -> int:
     print(json.dumps(load_schema(args.name), indent=2))
     return EXIT_OK
 
 
 _HANDLERS = {"scan": _scan, "collect": _collect, "rules": _rules, "validate": _validate, "explain": _explain,
-             "schema": _schema}
+             "diff": _diff, "schema": _schema}

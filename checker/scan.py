@@ -16,16 +16,19 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
+from checker.baseline import diff_reports, load_report
 from checker.engine.config import ConfigEvaluator
 from checker.engine.events import evaluate_event_sources
 from checker.errors import InputError
 from checker.findings import Finding, Report, severity_rank
+from checker.frameworks import framework_view, rules_for_framework
 from checker.inputs.events import EventOptions, EventStats
 from checker.inputs.live import LiveOptions, collect_snapshot
 from checker.inputs.snapshot import iso, load_snapshot, parse_snapshot
 from checker.model import Snapshot
 from checker.policy.loader import PolicyFile, apply_params, builtin_policy_dir, load_policies, select_rules
 from checker.policy.model import Rule
+from checker.waivers import apply_waivers, load_waivers
 
 
 @dataclass
@@ -42,6 +45,9 @@ class ScanOptions:
     event_options: EventOptions = field(default_factory=EventOptions)
     workers: int | None = None
     live: LiveOptions | None = None
+    waivers: Path | None = None
+    baseline: Path | None = None
+    framework: str | None = None
     quiet: bool = False
 
     @property
@@ -86,6 +92,11 @@ def run_scan(options: ScanOptions) -> Report:
     """Run one scan and return its report (nothing is written here)."""
     rules, policy_files = load_rules(options.policies, options.builtin, options.rules, options.skip_rules,
                                      options.params)
+    if options.framework:
+        rules = rules_for_framework(rules, options.framework)
+    # Read the small inputs first: a mistake in them must not cost a whole collection.
+    waiver_file = load_waivers(options.waivers) if options.waivers else None
+    previous = load_report(options.baseline) if options.baseline else None
     inputs: dict[str, Any] = {"snapshot": None, "events": None,
                               "policies": [{"path": f.path, "sha256": f.sha256} for f in policy_files]}
     findings: list[Finding] = []
@@ -106,8 +117,21 @@ def run_scan(options: ScanOptions) -> Report:
         findings.extend(event_findings)
         inputs["events"] = stats.to_dict()
         _report_event_problems(stats, options.quiet)
-    return Report(findings=findings, inputs=inputs, generated_at=iso(datetime.now(timezone.utc)),
-                  extra={"rules": rule_metadata(rules)})
+    now = datetime.now(timezone.utc)
+    extra: dict[str, Any] = {"rules": rule_metadata(rules)}
+    if waiver_file is not None:
+        waived = apply_waivers(findings, waiver_file, now.date())
+        findings = list(waived.findings)
+        extra["waivers"] = waived.to_extra()
+        if not options.quiet:
+            for notice in waived.notices():
+                print(f"trailcheck: warning: {notice}", file=sys.stderr)
+    if options.framework:
+        extra["framework"] = framework_view(options.framework, rules, findings)
+    report = Report(findings=findings, inputs=inputs, generated_at=iso(now), extra=extra)
+    if previous is not None and options.baseline is not None:
+        report.extra["baseline"] = diff_reports(previous, report).to_extra(str(options.baseline))
+    return report
 
 
 def _report_event_problems(stats: EventStats, quiet: bool) -> None:

@@ -28,6 +28,7 @@ import yaml
 from checker.errors import InputError
 from checker.findings import Finding
 from checker.schemas import load_schema
+from checker.yamlnodes import compose_and_construct, line_at
 
 WAIVABLE_STATUS = "fail"
 _TIMESTAMP_TAG = "tag:yaml.org,2002:timestamp"
@@ -170,28 +171,24 @@ def load_waivers(path: str | Path) -> WaiverFile:
     root, data = _parse(name, text)
     validator = jsonschema.Draft202012Validator(load_schema("waivers"))
     errors = sorted(validator.iter_errors(data),
-                    key=lambda e: (_line_at(root, e.absolute_path), [str(p) for p in e.absolute_path]))
+                    key=lambda e: (line_at(root, e.absolute_path), [str(p) for p in e.absolute_path]))
     if errors:
         error = errors[0]
-        raise InputError(f"{name}:{_line_at(root, error.absolute_path)}",
+        raise InputError(f"{name}:{line_at(root, error.absolute_path)}",
                          f"{_json_path(error.absolute_path)}: {_explain(error)}")
     return WaiverFile(path=name, waivers=tuple(
-        _waiver(f"{name}:{_line_at(root, ['waivers', i])}", item) for i, item in enumerate(data["waivers"])))
+        _waiver(f"{name}:{line_at(root, ['waivers', i])}", item) for i, item in enumerate(data["waivers"])))
 
 
 def _parse(name: str, text: str) -> tuple[yaml.Node, Any]:
     """The YAML document as data, plus its node tree (which knows the line of everything)."""
-    loader = _WaiverLoader(text)
     try:
-        root = loader.get_single_node()
-        data = loader.construct_document(root) if root is not None else None
+        root, data = compose_and_construct(text, _WaiverLoader)
     except yaml.MarkedYAMLError as exc:
         line = exc.problem_mark.line + 1 if exc.problem_mark is not None else 1
         raise InputError(f"{name}:{line}", f"invalid YAML: {exc.problem}") from exc
     except yaml.YAMLError as exc:
         raise InputError(name, f"invalid YAML: {exc}") from exc
-    finally:
-        loader.dispose()
     if root is None:
         raise InputError(name, "the file is empty; expected a top-level 'waivers:' list")
     return root, data
@@ -209,22 +206,6 @@ def _waiver(source: str, item: dict[str, Any]) -> Waiver:
     return Waiver(rule_id=item["rule_id"], reason=item["reason"].strip(), owner=item["owner"].strip(),
                   expires=expires, source=source, account_id=item.get("account_id"),
                   region=item.get("region"), resource=item.get("resource"))
-
-
-def _line_at(root: yaml.Node, path: Iterable[str | int]) -> int:
-    """The 1-based line of the node at a JSON path, or of its deepest existing ancestor."""
-    node = root
-    for step in path:
-        if isinstance(node, yaml.MappingNode):
-            child = next((v for k, v in node.value if k.value == str(step)), None)
-        elif isinstance(node, yaml.SequenceNode) and isinstance(step, int) and step < len(node.value):
-            child = node.value[step]
-        else:
-            child = None
-        if child is None:
-            break
-        node = child
-    return int(node.start_mark.line) + 1
 
 
 def _json_path(path: Iterable[str | int]) -> str:

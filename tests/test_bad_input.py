@@ -256,3 +256,14 @@ def test_explain_bad_event(capsys: pytest.CaptureFixture[str], tmp_path: Path, c
                            words: tuple[str, ...]) -> None:
     event = write(tmp_path / "event.json", content)
     assert_bad_input(run_cli(capsys, "explain", "--snapshot", str(ESTATE), str(event)), str(event), *words)
+
+
+def test_bare_literal_in_jmespath_is_rejected(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    """`== true` compares with a field named 'true' (always null): a silent always-false rule."""
+    policy = tmp_path / "p.yaml"
+    policy.write_text("rules:\n  - id: bare\n    title: t\n    severity: low\n    scope: trail\n"
+                      "    require: {expr: \"IsMultiRegionTrail == true\"}\n", encoding="utf-8")
+    result = run_cli(capsys, "validate", str(policy))
+    assert result.code == 2
+    err = result.err
+    assert f"{policy}:2" in err and "rule bare" in err and "`true`" in err

@@ -72,7 +72,7 @@ rules:
     require:
       any_trail:
         where: "IsMultiRegionTrail == `true`"
-        expr: "KmsKeyId != null"
+        expr: "KmsKeyId != `null`"
         logged:
           - {eventCategory: Management, eventSource: ec2.amazonaws.com}
 
@@ -91,7 +91,7 @@ rules:
     scope: account
     require:
       all_trails:
-        expr: "KmsKeyId != null"
+        expr: "KmsKeyId != `null`"
 
   - id: custom-org-validated
     title: The organization trail validates its log files

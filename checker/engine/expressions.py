@@ -18,6 +18,7 @@ from jmespath import functions
 
 from checker.inputs.snapshot import parse_timestamp
 from checker.model import Trail
+from checker.policy.loader import field_names
 from checker.policy.model import Expr
 
 
@@ -58,15 +59,7 @@ _COLLECTED_KEYS = {
 @cache
 def fields_read(expr_source: str) -> frozenset[str]:
     """Every field name the expression mentions (from its syntax tree)."""
-    names: set[str] = set()
-    stack: list[Any] = [jmespath.compile(expr_source).parsed]
-    while stack:
-        node = stack.pop()
-        if isinstance(node, dict):
-            if node.get("type") == "field":
-                names.add(str(node.get("value")))
-            stack.extend(node.get("children", []))
-    return frozenset(names)
+    return frozenset(field_names(jmespath.compile(expr_source).parsed))
 
 
 def missing_data(trail: Trail, expr: Expr) -> str | None:

@@ -24,6 +24,7 @@ import checker
 from checker.errors import InputError
 from checker.policy.model import Expr, Probe, Requirement, Rule, TrailQuantifier, When
 from checker.schemas import load_schema
+from checker.yamlnodes import child, compose_and_construct, line_at
 
 POLICY_SUFFIXES = (".yaml", ".yml")
 MESSAGE_PLACEHOLDERS = frozenset({"account_id", "region", "resource"})
@@ -89,7 +90,7 @@ def _read(path: Path) -> bytes:
 def parse_policy(text: str, source: str) -> list[Rule]:
     """Parse one policy file's text; ``source`` is its name in messages."""
     try:
-        node, data = _compose_and_construct(text)
+        node, data = compose_and_construct(text)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         where = f"{source}:{mark.line + 1}:{mark.column + 1}" if mark else source
@@ -99,22 +100,9 @@ def parse_policy(text: str, source: str) -> list[Rule]:
     if node is None:
         raise InputError(source, "empty policy file (expected a mapping with 'rules')")
     _validate(data, node, source)
-    rules_node = _child(node, "rules")
+    rules_node = child(node, "rules")
     assert isinstance(rules_node, yaml.SequenceNode)
     return [_rule(item, item_node, source) for item, item_node in zip(data["rules"], rules_node.value, strict=True)]
-
-
-_SafeLoader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-
-
-def _compose_and_construct(text: str) -> tuple[yaml.Node | None, Any]:
-    """Parse once: the node tree (for line numbers) and the plain data built from it."""
-    loader = _SafeLoader(text)
-    try:
-        node = loader.get_single_node()
-        return node, (loader.construct_document(node) if node is not None else None)
-    finally:
-        loader.dispose()
 
 
 @lru_cache(maxsize=1)
@@ -129,7 +117,7 @@ def _validate(data: Any, node: yaml.Node, source: str) -> None:
         return
     error = jsonschema.exceptions.best_match(errors) or errors[0]
     path = list(error.absolute_path)
-    line = _line_of(node, path)
+    line = line_at(node, path)
     rule_id = ""
     if len(path) >= 2 and path[0] == "rules" and isinstance(path[1], int):
         item = data["rules"][path[1]]
@@ -144,32 +132,16 @@ def _short(message: str) -> str:
     return message if len(message) <= 200 else message[:197] + "..."
 
 
-def _child(node: yaml.Node, key: str | int) -> yaml.Node | None:
-    if isinstance(node, yaml.MappingNode) and isinstance(key, str):
-        return next((v for k, v in node.value if isinstance(k, yaml.ScalarNode) and k.value == key), None)
-    if isinstance(node, yaml.SequenceNode) and isinstance(key, int) and key < len(node.value):
-        child: yaml.Node = node.value[key]
-        return child
-    return None
-
-
-def _line_of(node: yaml.Node, path: Sequence[str | int]) -> int:
-    """1-based line of the deepest node on ``path`` that exists."""
-    current = node
-    for key in path:
-        child = _child(current, key)
-        if child is None:
-            break
-        current = child
-    return int(current.start_mark.line) + 1
-
-
 def _compile(text: str, where: str, rule_id: str, field: str) -> Expr:
     try:
         compiled = jmespath.compile(text)
     except jmespath.exceptions.JMESPathError as exc:
         detail = str(exc).splitlines()[0]
         raise InputError(where, f"rule {rule_id}: {field}: invalid JMESPath {text!r}: {detail}") from None
+    bare = sorted(field_names(compiled.parsed) & {"true", "false", "null"})
+    if bare:
+        raise InputError(where, f"rule {rule_id}: {field}: {bare[0]!r} in {text!r} is a field name in JMESPath; "
+                                f"write the literal `{bare[0]}` with backticks")
     unknown = sorted(functions_called(compiled.parsed) - FUNCTION_NAMES)
     if unknown:
         raise InputError(where, f"rule {rule_id}: {field}: unknown JMESPath function(s) {', '.join(unknown)} "
@@ -177,17 +149,26 @@ def _compile(text: str, where: str, rule_id: str, field: str) -> Expr:
     return Expr(text, compiled)
 
 
-def functions_called(tree: Any) -> set[str]:
-    """Names of the functions a parsed JMESPath expression calls."""
+def _nodes_of_type(tree: Any, node_type: str) -> set[str]:
+    """The ``value`` of every node of one type in a parsed JMESPath expression."""
     names: set[str] = set()
     stack = [tree]
     while stack:
         node = stack.pop()
         if isinstance(node, dict):
-            if node.get("type") == "function_expression":
+            if node.get("type") == node_type:
                 names.add(str(node.get("value")))
             stack.extend(node.get("children", []))
     return names
+
+
+def functions_called(tree: Any) -> set[str]:
+    """Names of the functions a parsed JMESPath expression calls."""
+    return _nodes_of_type(tree, "function_expression")
+
+
+def field_names(tree: Any) -> set[str]:
+    return _nodes_of_type(tree, "field")
 
 
 def _check_probes(probes: Sequence[Mapping[str, Any]], where: str, rule_id: str, field: str) -> None:
