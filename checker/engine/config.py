@@ -131,7 +131,7 @@ class ConfigEvaluator:
         return evaluate(expr, unit.document, self.snapshot.collected_at, unit.trail)
 
     def _expr_verdict(self, outcome: Outcome, unit: Unit) -> Verdict:
-        evidence: dict[str, Any] = {"condition": outcome.reason}
+        evidence: dict[str, Any] = {"condition": outcome.reason, "values": outcome.values}
         if outcome.value is None:
             return Verdict("error", outcome.reason, evidence)
         return Verdict("pass" if outcome.value else "fail", outcome.reason, evidence)

@@ -7,8 +7,9 @@ becomes an ``error`` finding with the reason, never a pass or a fail.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cache
 from typing import Any
@@ -40,11 +41,43 @@ class _Functions(functions.Functions):
 
 @dataclass(frozen=True)
 class Outcome:
-    """``value`` is True/False, or None with ``reason`` saying why it is undecidable."""
+    """``value`` is True/False, or None with ``reason`` saying why it is undecidable.
+
+    ``values`` holds what the expression read (dotted path -> value): the evidence.
+    """
 
     value: bool | None
     reason: str
-    result: Any = None
+    values: dict[str, Any] = field(default_factory=dict)
+
+
+def _chain(node: Any) -> str | None:
+    """``a.b.c`` for a pure chain of field lookups, else None."""
+    if node.get("type") == "field":
+        return str(node["value"])
+    if node.get("type") == "subexpression":
+        parts = [_chain(child) for child in node.get("children", [])]
+        if all(parts):
+            return ".".join(p for p in parts if p)
+    return None
+
+
+@cache
+def paths_read(expr_source: str) -> tuple[str, ...]:
+    """The dotted paths an expression reads (outside projections), for the evidence."""
+    found: list[str] = []
+    stack: list[Any] = [jmespath.compile(expr_source).parsed]
+    while stack:
+        node = stack.pop()
+        if not isinstance(node, dict) or node.get("type") in ("projection", "filter_projection", "flatten"):
+            continue
+        path = _chain(node)
+        if path is not None:
+            if path not in found and not path.startswith("params"):
+                found.append(path)
+            continue
+        stack.extend(node.get("children", []))
+    return tuple(sorted(found))
 
 
 # Document keys whose absence means "not collected" rather than "not set".
@@ -84,12 +117,15 @@ def evaluate(expr: Expr, document: Mapping[str, Any], now: datetime | None,
         if missing:
             return Outcome(None, f"cannot evaluate `{expr.source}`: {missing}")
     options = jmespath.Options(custom_functions=_Functions(now))
+    values = {path: jmespath.search(path, document) for path in paths_read(expr.source)}
+    shown = ", ".join(f"{k}={json.dumps(v)}" for k, v in values.items() if not isinstance(v, (dict, list)))
+    read = f"{shown}: " if shown else ""
     try:
         result = expr.compiled.search(document, options=options)
     except jmespath.exceptions.JMESPathError as exc:
-        return Outcome(None, f"cannot evaluate `{expr.source}`: {exc}")
+        return Outcome(None, f"cannot evaluate `{expr.source}`: {exc}", values)
     if isinstance(result, bool):
-        return Outcome(result, f"`{expr.source}` is {str(result).lower()}", result)
+        return Outcome(result, f"{read}`{expr.source}` is {str(result).lower()}", values)
     if result is None:
-        return Outcome(None, f"`{expr.source}` is null: a value it reads is missing", result)
-    return Outcome(None, f"`{expr.source}` gave {result!r}, not a boolean", result)
+        return Outcome(None, f"{read}`{expr.source}` is null: a value it reads is missing", values)
+    return Outcome(None, f"`{expr.source}` gave {result!r}, not a boolean", values)
