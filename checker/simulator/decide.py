@@ -73,14 +73,33 @@ def status_decision(trail: Trail) -> TrailDecision | None:
     return None
 
 
-def insight_decision(trail: Trail, insight_type: str | None) -> TrailDecision:
-    """Insights events are generated, not selected: the trail must have that insight type."""
+# What an Insights type analyses, as the readOnly values of the underlying management
+# calls the trail must log (REFERENCE §1.7): call rate needs write events, error rate
+# read or write events.
+INSIGHT_PREREQUISITES = {"ApiCallRateInsight": ("false",), "ApiErrorRateInsight": ("false", "true")}
+
+
+def insight_decision(trail: Trail, insight_type: str | None, event_source: str | None,
+                     event_name: str | None) -> TrailDecision:
+    """Insights events are generated, not selected: the trail must have that insight type
+    and log the management calls it analyses."""
     if trail.insight_types is None:
         return TrailDecision(trail.arn, None, "unknown",
                              "Insights selectors unknown (GetInsightSelectors not collected)")
-    if insight_type in trail.insight_types:
+    if insight_type not in trail.insight_types:
+        return TrailDecision(trail.arn, False, "not-selected", f"InsightSelectors do not include {insight_type}")
+    needed = INSIGHT_PREREQUISITES.get(insight_type or "", ("false", "true"))
+    views: list[View] = [{"eventCategory": "Management", "eventSource": event_source, "eventName": event_name,
+                          "readOnly": read_only} for read_only in needed]
+    underlying = selector_decision(trail, views)
+    if underlying.logged:
         return TrailDecision(trail.arn, True, "logged", f"InsightSelectors include {insight_type}")
-    return TrailDecision(trail.arn, False, "not-selected", f"InsightSelectors do not include {insight_type}")
+    if underlying.logged is None:
+        return underlying
+    kind = "write" if needed == ("false",) else "read or write"
+    return TrailDecision(trail.arn, False, "not-selected",
+                         f"{insight_type} needs the trail to log {kind} management events of {event_source}: "
+                         f"{underlying.reason}")
 
 
 def selector_decision(trail: Trail, views: Sequence[View]) -> TrailDecision:

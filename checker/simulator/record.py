@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from checker.model import Snapshot, Trail
-from checker.simulator.classify import classify, dig, record_views
+from checker.simulator.classify import classify, dig, normalise, record_views
 from checker.simulator.decide import TrailDecision, decide, insight_decision, reach, status_decision
 
 
@@ -39,10 +39,10 @@ def record_account(record: Mapping[str, Any]) -> str | None:
 def decide_record(trail: Trail, record: Mapping[str, Any], region: str) -> TrailDecision:
     record_class = classify(record)
     if record_class.category == "Insight":
-        source = dig(record, "insightDetails.eventSource")
-        return (reach(trail, region, source if isinstance(source, str) else None)
+        source, name = (normalise(dig(record, f"insightDetails.{key}")) for key in ("eventSource", "eventName"))
+        return (reach(trail, region, source)
                 or status_decision(trail)
-                or insight_decision(trail, dig(record, "insightDetails.insightType")))
+                or insight_decision(trail, normalise(dig(record, "insightDetails.insightType")), source, name))
     return decide(trail, record_views(record, _extra_fields(trail)), region)
 
 
