@@ -18,6 +18,7 @@ from tabulate import tabulate
 
 from checker import __version__
 from checker.baseline import diff_reports, load_report, render_diff_json, render_diff_table
+from checker.engine.event_evaluator import check_event_rules
 from checker.errors import InputError
 from checker.findings import SEVERITIES, Report
 from checker.formats import markdown, parse_formats
@@ -294,6 +295,7 @@ def rules_markdown(rules: Sequence[Rule]) -> str:
 def _validate(args: argparse.Namespace) -> int:
     paths = args.paths or [builtin_policy_dir()]
     rules, files = load_policies(paths)
+    check_event_rules(rules)
     print(f"OK: {len(rules)} rules in {len(files)} file(s)")
     return EXIT_OK
 

@@ -267,3 +267,13 @@ def test_bare_literal_in_jmespath_is_rejected(capsys: pytest.CaptureFixture[str]
     assert result.code == 2
     err = result.err
     assert f"{policy}:2" in err and "rule bare" in err and "`true`" in err
+
+
+def test_validate_compiles_event_rules(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    """A bad regex in an event rule is caught by `validate`, before any scan."""
+    policy = tmp_path / "p.yaml"
+    policy.write_text("rules:\n  - id: bad-regex\n    title: t\n    severity: low\n    scope: event\n"
+                      "    match:\n      eventName: {regex: \"(\"}\n", encoding="utf-8")
+    result = run_cli(capsys, "validate", str(policy))
+    assert result.code == 2
+    assert f"{policy}:2" in result.err and "rule bad-regex" in result.err and "regex" in result.err

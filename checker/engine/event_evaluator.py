@@ -196,8 +196,9 @@ class _RuleFindings:
         if self.rule.logged is not None:
             verb = "would be recorded by a trail" if self.rule.logged else "would not be recorded by any trail"
             return f"{_plural(group.count, 'event')} {verb} of the snapshot"
-        return (f"{_plural(group.count, 'matching event')} between {group.first_time or '?'} "
-                f"and {group.last_time or '?'}")
+        if group.first_time == group.last_time:
+            return f"{_plural(group.count, 'matching event')} at {group.first_time or 'an unknown time'}"
+        return f"{_plural(group.count, 'matching event')} between {group.first_time} and {group.last_time}"
 
     def logged_findings(self) -> list[Finding]:
         found = [self.group_finding("error", g, f"Account {g.account_id or '(none named)'} is not in the snapshot: "

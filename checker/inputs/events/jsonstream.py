@@ -139,7 +139,8 @@ class JsonCursor:
             self._base += self._pos
             self._buf = self._buf[self._pos:]
             self._pos = self._mark = 0
-        if not self._escaped and _ESCAPED_BYTE.search(text):
+        # Surrogate escapes are never ASCII: the cheap isascii() spares most chunks the regex.
+        if not self._escaped and not text.isascii() and _ESCAPED_BYTE.search(text):
             self._escaped = True
         self._buf += text
         return True
