@@ -1,0 +1,11 @@
+"""Live collection: read CloudTrail configuration from AWS into a snapshot document.
+
+``collect_snapshot(LiveOptions(...))`` returns the ``trailcheck.snapshot/v1`` document
+that ``trailcheck collect`` writes and ``trailcheck scan`` evaluates, so a live scan and
+a scan of the collected file give the same findings.
+"""
+
+from checker.inputs.live.collector import collect_snapshot, write_snapshot
+from checker.inputs.live.options import LiveOptions
+
+__all__ = ["LiveOptions", "collect_snapshot", "write_snapshot"]

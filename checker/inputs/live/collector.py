@@ -1,0 +1,373 @@
+"""Live AWS -> a ``trailcheck.snapshot/v1`` document, with the fewest calls we can make.
+
+The calls form a tree: caller identity, then (with ``--org``) the organization and its
+account pages, per account AssumeRole and DescribeRegions, per (account, region) one
+DescribeTrails, per unique trail three detail calls. Each call is a task on a bounded
+thread pool; a task does its I/O on a worker and returns a *merge* step that the main
+thread applies to the collection state and that yields the next tasks. All state is
+therefore touched by one thread only, and the tree unfolds as fast as the answers come
+back (accounts of the first ListAccounts page are scanned while the second is fetched).
+
+Failures never abort the scan: each becomes an ``errors`` entry of the account it
+concerns (see :mod:`checker.inputs.live.faults`), and whatever depended on it stays
+absent (unknown), never filled in.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import sys
+import tempfile
+from collections.abc import Callable
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from checker.errors import InputError
+from checker.inputs.live.faults import Failure, attempt
+from checker.inputs.live.options import LiveOptions
+from checker.inputs.live.organization import (
+    Caller,
+    OrgAccount,
+    assume_member_role,
+    caller_identity,
+    describe_organization,
+    enabled_regions,
+    list_accounts_page,
+    member_role_arn,
+)
+from checker.inputs.live.session import ClientFactory, Credentials
+from checker.inputs.live.trails import (
+    DETAIL_KEYS,
+    TRAIL_DETAILS,
+    TrailDetail,
+    TrailRegistry,
+    describe_trails,
+    home_region_of,
+)
+from checker.inputs.snapshot import iso
+from checker.progress import Progress
+
+SNAPSHOT_FORMAT = "trailcheck.snapshot/v1"
+ACCOUNT_ID = re.compile(r"^[0-9]{12}$")
+REGION = re.compile(r"^[a-z]{2}(-[a-z]+)+-[0-9]+$")
+
+Merge = Callable[[], "list[Task]"]
+Task = Callable[[], Merge]
+"""Work for a pool thread; what it returns runs on the main thread and yields more work."""
+
+
+@dataclass
+class AccountScan:
+    """What is known so far about one account in scope."""
+
+    account_id: str
+    name: str | None
+    credentials: Credentials | None = None
+    regions: list[str] | None = None
+    trails: dict[str, dict[str, Any]] = field(default_factory=dict)
+    errors: list[dict[str, Any]] = field(default_factory=list)
+
+    def document(self, fallback_regions: list[str]) -> dict[str, Any]:
+        regions = self.regions if self.regions is not None else fallback_regions
+        return {
+            "account_id": self.account_id,
+            "name": self.name,
+            "regions": sorted(regions),
+            "trails": [_in_api_order(self.trails[arn]) for arn in sorted(self.trails)],
+            "errors": sorted(self.errors, key=_error_order),
+        }
+
+
+def _in_api_order(trail: dict[str, Any]) -> dict[str, Any]:
+    """The DescribeTrails fields, then the detail keys in call order (they arrive in any)."""
+    later = [key for key in DETAIL_KEYS if key in trail]
+    ordered = {k: v for k, v in trail.items() if k not in DETAIL_KEYS}
+    return ordered | {key: trail[key] for key in later}
+
+
+def _error_order(entry: dict[str, Any]) -> tuple[str, ...]:
+    return (entry["region"] or "", entry["operation"], entry.get("trail_arn", ""), entry["code"],
+            entry["message"])
+
+
+def collect_snapshot(options: LiveOptions, progress: Progress | None = None) -> dict[str, Any]:
+    """Read the estate from AWS and return the snapshot document (SPEC §4, §10).
+
+    Raises :class:`InputError` for bad options and for credentials that cannot even
+    identify the caller; every other AWS failure is recorded in the snapshot.
+    """
+    _check_options(options)
+    own_progress = progress is None
+    report = progress if progress is not None else Progress(0, "collect (account-regions)",
+                                                           quiet=options.quiet)
+    try:
+        return _Collector(options, ClientFactory(options), report).collect()
+    finally:
+        if own_progress:
+            report.close()
+
+
+def write_snapshot(document: dict[str, Any], path: str | Path) -> None:
+    """Write the snapshot as indented JSON; ``-`` is stdout. Atomic for files, so a
+    nightly job never leaves half a snapshot behind."""
+    text = json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+    if str(path) == "-":
+        sys.stdout.write(text)
+        return
+    target = Path(path)
+    try:
+        handle, temporary = tempfile.mkstemp(dir=target.parent or Path("."), prefix=f".{target.name}.")
+        with os.fdopen(handle, "w", encoding="utf-8") as stream:
+            stream.write(text)
+        os.replace(temporary, target)
+    except OSError as exc:
+        raise InputError(str(target), f"cannot write snapshot: {exc.strerror or exc}") from None
+
+
+def _check_options(options: LiveOptions) -> None:
+    if options.workers < 1:
+        raise InputError("--workers", f"must be at least 1, got {options.workers}")
+    bad = [a for a in options.accounts or () if not ACCOUNT_ID.match(a)]
+    if bad:
+        raise InputError("--accounts", f"not a 12-digit account id: {bad[0]!r}")
+    if options.accounts is not None and not options.org and len(set(options.accounts)) > 1:
+        raise InputError("--accounts", "several accounts need --org (the others are entered by role)")
+    if options.regions is not None and not options.regions:
+        raise InputError("--regions", "give at least one region")
+    bad = [r for r in options.regions or () if not REGION.match(r)]
+    if bad:
+        raise InputError("--regions", f"not a region name: {bad[0]!r}")
+
+
+class _Collector:
+    """One collection run; its state is only touched on the calling (main) thread."""
+
+    def __init__(self, options: LiveOptions, clients: ClientFactory, progress: Progress) -> None:
+        self.options = options
+        self.clients = clients
+        self.progress = progress
+        self.scans: dict[str, AccountScan] = {}
+        self.registry = TrailRegistry()
+        self.organization: dict[str, Any] | None = None
+        self.listed: dict[str, OrgAccount] = {}
+        self.listing_failed = False
+        self.org_wide_errors: list[dict[str, Any]] = []
+        self.listing_errors: list[dict[str, Any]] = []
+        self.caller: Caller | None = None
+
+    # -- the run ---------------------------------------------------------------------------
+
+    def collect(self) -> dict[str, Any]:
+        started = datetime.now(timezone.utc)
+        caller_credentials = self.clients.caller_credentials
+        caller = attempt(lambda: caller_identity(self._caller_client("sts")))
+        if isinstance(caller, Failure):
+            raise InputError("AWS credentials", f"GetCallerIdentity failed: {caller.code}: {caller.message}")
+        self.caller = caller
+        if self.options.accounts is not None and not self.options.org \
+                and caller.account_id not in self.options.accounts:
+            raise InputError("--accounts", f"without --org only the caller's account "
+                                           f"{caller.account_id} can be scanned")
+        first: list[Task] = []
+        if self._wanted(caller.account_id):
+            first.append(self._open(self._scan(caller.account_id, None), caller_credentials))
+        if self.options.org:
+            first += [self._describe_organization(), self._list_accounts(None)]
+        pool = ThreadPoolExecutor(max_workers=self.options.workers, thread_name_prefix="trailcheck")
+        try:
+            _run(pool, first)
+            _run(pool, self._place_unclaimed())
+        finally:
+            pool.shutdown(wait=True, cancel_futures=True)  # Ctrl-C: drop the queued calls
+        return self._document(started)
+
+    def _wanted(self, account_id: str) -> bool:
+        return self.options.accounts is None or account_id in self.options.accounts
+
+    def _scan(self, account_id: str, name: str | None) -> AccountScan:
+        scan = self.scans[account_id] = AccountScan(account_id, name)
+        return scan
+
+    def _record(self, errors: list[dict[str, Any]], entry: dict[str, Any]) -> None:
+        errors.append(entry)
+        self.progress.advance(0, errors=1)
+
+    # -- organization ----------------------------------------------------------------------
+
+    def _describe_organization(self) -> Task:
+        def work() -> Merge:
+            found = attempt(lambda: describe_organization(self._caller_client("organizations")))
+
+            def merge() -> list[Task]:
+                if isinstance(found, Failure):
+                    self._record(self.org_wide_errors, found.entry(None, "DescribeOrganization"))
+                else:
+                    self.organization = found
+                return []
+            return merge
+        return work
+
+    def _list_accounts(self, token: str | None) -> Task:
+        def work() -> Merge:
+            page = attempt(lambda: list_accounts_page(self._caller_client("organizations"), token))
+
+            def merge() -> list[Task]:
+                if isinstance(page, Failure):
+                    self.listing_failed = True
+                    self._record(self.listing_errors, page.entry(None, "ListAccounts"))
+                    unlisted = sorted(set(self.options.accounts or ()) - set(self.scans))
+                    return [self._open(self._scan(a, None), None) for a in unlisted]
+                accounts, next_token = page
+                tasks = [self._list_accounts(next_token)] if next_token else []
+                for account in accounts:
+                    self.listed[account.account_id] = account
+                    scan = self.scans.get(account.account_id)
+                    if scan is not None:
+                        scan.name = account.name
+                    elif account.active and self._wanted(account.account_id):
+                        tasks.append(self._open(self._scan(account.account_id, account.name), None))
+                return tasks
+            return merge
+        return work
+
+    def _caller_client(self, service: str) -> Any:
+        """A client of the caller's account in the region of global calls."""
+        return self.clients.client(service, self.clients.global_region, self.clients.caller_credentials)
+
+    # -- accounts --------------------------------------------------------------------------
+
+    def _open(self, scan: AccountScan, credentials: Credentials | None) -> Task:
+        """Enter the account (AssumeRole unless ``credentials``) and learn its regions."""
+        assert self.caller is not None
+        role_arn = member_role_arn(self.caller.partition, scan.account_id, self.options.role_name)
+        global_region = self.clients.global_region
+
+        def work() -> Merge:
+            entered: Credentials | Failure = credentials if credentials is not None else attempt(
+                lambda: assume_member_role(self._caller_client("sts"), role_arn, self.options.external_id))
+            regions: list[str] | Failure | None = list(self.options.regions or ()) or None
+            if regions is None and not isinstance(entered, Failure):
+                account = entered
+                regions = attempt(lambda: enabled_regions(self.clients.client("ec2", global_region, account)))
+
+            def merge() -> list[Task]:
+                if isinstance(entered, Failure):
+                    self._record(scan.errors, entered.entry(None, "AssumeRole"))
+                    scan.regions = regions if isinstance(regions, list) else None
+                    return []
+                scan.credentials = entered
+                if isinstance(regions, Failure):
+                    self._record(scan.errors, regions.entry(None, "DescribeRegions"))
+                    return []
+                scan.regions = regions
+                self.progress.expand(len(regions or []))
+                return [self._describe_trails(scan, entered, region) for region in regions or []]
+            return merge
+        return work
+
+    def _describe_trails(self, scan: AccountScan, credentials: Credentials, region: str) -> Task:
+        def work() -> Merge:
+            trails = attempt(lambda: describe_trails(self.clients.client("cloudtrail", region, credentials)))
+
+            def merge() -> list[Task]:
+                self.progress.advance(1)
+                if isinstance(trails, Failure):
+                    self._record(scan.errors, trails.entry(region, "DescribeTrails"))
+                    return []
+                return [task for trail in trails if self.registry.seen(scan.account_id, trail)
+                        for task in self._read_trail(scan, trail, credentials)]
+            return merge
+        return work
+
+    # -- trails ----------------------------------------------------------------------------
+
+    def _read_trail(self, listed_under: AccountScan, trail: dict[str, Any],
+                    credentials: Credentials) -> list[Task]:
+        """List the trail under its account and fetch its status and selectors."""
+        arn = trail["TrailARN"]
+        record = listed_under.trails[arn] = dict(trail)
+        region = home_region_of(trail)
+        return [self._trail_detail(listed_under, record, operation, fetch, credentials, region)
+                for operation, fetch in TRAIL_DETAILS]
+
+    def _trail_detail(self, listed_under: AccountScan, record: dict[str, Any], operation: str,
+                      fetch: TrailDetail, credentials: Credentials, region: str) -> Task:
+        arn = record["TrailARN"]
+
+        def work() -> Merge:
+            found = attempt(lambda: fetch(self.clients.client("cloudtrail", region, credentials), arn))
+
+            def merge() -> list[Task]:
+                if isinstance(found, Failure):
+                    self._record(listed_under.errors, found.entry(region, operation, arn))
+                else:
+                    record.update(found)
+                return []
+            return merge
+        return work
+
+    def _place_unclaimed(self) -> list[Task]:
+        """Second round: trails only non-owners saw (see :class:`TrailRegistry`)."""
+        tasks: list[Task] = []
+        org_trail_seen = False
+        for placement in self.registry.unclaimed(set(self.scans)):
+            reader = self.scans[placement.read_by]
+            assert reader.credentials is not None, "an account that saw a trail was entered"
+            tasks += self._read_trail(self.scans[placement.listed_under], placement.trail,
+                                      reader.credentials)
+            org_trail_seen = org_trail_seen or bool(placement.trail.get("IsOrganizationTrail"))
+        if org_trail_seen and self.organization is None and not self.options.org:
+            tasks.append(self._describe_organization())
+        return tasks
+
+    # -- the document ----------------------------------------------------------------------
+
+    def _document(self, started: datetime) -> dict[str, Any]:
+        assert self.caller is not None
+        self._report_unscanned_requests()
+        if self.org_wide_errors:
+            for scan in self.scans.values():
+                scan.errors.extend(self.org_wide_errors)
+        if self.listing_errors:
+            caller_scan = self.scans.get(self.caller.account_id)
+            for scan in [caller_scan] if caller_scan else self.scans.values():
+                scan.errors.extend(self.listing_errors)
+        discovered = sorted({r for scan in self.scans.values() for r in scan.regions or ()})
+        document: dict[str, Any] = {
+            "format": SNAPSHOT_FORMAT,
+            "collected_at": iso(started),
+            "partition": self.caller.partition,
+        }
+        if self.organization is not None:
+            document["organization"] = self.organization
+        document["accounts"] = [self.scans[a].document(discovered) for a in sorted(self.scans)]
+        return document
+
+    def _report_unscanned_requests(self) -> None:
+        """An account asked for with ``--accounts`` but not ACTIVE in the organization is an
+        error entry of its own, never silently dropped."""
+        if not self.options.org or self.listing_failed:
+            return
+        for account_id in sorted(set(self.options.accounts or ()) - set(self.scans)):
+            listed = self.listed.get(account_id)
+            if listed is None:
+                code, message = "AccountNotInOrganization", "not an account of the organization"
+            else:
+                code, message = "AccountNotActive", f"account state is {listed.state}, not ACTIVE"
+            scan = self._scan(account_id, listed.name if listed else None)
+            scan.regions = []
+            self._record(scan.errors, Failure(code, message).entry(None, "ListAccounts"))
+
+
+def _run(pool: ThreadPoolExecutor, tasks: list[Task]) -> None:
+    """Run tasks and every task their merges yield until none is left."""
+    pending: set[Future[Merge]] = {pool.submit(task) for task in tasks}
+    while pending:
+        done, pending = wait(pending, return_when=FIRST_COMPLETED)
+        for future in done:
+            pending |= {pool.submit(task) for task in future.result()()}

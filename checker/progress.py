@@ -1,0 +1,119 @@
+"""A small progress reporter for long work (live collection, event reading).
+
+Progress is for the human watching a scan, so it goes to stderr and never mixes with
+results. On a terminal it redraws one line (a bar, done/total, errors so far, elapsed);
+in a log (CI, cron) it prints a plain line now and then, so the log stays readable; with
+``quiet`` it prints nothing. Redraws are throttled against an injectable clock, so a
+caller may advance it thousands of times per second and tests need no sleeps.
+"""
+
+from __future__ import annotations
+
+import sys
+import threading
+import time
+from collections.abc import Callable
+from types import TracebackType
+from typing import TextIO
+
+BAR_WIDTH = 24
+TTY_INTERVAL = 0.1
+PLAIN_INTERVAL = 10.0
+
+
+class Progress:
+    """Counts units of work done out of ``total`` and reports them on ``stream``.
+
+    ``total`` may grow while the work discovers more of itself (:meth:`expand`), e.g.
+    the regions of an account known only after DescribeRegions. Thread-safe.
+    """
+
+    def __init__(
+        self,
+        total: int,
+        label: str,
+        stream: TextIO | None = None,
+        quiet: bool = False,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+        is_tty: bool | None = None,
+        interval: float | None = None,
+    ) -> None:
+        self.total = total
+        self.label = label
+        self.done = 0
+        self.errors = 0
+        self._stream = sys.stderr if stream is None else stream
+        self._quiet = quiet
+        self._clock = clock
+        self._tty = self._stream.isatty() if is_tty is None else is_tty
+        self._interval = interval if interval is not None else (
+            TTY_INTERVAL if self._tty else PLAIN_INTERVAL)
+        self._started = clock()
+        self._last_report: float | None = None
+        self._closed = False
+        self._lock = threading.Lock()
+
+    def expand(self, n: int) -> None:
+        """Add ``n`` units to the total (work discovered on the way)."""
+        with self._lock:
+            self.total += n
+            self._maybe_report()
+
+    def advance(self, n: int = 1, errors: int = 0) -> None:
+        """Mark ``n`` more units done, ``errors`` of which (or in which) something failed."""
+        with self._lock:
+            self.done += n
+            self.errors += errors
+            self._maybe_report()
+
+    def close(self) -> None:
+        """Print the final state once (on a terminal: end the redrawn line)."""
+        with self._lock:
+            if self._closed:
+                return
+            self._closed = True
+            if self._quiet:
+                return
+            self._write(self.render())
+            if self._tty:
+                self._stream.write("\n")
+            self._stream.flush()
+
+    def render(self) -> str:
+        """The status line: label, bar (terminal only), done/total, errors, elapsed."""
+        elapsed = int(self._clock() - self._started)
+        minutes, seconds = divmod(elapsed, 60)
+        parts = [self.label]
+        if self._tty:
+            filled = BAR_WIDTH * self.done // self.total if self.total else 0
+            parts.append("[" + "#" * filled + "." * (BAR_WIDTH - filled) + "]")
+        parts.append(f"{self.done}/{self.total}")
+        parts.append(f"errors {self.errors}")
+        parts.append(f"{minutes:02d}:{seconds:02d}")
+        return " ".join(parts)
+
+    def __enter__(self) -> Progress:
+        return self
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        self.close()
+
+    def _maybe_report(self) -> None:
+        if self._quiet or self._closed:
+            return
+        now = self._clock()
+        if self._last_report is not None and now - self._last_report < self._interval:
+            return
+        if self._last_report is None and not self._tty and now - self._started < self._interval:
+            return
+        self._last_report = now
+        self._write(self.render())
+        self._stream.flush()
+
+    def _write(self, line: str) -> None:
+        if self._tty:
+            self._stream.write("\r" + line + "\x1b[K")
+        else:
+            self._stream.write(line + "\n")
