@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import os
 import socket
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
+# No test may reach for instance metadata (169.254.169.254) when boto3 finds no credentials.
+os.environ["AWS_EC2_METADATA_DISABLED"] = "true"
 
 REPO = Path(__file__).resolve().parent.parent
 SHARED = REPO.parent / "shared"
