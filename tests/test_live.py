@@ -25,6 +25,7 @@ import json
 from collections import Counter
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qs
 
 import pytest
 from test_live_harness import (
@@ -35,7 +36,6 @@ from test_live_harness import (
     OrgTrailShadows,
     first_times,
     proxied,
-    reset_moto,
 )
 
 from checker.engine.config import ConfigEvaluator
@@ -66,8 +66,7 @@ ORG_KEY = "arn:aws:kms:us-east-1:123456789012:key/org"
 
 @pytest.fixture
 def aws(moto_server: str) -> str:
-    """The moto endpoint, emptied first (moto keeps its state in the process)."""
-    reset_moto(moto_server)
+    """The moto endpoint (the shared fixture starts every test with moto emptied)."""
     return moto_server
 
 
@@ -227,6 +226,15 @@ def test_minimal_calls_one_describe_per_account_region_three_per_unique_trail(
     assert [t["Name"] for t in shared["trails"]] == ["shared-global"]  # seen in 3 regions, listed once
     detail_regions = {c.region for c in proxy.log if c.operation == "GetTrailStatus" and "shared" in c.body}
     assert detail_regions == {"ap-northeast-1"}  # its home region, outside the scanned ones
+
+
+def test_members_are_entered_through_the_named_role_with_the_external_id(
+        estate: dict[str, str], aws: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    with proxied(monkeypatch, aws) as proxy:
+        org_scan(role_name="TrailcheckAudit", external_id="ext-42", accounts=(estate["prod"],))
+    [assume] = [parse_qs(c.body) for c in proxy.log if c.operation == "AssumeRole"]
+    assert assume["RoleArn"] == [f"arn:aws:iam::{estate['prod']}:role/TrailcheckAudit"]
+    assert assume["ExternalId"] == ["ext-42"] and assume["RoleSessionName"] == ["trailcheck"]
 
 
 def test_list_accounts_is_paginated_and_only_active_accounts_are_scanned(
@@ -437,9 +445,14 @@ def test_progress_goes_to_stderr_unless_quiet(estate: dict[str, str], capsys: py
     assert stream.getvalue() == "" and capsys.readouterr().err == ""
 
 
-def test_write_snapshot_to_stdout(capsys: pytest.CaptureFixture[str]) -> None:
-    write_snapshot({"format": "trailcheck.snapshot/v1", "accounts": []}, "-")
-    assert json.loads(capsys.readouterr().out) == {"format": "trailcheck.snapshot/v1", "accounts": []}
+def test_write_snapshot_to_stdout_and_to_an_unwritable_place(capsys: pytest.CaptureFixture[str],
+                                                             tmp_path: Path) -> None:
+    empty = {"format": "trailcheck.snapshot/v1", "accounts": []}
+    write_snapshot(empty, "-")
+    assert json.loads(capsys.readouterr().out) == empty
+    with pytest.raises(InputError) as raised:
+        write_snapshot(empty, tmp_path / "missing" / "snapshot.json")
+    assert raised.value.where == str(tmp_path / "missing" / "snapshot.json")
 
 
 # -- decisions moto cannot show ------------------------------------------------------------

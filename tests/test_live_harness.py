@@ -18,7 +18,6 @@ import http.client
 import json
 import threading
 import time
-import urllib.request
 from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -269,14 +268,6 @@ def proxied(monkeypatch: Any, upstream: str, rule: Rule | None = None,
 
 # -- building an estate in moto ------------------------------------------------------------
 
-def reset_moto(endpoint: str) -> None:
-    """Empty moto's state. Its backends live in the process, not in the server, so a new
-    ThreadedMotoServer still sees the previous test's organization."""
-    request = urllib.request.Request(f"{endpoint}/moto-api/reset", method="POST")
-    with urllib.request.urlopen(request, timeout=30) as response:
-        response.read()
-
-
 class MotoAccounts:
     """Clients acting in any account of the moto server, built from one session (a new
     session per account would load every service model again)."""
@@ -333,7 +324,6 @@ class MotoAccounts:
 # -- the harness's own behaviour -----------------------------------------------------------
 
 def test_proxy_forwards_counts_and_answers_faults(moto_server: str) -> None:
-    reset_moto(moto_server)
     throttle = Fault.json_error("ThrottlingException", "Rate exceeded")
     rule = first_times(1, throttle, lambda call: call.operation == "DescribeTrails")
     with ApiProxy(moto_server, rule) as proxy:

@@ -120,12 +120,16 @@ def write_snapshot(document: dict[str, Any], path: str | Path) -> None:
         sys.stdout.write(text)
         return
     target = Path(path)
+    temporary: str | None = None
     try:
-        handle, temporary = tempfile.mkstemp(dir=target.parent or Path("."), prefix=f".{target.name}.")
+        handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.")
         with os.fdopen(handle, "w", encoding="utf-8") as stream:
             stream.write(text)
+        os.chmod(temporary, 0o644)  # mkstemp's 0600 would surprise whoever reads it next
         os.replace(temporary, target)
     except OSError as exc:
+        if temporary is not None and os.path.exists(temporary):
+            os.unlink(temporary)
         raise InputError(str(target), f"cannot write snapshot: {exc.strerror or exc}") from None
 
 

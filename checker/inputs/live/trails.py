@@ -14,6 +14,7 @@ selector written out, and Insights never enabled is ``[]``.
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -84,7 +85,7 @@ def selectors_from(response: dict[str, Any]) -> dict[str, Any] | Failure:
                        "GetEventSelectors returned both EventSelectors and AdvancedEventSelectors")
     if advanced:
         return {"AdvancedEventSelectors": advanced}
-    return {"EventSelectors": basic or [dict(item) for item in DEFAULT_EVENT_SELECTORS]}
+    return {"EventSelectors": basic or copy.deepcopy(DEFAULT_EVENT_SELECTORS)}
 
 
 def fetch_insight_selectors(cloudtrail: Any, arn: str) -> dict[str, Any]:

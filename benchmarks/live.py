@@ -1,0 +1,153 @@
+"""Live collection benchmark: API calls and wall time for a 50-account organization.
+
+A moto server (its own process, so it does not share our GIL) sits behind the test
+suite's proxy, which adds a fixed latency to every call and counts calls by operation.
+The organization has 50 accounts scanned in 4 regions; the collector runs with 16
+workers. Two figures against their ideal (SPEC §11):
+
+- calls made vs the minimum: 1 DescribeTrails per (account, region), 3 calls per unique
+  trail, and the organization calls (GetCallerIdentity, DescribeOrganization, ListAccounts
+  pages, one AssumeRole per member; DescribeRegions is not needed with --regions);
+- wall time vs calls x latency / workers (perfect overlap, no dependency between calls).
+
+Run: ``/work/venv/bin/python benchmarks/live.py [--latency 0.05] [--workers 16]``.
+Not run by CI.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import multiprocessing
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections import Counter
+from multiprocessing.connection import Connection
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO / "tests"))
+
+from test_live_harness import MANAGEMENT_ACCOUNT, ApiProxy, MotoAccounts  # noqa: E402
+
+from checker.inputs.live import LiveOptions, collect_snapshot  # noqa: E402
+
+ACCOUNTS = 50
+REGIONS = ("eu-west-1", "us-east-1", "us-east-2", "us-west-2")
+PAGE_SIZE = 20
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def start_moto() -> tuple[subprocess.Popen[bytes], str]:
+    port = free_port()
+    process = subprocess.Popen([sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    endpoint = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            with urllib.request.urlopen(f"{endpoint}/moto-api/", timeout=1):
+                return process, endpoint
+        except OSError:
+            if time.monotonic() > deadline:
+                process.kill()
+                raise
+            time.sleep(0.1)
+
+
+def serve_proxy(upstream: str, latency: float, connection: Connection) -> None:
+    """Child process: run the counting proxy until told to stop, then report the counts.
+    Its own process, so that proxying does not take the collector's GIL."""
+    with ApiProxy(upstream, latency=latency) as proxy:
+        connection.send(proxy.url)
+        connection.recv()
+    connection.send((dict(proxy.calls), proxy.seconds))
+
+
+def build_estate() -> int:
+    """The organization: an org trail in the management account; every member a
+    multi-region trail (homes spread over the regions) and every fifth member also a
+    single-region trail. Returns the number of unique trails."""
+    moto = MotoAccounts()
+    ids = moto.create_organization([f"member{i:02d}" for i in range(ACCOUNTS - 1)])
+    moto.create_trail(MANAGEMENT_ACCOUNT, "us-east-1", "org-trail", IsMultiRegionTrail=True,
+                      IsOrganizationTrail=True)
+    members = sorted(a for a in ids.values() if a != MANAGEMENT_ACCOUNT)
+    trails = 1
+    for index, account in enumerate(members):
+        moto.create_trail(account, REGIONS[index % len(REGIONS)], "main", IsMultiRegionTrail=True)
+        trails += 1
+        if index % 5 == 0:
+            moto.create_trail(account, REGIONS[(index + 1) % len(REGIONS)], "local")
+            trails += 1
+    return trails
+
+
+def minimum_calls(unique_trails: int) -> Counter[str]:
+    per_trail = ("GetTrailStatus", "GetEventSelectors", "GetInsightSelectors")
+    return Counter({
+        "GetCallerIdentity": 1, "DescribeOrganization": 1,
+        "ListAccounts": math.ceil(ACCOUNTS / PAGE_SIZE), "AssumeRole": ACCOUNTS - 1,
+        "DescribeTrails": ACCOUNTS * len(REGIONS), **{op: unique_trails for op in per_trail},
+    })
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--latency", type=float, default=0.05, help="seconds added to every call")
+    parser.add_argument("--workers", type=int, default=16)
+    args = parser.parse_args()
+    os.environ.update(AWS_ACCESS_KEY_ID="testing", AWS_SECRET_ACCESS_KEY="testing",
+                      AWS_SESSION_TOKEN="testing", AWS_DEFAULT_REGION="us-east-1")
+    os.environ.pop("AWS_PROFILE", None)
+    moto, endpoint = start_moto()
+    try:
+        os.environ["AWS_ENDPOINT_URL"] = endpoint
+        unique_trails = build_estate()
+        ours, theirs = multiprocessing.Pipe()
+        proxy = multiprocessing.Process(target=serve_proxy, args=(endpoint, args.latency, theirs))
+        proxy.start()
+        os.environ["AWS_ENDPOINT_URL"] = ours.recv()
+        started = time.perf_counter()
+        cpu_started = time.process_time()
+        document = collect_snapshot(LiveOptions(org=True, regions=REGIONS, workers=args.workers, quiet=True))
+        wall = time.perf_counter() - started
+        cpu = time.process_time() - cpu_started
+        ours.send("stop")
+        counted, answering = ours.recv()
+        calls: Counter[str] = Counter(counted)
+        proxy.join()
+    finally:
+        moto.terminate()
+        moto.wait()
+    errors = sum(len(a["errors"]) for a in document["accounts"])
+    expected = minimum_calls(unique_trails)
+    made = sum(calls.values())
+    minimum = sum(expected.values())
+    ideal = minimum * args.latency / args.workers
+    observed = answering / made
+    print(f"accounts {len(document['accounts'])} x regions {len(REGIONS)}, unique trails {unique_trails}, "
+          f"errors {errors}, workers {args.workers}, latency {args.latency * 1000:.0f} ms/call, "
+          f"load average {os.getloadavg()[0]:.1f}")
+    print(f"{'operation':<22}{'made':>6}{'minimum':>9}")
+    for operation in sorted(set(expected) | set(calls)):
+        print(f"{operation:<22}{calls[operation]:>6}{expected[operation]:>9}")
+    print(f"{'total':<22}{made:>6}{minimum:>9}")
+    print(f"wall {wall:.2f} s, ideal {ideal:.2f} s (calls x latency / workers), ratio {wall / ideal:.2f}")
+    observed_ideal = minimum * observed / args.workers
+    print(f"observed time per call at the proxy {observed * 1000:.0f} ms (latency + moto); "
+          f"ideal with it {observed_ideal:.2f} s, ratio {wall / observed_ideal:.2f}")
+    print(f"collector CPU {cpu:.2f} s ({cpu / made * 1000:.1f} ms per call, botocore client creation included)")
+
+
+if __name__ == "__main__":
+    main()
