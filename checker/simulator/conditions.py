@@ -12,41 +12,35 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from checker.model import AdvancedSelector, BasicSelector, DataResource, Selectors
+from checker.model import AdvancedSelector, BasicSelector, DataResource, FieldSelector, Selectors
 from checker.simulator.classify import View
 
 
 @dataclass(frozen=True)
 class Condition:
-    """One field condition with CloudTrail's evaluation rule for a field.
+    """One field selector, with where it came from, under CloudTrail's rule for a field.
 
     Deselect operators (Not*) act as an AND of negations: one hit excludes. The select
     operators (Equals, StartsWith, EndsWith) are OR-ed; with none, anything not excluded
     matches. ``never`` marks a condition that matches nothing (e.g. empty ``Values``).
     """
 
-    field: str
+    selector: FieldSelector
     origin: str
-    equals: tuple[str, ...] = ()
-    starts_with: tuple[str, ...] = ()
-    ends_with: tuple[str, ...] = ()
-    not_equals: tuple[str, ...] = ()
-    not_starts_with: tuple[str, ...] = ()
-    not_ends_with: tuple[str, ...] = ()
     never: str | None = None
 
     @property
-    def is_negative(self) -> bool:
-        return bool(self.not_equals or self.not_starts_with or self.not_ends_with)
+    def field(self) -> str:
+        return self.selector.field
 
     def literals(self) -> tuple[str, ...]:
-        return self.equals + self.not_equals
+        return self.selector.equals + self.selector.not_equals
 
     def prefixes(self) -> tuple[str, ...]:
-        return self.starts_with + self.not_starts_with
+        return self.selector.starts_with + self.selector.not_starts_with
 
     def suffixes(self) -> tuple[str, ...]:
-        return self.ends_with + self.not_ends_with
+        return self.selector.ends_with + self.selector.not_ends_with
 
     def failure(self, value: str | None) -> tuple[str, bool] | None:
         """``None`` if ``value`` satisfies the condition, else (why not, by an exclusion?).
@@ -58,22 +52,24 @@ class Condition:
             return f"{self.origin}: {self.never}", False
         if value is None:
             return f"{self.origin}: the record has no {self.field} (treated as not matching)", False
-        for op, values, test in (("NotEquals", self.not_equals, str.__eq__),
-                                 ("NotStartsWith", self.not_starts_with, str.startswith),
-                                 ("NotEndsWith", self.not_ends_with, str.endswith)):
+        fs = self.selector
+        for op, values, test in (("NotEquals", fs.not_equals, str.__eq__),
+                                 ("NotStartsWith", fs.not_starts_with, str.startswith),
+                                 ("NotEndsWith", fs.not_ends_with, str.endswith)):
             for excluded in values:
                 if test(value, excluded):
                     return f"{self.origin} {op} {excluded} excludes {self.field}={value}", True
-        if not (self.equals or self.starts_with or self.ends_with):
+        if not (fs.equals or fs.starts_with or fs.ends_with):
             return None
-        if (value in self.equals or any(value.startswith(p) for p in self.starts_with)
-                or any(value.endswith(s) for s in self.ends_with)):
+        if (value in fs.equals or any(value.startswith(p) for p in fs.starts_with)
+                or any(value.endswith(s) for s in fs.ends_with)):
             return None
         return f"{self.origin} does not select {self.field}={value} ({self._select_text()})", False
 
     def _select_text(self) -> str:
+        fs = self.selector
         parts = [f"{op} {list(values)}" for op, values in (
-            ("Equals", self.equals), ("StartsWith", self.starts_with), ("EndsWith", self.ends_with)) if values]
+            ("Equals", fs.equals), ("StartsWith", fs.starts_with), ("EndsWith", fs.ends_with)) if values]
         return ", ".join(parts)
 
 
@@ -100,7 +96,7 @@ def _read_write_condition(selector: BasicSelector, origin: str) -> tuple[Conditi
     values = _READ_WRITE_EQUALS.get(selector.read_write_type)
     if values is None:  # All
         return ()
-    return (Condition("readOnly", f"{origin}.ReadWriteType={selector.read_write_type}", equals=values),)
+    return (Condition(FieldSelector("readOnly", equals=values), f"{origin}.ReadWriteType={selector.read_write_type}"),)
 
 
 def _all_resources_forms(resource_type: str, partition: str) -> frozenset[str]:
@@ -123,18 +119,19 @@ def _data_resource_clause(resource: DataResource, selector: BasicSelector, origi
     ``arn:aws:dynamodb``) put no condition on the ARN; empty ``Values`` logs nothing.
     """
     conditions = [
-        Condition("eventCategory", f"{origin} (data resource)", equals=("Data",)),
-        Condition("resources.type", f"{origin}.Type", equals=(resource.type,)),
+        Condition(FieldSelector("eventCategory", equals=("Data",)), f"{origin} (data resource)"),
+        Condition(FieldSelector("resources.type", equals=(resource.type,)), f"{origin}.Type"),
         *_read_write_condition(selector, origin.rsplit(".DataResources", 1)[0]),
     ]
     values = resource.values
     if not values:
-        conditions.append(Condition("resources.ARN", f"{origin}.Values", never="Values is empty: logs nothing"))
+        conditions.append(Condition(FieldSelector("resources.ARN"), f"{origin}.Values",
+                                    never="Values is empty: logs nothing"))
     elif not set(values) & _all_resources_forms(resource.type, partition):
         if resource.type == "AWS::S3::Object":
-            conditions.append(Condition("resources.ARN", f"{origin}.Values", starts_with=values))
+            conditions.append(Condition(FieldSelector("resources.ARN", starts_with=values), f"{origin}.Values"))
         else:
-            conditions.append(Condition("resources.ARN", f"{origin}.Values", equals=values))
+            conditions.append(Condition(FieldSelector("resources.ARN", equals=values), f"{origin}.Values"))
     return Clause(origin, tuple(conditions))
 
 
@@ -142,14 +139,15 @@ def _basic_clauses(selector: BasicSelector, index: int, partition: str) -> list[
     origin = f"EventSelectors[{index}]"
     management: list[Condition] = []
     if selector.include_management_events:
-        management.append(Condition("eventCategory", f"{origin} (management events)", equals=("Management",)))
+        management.append(Condition(FieldSelector("eventCategory", equals=("Management",)),
+                                    f"{origin} (management events)"))
     else:
-        management.append(Condition("eventCategory", f"{origin}.IncludeManagementEvents=false",
+        management.append(Condition(FieldSelector("eventCategory"), f"{origin}.IncludeManagementEvents=false",
                                     never="IncludeManagementEvents is false"))
     management.extend(_read_write_condition(selector, origin))
     if selector.exclude_management_event_sources:
-        management.append(Condition("eventSource", f"{origin}.ExcludeManagementEventSources",
-                                    not_equals=selector.exclude_management_event_sources))
+        management.append(Condition(FieldSelector("eventSource", not_equals=selector.exclude_management_event_sources),
+                                    f"{origin}.ExcludeManagementEventSources"))
     clauses = [Clause(origin, tuple(management))]
     for j, resource in enumerate(selector.data_resources):
         clauses.append(_data_resource_clause(resource, selector, f"{origin}.DataResources[{j}]", partition))
@@ -159,11 +157,8 @@ def _basic_clauses(selector: BasicSelector, index: int, partition: str) -> list[
 def _advanced_clause(selector: AdvancedSelector, index: int) -> Clause:
     label = f"AdvancedEventSelectors[{index}]"
     origin = f'{label} "{selector.name}"' if selector.name else label
-    return Clause(origin, tuple(
-        Condition(fs.field, f"{label}.FieldSelectors[{k}] ({fs.field})", equals=fs.equals,
-                  starts_with=fs.starts_with, ends_with=fs.ends_with, not_equals=fs.not_equals,
-                  not_starts_with=fs.not_starts_with, not_ends_with=fs.not_ends_with)
-        for k, fs in enumerate(selector.field_selectors)))
+    return Clause(origin, tuple(Condition(fs, f"{label}.FieldSelectors[{k}] ({fs.field})")
+                                for k, fs in enumerate(selector.field_selectors)))
 
 
 @lru_cache(maxsize=4096)

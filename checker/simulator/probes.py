@@ -22,7 +22,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
-from checker.model import Trail
+from checker.model import FieldSelector, Trail
 from checker.simulator.classify import View
 from checker.simulator.conditions import Clause, Condition, compile_selectors
 from checker.simulator.decide import (
@@ -156,8 +156,8 @@ def probe_coverage(trails: Sequence[Trail], probe: Mapping[str, str | bool], reg
             not t.include_global_service_events and region == GLOBAL_EVENTS_REGION.get(t.partition)
             for t, _ in candidates):
         # The global service sources behave differently for such trails: make them witnesses.
-        open_conditions.append(Condition("eventSource", "IncludeGlobalServiceEvents=false",
-                                         not_equals=tuple(sorted(GLOBAL_SERVICE_SOURCES))))
+        open_conditions.append(Condition(FieldSelector("eventSource", not_equals=tuple(sorted(GLOBAL_SERVICE_SOURCES))),
+                                         "IncludeGlobalServiceEvents=false"))
     fields = sorted({cond.field for cond in open_conditions})
     choices = [witnesses(f, [c for c in open_conditions if c.field == f]) for f in fields]
     total = 1
