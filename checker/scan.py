@@ -50,11 +50,6 @@ class ScanOptions:
     framework: str | None = None
     quiet: bool = False
 
-    @property
-    def reads_configuration(self) -> bool:
-        """``--events`` alone evaluates only the event rules (SPEC §3)."""
-        return self.snapshot is not None or self.live is not None
-
 
 def load_rules(policies: Sequence[Path], builtin: bool, only: Sequence[str] = (), skip: Sequence[str] = (),
                params: Sequence[str] = ()) -> tuple[list[Rule], list[PolicyFile]]:

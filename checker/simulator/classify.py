@@ -87,15 +87,17 @@ def dig(record: Mapping[str, Any], path: str) -> Any:
     return node
 
 
-def record_views(record: Mapping[str, Any], extra_fields: Iterable[str] = ()) -> list[View]:
+def record_views(record: Mapping[str, Any], extra_fields: Iterable[str] = (),
+                 category: str | None = None) -> list[View]:
     """The views a selector is matched against: one per ``resources[]`` entry.
 
     A data selector's ``resources.type`` and ``resources.ARN`` conditions must hold for
     the same resource entry (an S3 GetObject carries the object and its bucket), so each
     entry yields its own view; a record without resources yields one view without them.
+    ``category`` spares a second :func:`classify` when the caller has it already.
     """
     base: View = {name: normalise(dig(record, name)) for name in BASE_FIELDS}
-    base["eventCategory"] = classify(record).category
+    base["eventCategory"] = category if category is not None else classify(record).category
     for name in extra_fields:
         if name not in base and not name.startswith("resources."):
             base[name] = normalise(dig(record, name))

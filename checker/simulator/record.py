@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from checker.model import Snapshot, Trail
-from checker.simulator.classify import classify, dig, normalise, record_views
+from checker.simulator.classify import View, classify, dig, normalise, record_views
 from checker.simulator.decide import TrailDecision, decide, insight_decision, reach, status_decision
 
 
@@ -37,16 +37,23 @@ def record_account(record: Mapping[str, Any]) -> str | None:
 
 
 def decide_record(trail: Trail, record: Mapping[str, Any], region: str) -> TrailDecision:
-    record_class = classify(record)
-    if record_class.category == "Insight":
+    """One trail's decision for one record."""
+    category = classify(record).category
+    return _decide(trail, record, region, category, record_views(record, _extra_fields(trail), category))
+
+
+def _decide(trail: Trail, record: Mapping[str, Any], region: str, category: str, views: list[View]) -> TrailDecision:
+    """The decision given the record's category and views, computed once per record."""
+    if category == "Insight":
         source, name = (normalise(dig(record, f"insightDetails.{key}")) for key in ("eventSource", "eventName"))
         return (reach(trail, region, source)
                 or status_decision(trail)
                 or insight_decision(trail, normalise(dig(record, "insightDetails.insightType")), source, name))
-    return decide(trail, record_views(record, _extra_fields(trail)), region)
+    return decide(trail, views, region)
 
 
 def _extra_fields(trail: Trail) -> tuple[str, ...]:
+    """Fields the trail's advanced selectors read beyond the views' base fields."""
     if trail.selectors is None or trail.selectors.kind != "advanced":
         return ()
     return tuple(fs.field for s in trail.selectors.advanced for fs in s.field_selectors)
@@ -70,7 +77,9 @@ def record_verdict(snapshot: Snapshot, record: Mapping[str, Any]) -> RecordVerdi
     account = snapshot.account(account_id) if account_id else None
     if account is None or region is None:
         return RecordVerdict(account_id, region, None, category, account is not None)
-    decisions = [decide_record(t, record, region) for t in snapshot.trails_reaching(account.account_id)]
+    trails = snapshot.trails_reaching(account.account_id)
+    views = record_views(record, {f for t in trails for f in _extra_fields(t)}, category)
+    decisions = [_decide(t, record, region, category, views) for t in trails]
     logged = combine(decisions)
     if logged is False and account.errors_in(region):
         logged = None
