@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
 from typing import Any
 
 import jmespath
 import pytest
 
+from checker.cli import main
 from checker.engine.event_evaluator import EventEvaluator, check_event_rules
 from checker.engine.event_groups import MAX_EVENT_IDS
 from checker.engine.event_match import RuleIndex, compile_rule
@@ -352,3 +355,15 @@ def test_unlogged_events_without_a_snapshot_is_skipped() -> None:
     (finding,) = evaluate_event_rules([UNLOGGED], [record()], None)
     assert finding.status == "skipped"
     assert "snapshot" in finding.message
+
+
+def test_no_records_read_is_an_error_not_a_pass(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    """A truncated file yields no records: the event rules have nothing to judge."""
+    events = tmp_path / "truncated.json"
+    events.write_text('{"Records": [', encoding="utf-8")
+    code = main(["scan", "--events", str(events), "--rules", "cloudtrail-tampering", "--format", "json",
+                 "--output-dir", str(tmp_path / "out"), "--quiet"])
+    report = json.loads((tmp_path / "out" / "findings.json").read_text())
+    assert [f["status"] for f in report["findings"]] == ["error"]
+    assert report["inputs"]["events"]["read"] == 0 and report["inputs"]["events"]["skipped"] == 1
+    assert code == 1

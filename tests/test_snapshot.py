@@ -270,3 +270,15 @@ def test_account_wide_error_leaves_satisfied_account_rules_passing(capsys: pytes
         MANAGEMENT, trail(), errors=(collection_error(None, "ListTrails"),))))
     for rule_id in ("cloudtrail-enabled", "multi-region-trail", "global-service-events", "insights-enabled"):
         assert find(findings, rule_id)["status"] == "pass", rule_id
+
+
+def test_an_account_without_regions_is_undecided_not_compliant(capsys: pytest.CaptureFixture[str],
+                                                               tmp_path: Path) -> None:
+    """No region in scope means no probe was checked anywhere: that is no evidence of coverage."""
+    snapshot = tmp_path / "s.json"
+    snapshot.write_text(json.dumps({"format": "trailcheck.snapshot/v1",
+                                    "accounts": [{"account_id": "111111111111", "regions": [], "trails": []}]}))
+    result, report = scan_report(capsys, tmp_path / "out", snapshot, "--rules", "s3-data-events,global-service-events")
+    statuses = {f["rule_id"]: f["status"] for f in report["findings"]}
+    assert statuses == {"s3-data-events": "error", "global-service-events": "error"}
+    assert result.code == 1

@@ -156,6 +156,8 @@ class ConfigEvaluator:
             results = self._probe_results(probes, unit.cells, lambda _: unit.trails)
         else:
             results = self._probe_results(probes, unit.cells, self.snapshot.trails_reaching)
+        if not results:
+            return Verdict("error", _NO_REGIONS)
         failing, undecided = [], []
         errors: list[CollectionError] = []
         for account_id, result in results:
@@ -192,6 +194,8 @@ class ConfigEvaluator:
                     return outcome.value, outcome.reason
         if quantifier.logged:
             results = [r for _, r in self._probe_results(quantifier.logged, unit.cells, lambda _: (trail,))]
+            if not results:
+                return None, _NO_REGIONS
             gaps = [r for r in results if r.coverage in ("partial", "not-covered")]
             if gaps:
                 return False, _describe_gaps(gaps)
@@ -264,6 +268,7 @@ class ConfigEvaluator:
         )
 
 
+_NO_REGIONS = "no regions in scope: nowhere to check that the events are logged"
 _COVERAGE_PHRASE = {"covered": "logged", "partial": "only partly logged", "not-covered": "not logged",
                    "unknown": "undecided"}
 

@@ -187,6 +187,11 @@ class _RuleFindings:
             found.append(self.finding("error", f"`expr` failed on {_plural(self.tally.expr_errors, 'record')}: "
                                                f"{self.tally.expr_error}",
                                       {"records_examined": self.records, "expr_errors": self.tally.expr_errors}))
+        elif not found and self.records == 0:
+            # No evidence is not compliance: every input was empty, unreadable or skipped.
+            found.append(self.finding("error", "No records were read from the event inputs: nothing to judge "
+                                               "(see inputs.events for what was skipped and why)",
+                                      {"records_examined": 0}))
         elif not found:
             found.append(self.finding("pass", f"No matching event among {_plural(self.records, 'record')} examined",
                                       {"records_examined": self.records}))
