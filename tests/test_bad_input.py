@@ -277,3 +277,11 @@ def test_validate_compiles_event_rules(capsys: pytest.CaptureFixture[str], tmp_p
     result = run_cli(capsys, "validate", str(policy))
     assert result.code == 2
     assert f"{policy}:2" in result.err and "rule bad-regex" in result.err and "regex" in result.err
+
+
+def test_policy_that_is_not_utf8(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    policy = tmp_path / "latin1.yaml"
+    policy.write_bytes("rules:\n  - id: caf\xe9\n".encode("latin-1"))
+    result = run_cli(capsys, "validate", str(policy))
+    assert result.code == 2
+    assert str(policy) in result.err and "UTF-8" in result.err

@@ -71,7 +71,11 @@ def load_policies(paths: Sequence[Path]) -> tuple[list[Rule], list[PolicyFile]]:
     for path in policy_files(paths):
         raw = _read(path)
         files.append(PolicyFile(str(path), hashlib.sha256(raw).hexdigest()))
-        for rule in parse_policy(raw.decode("utf-8", errors="replace"), str(path)):
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise InputError(str(path), f"not UTF-8 text at byte {exc.start}") from None
+        for rule in parse_policy(text, str(path)):
             if rule.id in first_seen:
                 raise InputError(rule.source, f"rule {rule.id}: duplicate rule id (first defined at "
                                               f"{first_seen[rule.id]})")
