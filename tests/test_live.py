@@ -22,7 +22,9 @@ from __future__ import annotations
 import copy
 import io
 import json
+import threading
 from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs
@@ -41,6 +43,7 @@ from test_live_harness import (
 from checker.engine.config import ConfigEvaluator
 from checker.errors import InputError
 from checker.inputs.live import LiveOptions, collect_snapshot, write_snapshot
+from checker.inputs.live.session import ClientFactory
 from checker.inputs.live.trails import DEFAULT_EVENT_SELECTORS, TrailRegistry, selectors_from
 from checker.inputs.snapshot import load_snapshot, parse_snapshot
 from checker.policy.loader import builtin_policy_dir, load_policies
@@ -434,6 +437,35 @@ def test_missing_credentials_and_unknown_profile_are_input_errors(
         collect(profile="nowhere")
     assert raised.value.where == "--profile"
 
+
+def test_every_thread_has_its_own_session_of_the_profile_and_clients_are_shared(
+        aws: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """boto3 Sessions are not thread-safe, clients are: a Session per worker thread, each
+    honouring --profile, and one client per (service, region, account) whichever thread
+    asked first."""
+    (tmp_path / "config").write_text("[profile audit]\nregion = eu-west-1\n")
+    (tmp_path / "credentials").write_text("[audit]\naws_access_key_id = audit-key\n"
+                                          "aws_secret_access_key = audit-secret\n")
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "config"))
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "credentials"))
+    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_DEFAULT_REGION"):
+        monkeypatch.delenv(name, raising=False)
+    factory = ClientFactory(LiveOptions(profile="audit"))
+    assert factory.global_region == "eu-west-1"
+    assert factory.caller_credentials.access_key == "audit-key"
+
+    def in_thread(_: int) -> tuple[Any, Any]:
+        client = factory.client("cloudtrail", "us-west-2", factory.caller_credentials)
+        return factory.session(), client
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        barrier = threading.Barrier(4)  # every thread alive at once, so none is reused
+        results = list(pool.map(lambda i: (barrier.wait(), in_thread(i))[1], range(4)))
+    sessions = {id(session) for session, _ in results}
+    assert len(sessions) == 4 and id(factory.session()) not in sessions
+    assert all(session.profile_name == "audit" for session, _ in results)
+    assert len({id(client) for _, client in results}) == 1
+    assert results[0][1].describe_trails()["trailList"] == []
 
 def test_progress_goes_to_stderr_unless_quiet(estate: dict[str, str], capsys: pytest.CaptureFixture[str]) -> None:
     collect_snapshot(LiveOptions(org=True, regions=REGIONS))

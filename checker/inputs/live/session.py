@@ -1,13 +1,18 @@
 """boto3 clients for many threads, accounts and regions.
 
-A boto3 Session is not thread-safe, a low-level client is (boto3's documented rule). So
-the one Session of a run is only ever used under a lock, to build clients, and each
-client is built once and shared by every worker: one client, one connection pool and one
-adaptive rate limiter per (service, account, region), which is also the scope at which
-AWS throttles. Building a client costs ~4 ms of CPU; building one per thread and per
-(account, region) would cost more than the calls themselves on a large organization
-(measured in benchmarks/live.py). The caller's credentials are resolved and frozen once,
-so a profile that prompts for MFA or runs a credential process does it once.
+A boto3 Session is not thread-safe; a low-level client is (boto3's documented rule). So
+every worker thread gets a Session of its own, and builds clients only through it. The
+clients themselves are shared: one client, one connection pool and one adaptive rate
+limiter per (service, account, region), which is also the scope at which AWS throttles.
+Which thread builds a client does not matter, only that it is built once: a client
+costs ~3-7 ms of CPU (botocore copies its whole event-handler tree into each), and
+per-thread clients would build up to ``--workers`` times as many.
+
+A Session on its own is expensive too: its first client parses the service model, the
+endpoint rules and the partition data, ~100 ms of CPU. The per-thread Sessions therefore
+share the first Session's data loader, which caches that parsed, read-only data; a new
+Session then costs ~10 ms. The caller's credentials are resolved and frozen once, so a
+profile that prompts for MFA or runs a credential process does it once.
 
 The endpoint comes from botocore itself, so ``AWS_ENDPOINT_URL`` (and the per-service
 ``AWS_ENDPOINT_URL_<SERVICE>``) reach every client, as they reach the AWS CLI.
@@ -20,6 +25,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import boto3
+import botocore.session
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ProfileNotFound
 
@@ -54,30 +60,46 @@ class ClientFactory:
             max_pool_connections=max(10, options.workers),
             user_agent_extra="trailcheck",
         )
+        self._profile = options.profile
+        core = botocore.session.Session(profile=options.profile)
         try:
-            self._session = boto3.Session(profile_name=options.profile)
+            first = boto3.Session(botocore_session=core)
         except ProfileNotFound as exc:
             raise InputError("--profile", str(exc)) from None
-        self._lock = threading.Lock()
+        self._loader = core.get_component("data_loader")
+        self._local = threading.local()
+        self._local.session = first
         self._clients: dict[tuple[str, str, str], Any] = {}
-        self.global_region: str = self._session.region_name or FALLBACK_REGION
-        self.caller_credentials = _resolve_credentials(self._session, options.profile)
+        self.global_region: str = first.region_name or FALLBACK_REGION
+        self.caller_credentials = _resolve_credentials(first, options.profile)
 
     def client(self, service: str, region: str, credentials: Credentials) -> Any:
         """The shared client of ``service`` in ``region`` acting with ``credentials``."""
         key = (service, region, credentials.access_key)
-        found = self._clients.get(key)  # no lock on the hot path: a dict read is atomic
+        found = self._clients.get(key)
         if found is not None:
             return found
-        with self._lock:
-            if key not in self._clients:
-                self._clients[key] = self._session.client(
-                    service, region_name=region, config=self._config,
-                    aws_access_key_id=credentials.access_key,
-                    aws_secret_access_key=credentials.secret_key,
-                    aws_session_token=credentials.token,
-                )
-            return self._clients[key]
+        built = self.session().client(
+            service, region_name=region, config=self._config,
+            aws_access_key_id=credentials.access_key,
+            aws_secret_access_key=credentials.secret_key,
+            aws_session_token=credentials.token,
+        )
+        # Two threads may race to build the same client; setdefault is atomic, so both
+        # use the one that landed first and the other is dropped unused.
+        return self._clients.setdefault(key, built)
+
+    def session(self) -> boto3.Session:
+        """The calling thread's own Session, made on its first call."""
+        session: boto3.Session | None = getattr(self._local, "session", None)
+        if session is None:
+            core = botocore.session.Session(profile=self._profile)
+            session = boto3.Session(botocore_session=core)
+            # After boto3.Session(), which appends its data path to the loader it finds:
+            # the shared loader has that path already, from the first Session.
+            core.register_component("data_loader", self._loader)
+            self._local.session = session
+        return session
 
 
 def _resolve_credentials(session: boto3.Session, profile: str | None) -> Credentials:
