@@ -10,6 +10,12 @@ workers. Two figures against their ideal (SPEC §11):
   pages, one AssumeRole per member; DescribeRegions is not needed with --regions);
 - wall time vs calls x latency / workers (perfect overlap, no dependency between calls).
 
+It also measures the CPU each process spends during the collection (collector, moto,
+proxy; from /proc, so Linux only), because on a small machine CPU, not waiting, bounds
+the wall time. Three floors: moto answers from one Python process and the collector is
+one Python process (one GIL each), so each one's CPU time is a floor on the wall time,
+and so is the CPU of all three divided by the cores.
+
 Run: ``/work/venv/bin/python benchmarks/live.py [--latency 0.05] [--workers 16]``.
 Not run by CI.
 """
@@ -45,6 +51,12 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
+
+
+def process_cpu(pid: int) -> float:
+    """User + system CPU seconds of a process so far (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def start_moto() -> tuple[subprocess.Popen[bytes], str]:
@@ -117,11 +129,15 @@ def main() -> None:
         proxy = multiprocessing.Process(target=serve_proxy, args=(endpoint, args.latency, theirs))
         proxy.start()
         os.environ["AWS_ENDPOINT_URL"] = ours.recv()
+        assert proxy.pid is not None, "started above"
+        servers = {"moto": moto.pid, "proxy": proxy.pid}
+        server_cpu = {name: process_cpu(pid) for name, pid in servers.items()}
         started = time.perf_counter()
         cpu_started = time.process_time()
         document = collect_snapshot(LiveOptions(org=True, regions=REGIONS, workers=args.workers, quiet=True))
         wall = time.perf_counter() - started
         cpu = time.process_time() - cpu_started
+        server_cpu = {name: process_cpu(pid) - server_cpu[name] for name, pid in servers.items()}
         ours.send("stop")
         counted, answering = ours.recv()
         calls: Counter[str] = Counter(counted)
@@ -147,6 +163,14 @@ def main() -> None:
     print(f"observed time per call at the proxy {observed * 1000:.0f} ms (latency + moto); "
           f"ideal with it {observed_ideal:.2f} s, ratio {wall / observed_ideal:.2f}")
     print(f"collector CPU {cpu:.2f} s ({cpu / made * 1000:.1f} ms per call, botocore client creation included)")
+    cores = os.cpu_count() or 1
+    total = cpu + sum(server_cpu.values())
+    print(f"CPU during the collection: collector {cpu:.2f} s, moto {server_cpu['moto']:.2f} s, "
+          f"proxy {server_cpu['proxy']:.2f} s; total {total:.2f} s on {cores} cores")
+    floor = max(server_cpu["moto"], cpu, total / cores)
+    print(f"CPU floor on the wall time {floor:.2f} s = {floor / ideal:.2f}x ideal "
+          f"(the largest of moto's CPU, the collector's, all CPU / cores); "
+          f"wall / floor {wall / floor:.2f}")
 
 
 if __name__ == "__main__":
