@@ -61,9 +61,8 @@ class ClientFactory:
             user_agent_extra="trailcheck",
         )
         self._profile = options.profile
-        core = botocore.session.Session(profile=options.profile)
         try:
-            first = boto3.Session(botocore_session=core)
+            first, core = _new_session(options.profile)
         except ProfileNotFound as exc:
             raise InputError("--profile", str(exc)) from None
         self._loader = core.get_component("data_loader")
@@ -93,13 +92,18 @@ class ClientFactory:
         """The calling thread's own Session, made on its first call."""
         session: boto3.Session | None = getattr(self._local, "session", None)
         if session is None:
-            core = botocore.session.Session(profile=self._profile)
-            session = boto3.Session(botocore_session=core)
+            session, core = _new_session(self._profile)
             # After boto3.Session(), which appends its data path to the loader it finds:
             # the shared loader has that path already, from the first Session.
             core.register_component("data_loader", self._loader)
             self._local.session = session
         return session
+
+
+def _new_session(profile: str | None) -> tuple[boto3.Session, botocore.session.Session]:
+    """A boto3 Session of ``profile`` and the botocore session under it."""
+    core = botocore.session.Session(profile=profile)
+    return boto3.Session(botocore_session=core), core
 
 
 def _resolve_credentials(session: boto3.Session, profile: str | None) -> Credentials:
