@@ -162,10 +162,10 @@ def main() -> None:
     observed_ideal = minimum * observed / args.workers
     print(f"observed time per call at the proxy {observed * 1000:.0f} ms (latency + moto); "
           f"ideal with it {observed_ideal:.2f} s, ratio {wall / observed_ideal:.2f}")
-    print(f"collector CPU {cpu:.2f} s ({cpu / made * 1000:.1f} ms per call, botocore client creation included)")
     cores = os.cpu_count() or 1
     total = cpu + sum(server_cpu.values())
-    print(f"CPU during the collection: collector {cpu:.2f} s, moto {server_cpu['moto']:.2f} s, "
+    print(f"CPU during the collection: collector {cpu:.2f} s ({cpu / made * 1000:.1f} ms per call, "
+          f"client creation included), moto {server_cpu['moto']:.2f} s, "
           f"proxy {server_cpu['proxy']:.2f} s; total {total:.2f} s on {cores} cores")
     floor = max(server_cpu["moto"], cpu, total / cores)
     print(f"CPU floor on the wall time {floor:.2f} s = {floor / ideal:.2f}x ideal "
