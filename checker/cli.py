@@ -22,7 +22,7 @@ from checker.engine.event_evaluator import check_event_rules
 from checker.errors import InputError
 from checker.findings import SEVERITIES, Report
 from checker.formats import markdown, parse_formats
-from checker.inputs.events import EventOptions, parse_since
+from checker.inputs.events import EventOptions, parse_since, read_single_record
 from checker.inputs.live import LiveOptions, collect_snapshot, write_snapshot
 from checker.inputs.live.options import DEFAULT_ROLE_NAME, DEFAULT_WORKERS
 from checker.inputs.snapshot import load_snapshot
@@ -166,7 +166,8 @@ aws cloudtrail lookup-events --max-results 1 --query 'Events[0].CloudTrailEvent'
   | trailcheck explain --snapshot estate.json -
 trailcheck explain --snapshot estate.json record.json --format json""")
     explain.add_argument("--snapshot", type=Path, required=True, metavar="FILE")
-    explain.add_argument("event", metavar="EVENT.json|-", help="one CloudTrail record (file or - for stdin)")
+    explain.add_argument("event", metavar="EVENT.json|-",
+                         help="one CloudTrail record, in any form --events reads (file or - for stdin)")
     explain.add_argument("--format", choices=("table", "json"), default="table")
 
     diff = _command(sub, "diff", "Compare two findings.json reports: new, resolved and still-failing findings.", """
@@ -300,32 +301,9 @@ def _validate(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _read_record(spec: str) -> dict[str, Any]:
-    """One record from a file or stdin; envelopes (EventBridge, LookupEvents, Records) unwrapped."""
-    where = "<stdin>" if spec == "-" else spec
-    try:
-        text = sys.stdin.read() if spec == "-" else Path(spec).read_text(encoding="utf-8")
-        data = json.loads(text)
-    except OSError as exc:
-        raise InputError(where, f"cannot read event: {exc.strerror or exc}") from None
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise InputError(where, f"not a JSON CloudTrail record: {exc}") from None
-    if isinstance(data, dict) and isinstance(data.get("CloudTrailEvent"), str):
-        data = json.loads(data["CloudTrailEvent"])
-    if isinstance(data, dict) and isinstance(data.get("detail"), dict) and "detail-type" in data:
-        data = data["detail"]
-    if isinstance(data, dict) and isinstance(data.get("Records"), list) and len(data["Records"]) == 1:
-        data = data["Records"][0]
-    if isinstance(data, list) and len(data) == 1:
-        data = data[0]
-    if not isinstance(data, dict) or "eventSource" not in data:
-        raise InputError(where, "expected one CloudTrail record (an object with eventSource)")
-    return data
-
-
 def _explain(args: argparse.Namespace) -> int:
     snapshot, _ = load_snapshot(args.snapshot)
-    record = _read_record(args.event)
+    record = read_single_record(args.event, EventOptions())
     verdict = record_verdict(snapshot, record)
     if args.format == "json":
         print(json.dumps({

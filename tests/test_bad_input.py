@@ -251,6 +251,8 @@ def test_unknown_probe_field(capsys: pytest.CaptureFixture[str], tmp_path: Path)
 @pytest.mark.parametrize(("content", "words"), [
     ("{not json", ("JSON",)),
     ('{"eventName": "DisableKey"}', ("eventSource",)),
+    ('{"Records": []}', ("one CloudTrail record", "none")),
+    ('{"Records": [{"eventVersion": "1.08"}, {"eventVersion": "1.09"}]}', ("one CloudTrail record", "more than one")),
 ])
 def test_explain_bad_event(capsys: pytest.CaptureFixture[str], tmp_path: Path, content: str,
                            words: tuple[str, ...]) -> None:

@@ -7,6 +7,7 @@ at the top (``run_cli``, ``scan_report``) are shared by the other CLI-level test
 
 from __future__ import annotations
 
+import gzip
 import io
 import json
 import subprocess
@@ -237,11 +238,70 @@ def test_explain_json_shape(capsys: pytest.CaptureFixture[str], tmp_path: Path) 
 def test_explain_reads_the_record_from_stdin(capsys: pytest.CaptureFixture[str],
                                              monkeypatch: pytest.MonkeyPatch) -> None:
     logged_copy = {**DISABLE_KEY, "recipientAccountId": "222222222222", "awsRegion": "eu-west-1"}
-    monkeypatch.setattr(sys, "stdin", io.StringIO(json.dumps(logged_copy)))
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(json.dumps(logged_copy).encode())))
     result = run_cli(capsys, "explain", "--snapshot", str(ESTATE), "-", "--format", "json")
     assert result.code == 0
     answer = json.loads(result.out)
     assert (answer["account_id"], answer["region"], answer["logged"]) == ("222222222222", "eu-west-1", True)
+
+
+def lookup_item(record: dict[str, Any]) -> dict[str, Any]:
+    """A LookupEvents ``Events`` item: the record as a JSON string, ``ReadOnly`` as a string."""
+    return {"EventId": "e-1", "EventName": record["eventName"], "EventSource": record["eventSource"],
+            "ReadOnly": "false", "CloudTrailEvent": json.dumps(record)}
+
+
+EXPLAIN_FORMS = {
+    "bare record": DISABLE_KEY,
+    "log file with one record": {"Records": [DISABLE_KEY]},
+    "array of one record": [DISABLE_KEY],
+    "LookupEvents item": lookup_item(DISABLE_KEY),
+    "LookupEvents response": {"Events": [lookup_item(DISABLE_KEY)]},
+    "EventBridge envelope": {"version": "0", "detail-type": "AWS API Call via CloudTrail",
+                             "source": "aws.kms", "detail": DISABLE_KEY},
+}
+
+
+@pytest.mark.parametrize("form", sorted(EXPLAIN_FORMS))
+def test_explain_reads_every_form_events_reads(capsys: pytest.CaptureFixture[str], tmp_path: Path,
+                                               monkeypatch: pytest.MonkeyPatch, form: str) -> None:
+    text = json.dumps(EXPLAIN_FORMS[form])
+    expected = ("111111111111", "us-east-1", False)
+    (tmp_path / "event.json").write_text(text, encoding="utf-8")
+    (tmp_path / "event.json.gz").write_bytes(gzip.compress(text.encode()))
+    for spec in (tmp_path / "event.json", tmp_path / "event.json.gz"):
+        answer = json.loads(run_cli(capsys, "explain", "--snapshot", str(ESTATE), str(spec), "--format", "json").out)
+        assert (answer["account_id"], answer["region"], answer["logged"]) == expected, spec
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(text.encode())))
+    answer = json.loads(run_cli(capsys, "explain", "--snapshot", str(ESTATE), "-", "--format", "json").out)
+    assert (answer["account_id"], answer["region"], answer["logged"]) == expected
+
+
+WRITE_ONLY_ESTATE = {
+    "format": "trailcheck.snapshot/v1", "collected_at": "2026-11-20T02:00:00Z", "partition": "aws",
+    "accounts": [{"account_id": "111111111111", "regions": ["us-east-1"], "trails": [{
+        "Name": "writes", "TrailARN": "arn:aws:cloudtrail:us-east-1:111111111111:trail/writes",
+        "HomeRegion": "us-east-1", "IsMultiRegionTrail": True, "IncludeGlobalServiceEvents": True,
+        "Status": {"IsLogging": True},
+        "EventSelectors": [{"ReadWriteType": "WriteOnly", "IncludeManagementEvents": True}]}]}]}
+
+
+def test_explain_and_scan_agree_on_a_lookup_item_whose_record_lacks_read_only(
+        capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    """Event history puts ``ReadOnly: "false"`` on the item, not always ``readOnly`` in the
+    record: a write-only trail records the call, and both commands must say so."""
+    snapshot = tmp_path / "estate.json"
+    snapshot.write_text(json.dumps(WRITE_ONLY_ESTATE), encoding="utf-8")
+    record = {key: value for key, value in DISABLE_KEY.items() if key != "readOnly"}
+    event = tmp_path / "lookup-item.json"
+    event.write_text(json.dumps(lookup_item(record)), encoding="utf-8")
+
+    explained = run_cli(capsys, "explain", "--snapshot", str(snapshot), str(event))
+    assert explained.code == 0, explained.err
+    assert explained.out.splitlines()[0].endswith(": LOGGED"), explained.out
+
+    _, report = scan_report(capsys, tmp_path / "out", snapshot, "--events", str(event), "--rules", "unlogged-events")
+    assert statuses(report, "unlogged-events") == {("111111111111", "us-east-1", None): "pass"}
 
 
 def test_explain_is_unknown_where_collection_failed(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:

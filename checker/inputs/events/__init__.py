@@ -29,7 +29,7 @@ from checker.inputs.events.interface import (
     parse_since,
 )
 from checker.inputs.events.lookup import RateLimiter
-from checker.inputs.events.sources import expand_sources, iter_records, read_source
+from checker.inputs.events.sources import expand_sources, iter_records, read_single_record, read_source
 from checker.inputs.events.stats import EventStats
 
 __all__ = [
@@ -45,5 +45,6 @@ __all__ = [
     "expand_sources",
     "iter_records",
     "parse_since",
+    "read_single_record",
     "read_source",
 ]

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Generator, Iterable, Iterator
 
+from checker.errors import InputError
 from checker.inputs.events.files import expand_path, read_local_file, read_stdin
 from checker.inputs.events.interface import (
     EventOptions,
@@ -66,6 +67,28 @@ def iter_records(specs: Iterable[str], options: EventOptions, stats: EventStats)
     """
     units = expand_sources(specs, options, stats)
     return _at_most(_read_all(units, stats, options), options.max_events)
+
+
+def read_single_record(spec: str, options: EventOptions) -> Record:
+    """The one CloudTrail record in a file, a directory or stdin (``-``), in any form
+    ``--events`` accepts; anything else is an :class:`~checker.errors.InputError`.
+
+    ``explain`` reads its record here, so it sees a record exactly as ``scan --events``
+    does (a LookupEvents item's ``ReadOnly``, for one, fills in a missing ``readOnly``).
+    Reading stops at a second record: the input is already wrong then.
+    """
+    stats = EventStats()
+    units: list[EventSource] = [StandardInput(spec)] if spec == STDIN_SPEC else list(expand_path(spec, stats))
+    found = list(_at_most(_read_all(units, stats, options), 2))
+    if stats.problems:
+        problem = stats.problems[0]
+        raise InputError(f"{problem['source']}: {problem['position']}", problem["reason"])
+    label = units[0].label if len(units) == 1 else spec
+    if not found:
+        raise InputError(label, "expected one CloudTrail record, found none")
+    if len(found) > 1:
+        raise InputError(label, "expected one CloudTrail record, found more than one")
+    return found[0]
 
 
 def _read_all(units: list[EventSource], stats: EventStats, options: EventOptions) -> Iterator[Record]:
