@@ -24,10 +24,11 @@ from checker.findings import Finding, Report, severity_rank
 from checker.frameworks import framework_view, rules_for_framework
 from checker.inputs.events import EventOptions, EventStats
 from checker.inputs.live import LiveOptions, collect_snapshot
-from checker.inputs.snapshot import iso, load_snapshot, parse_snapshot
+from checker.inputs.snapshot import load_snapshot, parse_snapshot
 from checker.model import Snapshot
 from checker.policy.loader import PolicyFile, apply_params, builtin_policy_dir, load_policies, select_rules
 from checker.policy.model import Rule
+from checker.timefmt import iso
 from checker.waivers import apply_waivers, load_waivers
 
 

@@ -15,28 +15,10 @@ from functools import cache
 from typing import Any
 
 import jmespath
-from jmespath import functions
 
-from checker.inputs.snapshot import parse_timestamp
+from checker.jmespath_dialect import DialectFunctions, field_names
 from checker.model import Trail
-from checker.policy.loader import field_names
 from checker.policy.model import Expr
-
-
-class _Functions(functions.Functions):
-    """trailcheck's extra JMESPath functions."""
-
-    def __init__(self, now: datetime | None) -> None:
-        super().__init__()
-        self._now = now
-
-    @functions.signature({"types": ["string", "number", "null"]})
-    def _func_hours_since(self, timestamp: Any) -> float | None:
-        """Hours from ``timestamp`` to the snapshot's ``collected_at``; null if either is unknown."""
-        moment = parse_timestamp(timestamp)
-        if moment is None or self._now is None:
-            return None
-        return (self._now - moment).total_seconds() / 3600
 
 
 @dataclass(frozen=True)
@@ -116,7 +98,7 @@ def evaluate(expr: Expr, document: Mapping[str, Any], now: datetime | None,
         missing = missing_data(trail, expr)
         if missing:
             return Outcome(None, f"cannot evaluate `{expr.source}`: {missing}")
-    options = jmespath.Options(custom_functions=_Functions(now))
+    options = jmespath.Options(custom_functions=DialectFunctions(now))
     values = {path: jmespath.search(path, document) for path in paths_read(expr.source)}
     shown = ", ".join(f"{k}={json.dumps(v)}" for k, v in values.items() if not isinstance(v, (dict, list)))
     read = f"{shown}: " if shown else ""

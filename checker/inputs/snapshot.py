@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from datetime import datetime, timezone
+from datetime import datetime
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -33,27 +33,11 @@ from checker.model import (
 )
 from checker.schemas import load_schema
 from checker.simulator.conditions import partition_of
+from checker.timefmt import iso, parse_timestamp
 
 _TIMESTAMP_KEYS = ("LatestDeliveryTime", "StartLoggingTime", "StopLoggingTime", "LatestNotificationTime",
                    "LatestCloudWatchLogsDeliveryTime", "LatestDigestDeliveryTime", "TimeLoggingStarted",
                    "TimeLoggingStopped")
-
-
-def parse_timestamp(value: Any) -> datetime | None:
-    """ISO 8601 string or epoch seconds -> aware UTC datetime (``None`` for ``None``)."""
-    if value is None:
-        return None
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        return datetime.fromtimestamp(value, tz=timezone.utc)
-    if isinstance(value, str):
-        text = value.strip().replace("Z", "+00:00").replace(" ", "T", 1)
-        parsed = datetime.fromisoformat(text)
-        return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
-    raise ValueError(f"not a timestamp: {value!r}")
-
-
-def iso(moment: datetime) -> str:
-    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def json_path(parts: Any) -> str:

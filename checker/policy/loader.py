@@ -22,6 +22,7 @@ import yaml
 
 import checker
 from checker.errors import InputError
+from checker.jmespath_dialect import DIALECT_FUNCTIONS, field_names, functions_called
 from checker.policy.model import Expr, Probe, Requirement, Rule, TrailQuantifier, When
 from checker.schemas import load_schema
 from checker.yamlnodes import child, compose_and_construct, line_at
@@ -33,7 +34,6 @@ PROBE_FIELDS = frozenset({
     "eventCategory", "eventSource", "eventName", "eventType", "readOnly", "resources.type", "resources.ARN",
     "userIdentity.arn", "sessionCredentialFromConsole", "errorCode", "vpcEndpointId", "awsRegion",
 })
-FUNCTION_NAMES = frozenset(jmespath.functions.Functions.FUNCTION_TABLE) | {"hours_since"}
 
 
 def builtin_policy_dir() -> Path:
@@ -146,33 +146,11 @@ def _compile(text: str, where: str, rule_id: str, field: str) -> Expr:
     if bare:
         raise InputError(where, f"rule {rule_id}: {field}: {bare[0]!r} in {text!r} is a field name in JMESPath; "
                                 f"write the literal `{bare[0]}` with backticks")
-    unknown = sorted(functions_called(compiled.parsed) - FUNCTION_NAMES)
+    unknown = sorted(functions_called(compiled.parsed) - DIALECT_FUNCTIONS)
     if unknown:
         raise InputError(where, f"rule {rule_id}: {field}: unknown JMESPath function(s) {', '.join(unknown)} "
                                 f"in {text!r}")
     return Expr(text, compiled)
-
-
-def _nodes_of_type(tree: Any, node_type: str) -> set[str]:
-    """The ``value`` of every node of one type in a parsed JMESPath expression."""
-    names: set[str] = set()
-    stack = [tree]
-    while stack:
-        node = stack.pop()
-        if isinstance(node, dict):
-            if node.get("type") == node_type:
-                names.add(str(node.get("value")))
-            stack.extend(node.get("children", []))
-    return names
-
-
-def functions_called(tree: Any) -> set[str]:
-    """Names of the functions a parsed JMESPath expression calls."""
-    return _nodes_of_type(tree, "function_expression")
-
-
-def field_names(tree: Any) -> set[str]:
-    return _nodes_of_type(tree, "field")
 
 
 def _check_probes(probes: Sequence[Mapping[str, Any]], where: str, rule_id: str, field: str) -> None:

@@ -50,8 +50,8 @@ from checker.inputs.live.trails import (
     describe_trails,
     home_region_of,
 )
-from checker.inputs.snapshot import iso
 from checker.progress import Progress
+from checker.timefmt import iso
 
 SNAPSHOT_FORMAT = "trailcheck.snapshot/v1"
 ACCOUNT_ID = re.compile(r"^[0-9]{12}$")

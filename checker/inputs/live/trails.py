@@ -23,7 +23,7 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from checker.inputs.live.faults import Failure
-from checker.inputs.snapshot import iso
+from checker.timefmt import iso
 
 DEFAULT_EVENT_SELECTORS: list[dict[str, Any]] = [
     {"ReadWriteType": "All", "IncludeManagementEvents": True, "DataResources": [],
