@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -18,9 +19,24 @@ from checker import __version__
 Status = Literal["pass", "fail", "error", "waived", "skipped"]
 Severity = Literal["critical", "high", "medium", "low", "info"]
 
-STATUSES: tuple[Status, ...] = ("pass", "fail", "error", "waived", "skipped")
+# The one status order, worst first. Wherever statuses are aggregated (a control of a
+# framework view, a cell of the coverage grid) the worst present wins, and wherever
+# findings are listed by status (tables, SARIF results) the worst come first. A confirmed
+# failure outranks an error (a unit nobody could evaluate), which outranks an accepted
+# risk; a pass outranks a skip, so a control with one pass and one skip reads "pass".
+STATUSES: tuple[Status, ...] = ("fail", "error", "waived", "pass", "skipped")
 SEVERITIES: tuple[Severity, ...] = ("critical", "high", "medium", "low", "info")
 FORMAT_ID = "trailcheck.findings/v1"
+
+
+def status_rank(status: Status) -> int:
+    """0 for ``fail`` up to 4 for ``skipped``: lower is worse (see :data:`STATUSES`)."""
+    return STATUSES.index(status)
+
+
+def worst_status(statuses: Iterable[Status]) -> Status | None:
+    """The worst of ``statuses`` in :data:`STATUSES` order; None when there are none."""
+    return min(statuses, key=status_rank, default=None)
 
 
 def severity_rank(severity: str) -> int:

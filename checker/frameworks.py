@@ -15,11 +15,9 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from checker.errors import InputError
-from checker.findings import STATUSES, Finding
+from checker.findings import STATUSES, Finding, Status, worst_status
 from checker.policy.model import Rule
 
-# Worst first: an error (unknown) outranks a fail; skipped only when nothing else ran.
-STATUS_ORDER = ("error", "fail", "waived", "pass", "skipped")
 NOT_EVALUATED = "not-evaluated"
 
 
@@ -39,14 +37,14 @@ def rules_for_framework(rules: Sequence[Rule], framework_id: str) -> list[Rule]:
 def framework_view(framework_id: str, rules: Iterable[Rule], findings: Iterable[Finding]) -> dict[str, Any]:
     """``{"id", "controls": [{"control", "status", "rules", "counts"}]}``, controls in natural order.
 
-    ``counts`` has every finding status; ``status`` is the worst present (see STATUS_ORDER),
+    ``counts`` has every finding status; ``status`` is the worst present (see ``STATUSES``),
     or ``not-evaluated`` when the control's rules produced no finding.
     """
     rules_by_control: dict[str, set[str]] = {}
     for rule in rules:
         for control in rule.frameworks.get(framework_id, ()):
             rules_by_control.setdefault(control, set()).add(rule.id)
-    statuses_by_rule: dict[str, list[str]] = {}
+    statuses_by_rule: dict[str, list[Status]] = {}
     for finding in findings:
         statuses_by_rule.setdefault(finding.rule_id, []).append(finding.status)
     controls = []
@@ -55,7 +53,7 @@ def framework_view(framework_id: str, rules: Iterable[Rule], findings: Iterable[
         counts = Counter(status for rule_id in rule_ids for status in statuses_by_rule.get(rule_id, ()))
         controls.append({
             "control": control,
-            "status": next((s for s in STATUS_ORDER if counts[s]), NOT_EVALUATED),
+            "status": worst_status(counts.elements()) or NOT_EVALUATED,
             "rules": rule_ids,
             "counts": {status: counts[status] for status in STATUSES},
         })

@@ -20,6 +20,8 @@ from hypothesis import strategies as st
 from checker.findings import Finding, Report
 from checker.formats import csv_format, html, junit, markdown, sarif
 from checker.formats.interface import Format
+from checker.frameworks import framework_view
+from checker.policy.model import Rule
 
 HOSTILE = "<script>alert(1)</script>"
 CIS = "cis-aws-foundations-v3.0"
@@ -258,12 +260,12 @@ def test_junit_stays_well_formed_with_control_characters() -> None:
 def test_markdown_summarises_and_lists_failing_and_error_findings_escaped() -> None:
     text = markdown.FORMAT.render(sample_report())
     assert text.startswith("# trailcheck findings\n")
-    assert "| pass | fail | error | waived | skipped |" in text
-    assert "| 3 | 3 | 1 | 1 | 1 |" in text
+    assert "| fail | error | waived | pass | skipped |" in text
+    assert "| 3 | 1 | 1 | 3 | 1 |" in text
     section = text.split("## Failing and error findings", 1)[1]
     rows = [line for line in section.splitlines() if line.startswith("| ")][1:]
     assert [row.split(" | ")[2] for row in rows] == [
-        "cloudtrail-tampering", "kms-exclusion-gap", "ssm-controlchannel-data-events", "log-file-validation"]
+        "cloudtrail-tampering", "kms-exclusion-gap", "log-file-validation", "ssm-controlchannel-data-events"]
     assert HOSTILE not in text
     assert "&lt;script&gt;alert(1)&lt;/script&gt; \\| has validation off<br>second line" in text
     assert all(row.count(" | ") == 6 for row in rows)
@@ -274,7 +276,7 @@ def test_markdown_is_capped_and_says_how_many_rows_were_left_out() -> None:
             for n in range(3000)]
     text = markdown.FORMAT.render(sample_report(findings=many))
     assert len(text) <= markdown.MAX_CHARS
-    shown = sum(1 for line in text.splitlines() if line.startswith("| fail |"))
+    shown = sum(1 for line in text.splitlines() if line.startswith("| fail | high |"))
     assert 100 < shown < 3000
     assert f"_{3000 - shown} more rows not shown" in text
 
@@ -285,7 +287,7 @@ def test_markdown_baseline_and_framework_sections() -> None:
     assert "Compared with reports/last-night.json: 1 new, 1 resolved, 1 still failing." in text
     assert "### New" in text and "### Resolved" in text and "### Still failing" in text
     assert f"## Framework {CIS}" in text
-    assert "| 3.1 | fail | kms-exclusion-gap | 2 | 1 | 0 | 0 | 0 |" in text
+    assert "| 3.1 | fail | kms-exclusion-gap | 1 | 0 | 0 | 2 | 0 |" in text
     assert "| 3.9 | not-evaluated |  | 0 | 0 | 0 | 0 | 0 |" in text
     plain = markdown.FORMAT.render(sample_report())
     assert "Changes since baseline" not in plain and "## Framework" not in plain
@@ -389,6 +391,32 @@ def test_html_optional_sections_follow_report_extra() -> None:
     waivers = page.split('id="waivers"', 1)[1].split("</section>", 1)[0]
     assert "Applied (1)" in waivers and "Expired (ignored) (1)" in waivers and "Unused (0)" in waivers
     assert "<td>sec@example.com</td><td>2099-01-01</td><td>waivers.yaml:3</td><td class=\"num\">2</td>" in waivers
+
+
+# --- one status order everywhere --------------------------------------------------------------
+
+@pytest.mark.parametrize(("statuses", "worst"), [
+    (("pass", "error"), "error"), (("error", "fail"), "fail"), (("waived", "pass"), "waived"),
+    (("skipped", "pass"), "pass")])
+def test_a_control_and_a_grid_cell_show_the_same_worst_status(statuses: tuple[str, str], worst: str) -> None:
+    """Two region rules of one control, one finding each in one (account, region): the framework
+    view and the coverage grid on the same page agree on the status an auditor reads."""
+    rules = [Rule(id=rule_id, title=rule_id, severity="high", scope="region", source="p.yaml:1",
+                  frameworks={CIS: ["3.1"]}) for rule_id in ("kms-exclusion-gap", "kms-read-events-excluded")]
+    findings = [finding(rule.id, "high", status, "111111111111", "eu-west-1")
+                for rule, status in zip(rules, statuses, strict=True)]
+    view = framework_view(CIS, rules, findings)
+    page = html.FORMAT.render(sample_report({"framework": view}, findings=findings))
+    framework = page.split('id="framework"', 1)[1].split("</section>", 1)[0]
+    assert f'<td><span class="badge k-{worst}">{worst}</span></td>' in framework
+    grid = page.split('id="coverage"', 1)[1].split("</section>", 1)[0]
+    assert f'<td class="cell k-{worst}"' in grid
+
+
+def test_sarif_lists_the_worst_results_first() -> None:
+    results = render_sarif(sample_report())["runs"][0]["results"]
+    assert [(r["properties"]["status"], r["properties"]["severity"]) for r in results] == [
+        ("fail", "critical"), ("fail", "high"), ("fail", "medium"), ("error", "medium")]
 
 
 # --- any text from an audited account survives every format --------------------------------

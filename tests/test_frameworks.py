@@ -71,7 +71,9 @@ def test_controls_are_in_natural_order() -> None:
     (["pass", "pass"], "pass"),
     (["pass", "waived"], "waived"),
     (["waived", "fail", "pass"], "fail"),
-    (["fail", "error"], "error"),
+    (["fail", "error"], "fail"),
+    (["pass", "error"], "error"),
+    (["error", "waived"], "error"),
     (["skipped"], "skipped"),
     (["skipped", "pass"], "pass"),
     ([], "not-evaluated"),
@@ -87,7 +89,7 @@ def test_control_combines_every_rule_mapped_to_it() -> None:
     control = controls(framework_view(CIS, RULES, findings))["3.1"]
     assert control["rules"] == ["multi-region-trail", "trail-logging"]
     assert control["status"] == "fail"
-    assert control["counts"] == {"pass": 2, "fail": 1, "error": 0, "waived": 0, "skipped": 0}
+    assert control["counts"] == {"fail": 1, "error": 0, "waived": 0, "pass": 2, "skipped": 0}
 
 
 def test_rule_mapped_to_two_controls_counts_in_both() -> None:

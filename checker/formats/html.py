@@ -19,14 +19,11 @@ from collections.abc import Iterable, Sequence
 from typing import Any, NewType
 
 from checker import __version__
-from checker.findings import SEVERITIES, STATUSES, Finding, Report, severity_rank
+from checker.findings import SEVERITIES, STATUSES, Finding, Report, severity_rank, status_rank, worst_status
 from checker.formats.common import RuleInfo, framework_refs, rule_catalogue
 from checker.frameworks import natural_key
 
 Markup = NewType("Markup", str)
-
-# Worst first: a confirmed failure outranks a unit that could not be evaluated.
-_WORST_FIRST: tuple[str, ...] = ("fail", "error", "waived", "skipped", "pass")
 
 
 def escape(value: object) -> Markup:
@@ -62,11 +59,6 @@ def _table(headers: Sequence[str], rows: Iterable[Sequence[Markup]], css: str = 
 
 def _section(anchor: str, title: str, body: str) -> Markup:
     return Markup(f'<section id="{anchor}"><h2>{escape(title)}</h2>{body}</section>')
-
-
-def _worst(statuses: Iterable[str]) -> str:
-    present = set(statuses)
-    return next((s for s in _WORST_FIRST if s in present), "none")
 
 
 def _status_counts(findings: Iterable[Finding]) -> Counter[str]:
@@ -177,15 +169,15 @@ def _coverage(report: Report, catalogue: dict[str, RuleInfo]) -> Markup:
         for region in regions:
             members = cells.get((account, region), [])
             counts = _status_counts(members)
-            worst = _worst(counts)
+            worst = worst_status(f.status for f in members) or "none"
             tip = [f"{account} / {region}"]
             tip += [f"{status}: " + ", ".join(sorted({f.rule_id for f in members if f.status == status}))
                     for status in ("fail", "error") if counts[status]]
-            label = _join(f"<span>{counts[s]} {escape(s)}</span>" for s in _WORST_FIRST if counts[s])
+            label = _join(f"<span>{counts[s]} {escape(s)}</span>" for s in STATUSES if counts[s])
             row.append(Markup(f'<td class="cell k-{escape(worst)}" title="{escape(chr(10).join(tip))}">'
                               f"{label or escape('—')}</td>"))
         rows.append(row)
-    legend = _join(f'<span class="legend k-{s}">{s}</span>' for s in _WORST_FIRST)
+    legend = _join(f'<span class="legend k-{s}">{s}</span>' for s in STATUSES)
     intro = ('<p class="muted">Region-scope rules only. Each cell takes the colour of its worst '
              f'status; hover a cell for the failing rules.</p><div class="legends">{legend}</div>')
     return _section("coverage", "Coverage by account and region",
@@ -275,9 +267,8 @@ def _details(finding: Finding) -> Markup:
 
 
 def _findings(report: Report) -> Markup:
-    order = {status: rank for rank, status in enumerate(_WORST_FIRST)}
-    findings = sorted(report.findings, key=lambda f: (order.get(f.status, len(order)),
-                                                       severity_rank(f.severity), f.sort_key()))
+    findings = sorted(report.findings, key=lambda f: (status_rank(f.status), severity_rank(f.severity),
+                                                       f.sort_key()))
     rows = []
     for f in findings:
         rows.append(

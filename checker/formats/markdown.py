@@ -17,7 +17,7 @@ from typing import Any
 
 from checker import __version__
 from checker.errors import InputError
-from checker.findings import SEVERITIES, STATUSES, Finding, Report, severity_rank
+from checker.findings import SEVERITIES, STATUSES, Finding, Report, severity_rank, status_rank
 
 MAX_CHARS = 60_000
 _NOTE_RESERVE = 200
@@ -49,7 +49,7 @@ def _table(header: Sequence[str], rows: Sequence[Sequence[object]], budget: int)
 
 def _finding_rows(findings: list[Finding]) -> list[list[object]]:
     """Most severe first, so that a cut table loses the least severe rows."""
-    ordered = sorted(findings, key=lambda f: (severity_rank(f.severity), f.status, f.sort_key()))
+    ordered = sorted(findings, key=lambda f: (severity_rank(f.severity), status_rank(f.status), f.sort_key()))
     return [[f.status, f.severity, f.rule_id, f.account_id, f.region, f.resource, f.message]
             for f in ordered]
 

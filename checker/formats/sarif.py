@@ -16,7 +16,7 @@ from typing import Any
 from urllib.parse import quote
 
 from checker import __version__
-from checker.findings import Finding, Report
+from checker.findings import Finding, Report, severity_rank, status_rank
 from checker.formats.common import RuleInfo, framework_refs, rule_catalogue
 
 SARIF_SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
@@ -145,6 +145,11 @@ def _result(report: Report, finding: Finding, rule_index: int, rule: RuleInfo,
     return result
 
 
+def _worst_first(finding: Finding) -> tuple[int, int, tuple[str, str, str, str]]:
+    """Results worst first (status, then severity), as code scanning shows only the first ones."""
+    return status_rank(finding.status), severity_rank(finding.severity), finding.sort_key()
+
+
 def to_sarif(report: Report) -> dict[str, Any]:
     """The SARIF log as a dict (one run)."""
     catalogue = rule_catalogue(report)
@@ -152,7 +157,7 @@ def to_sarif(report: Report) -> dict[str, Any]:
     baseline_states = _baseline_states(report)
     results = [_result(report, finding, indexes[finding.rule_id], catalogue[finding.rule_id],
                        baseline_states)
-               for finding in report.sorted_findings() if finding.status in ("fail", "error")]
+               for finding in sorted(report.findings, key=_worst_first) if finding.status in ("fail", "error")]
     return {
         "$schema": SARIF_SCHEMA_URI,
         "version": "2.1.0",

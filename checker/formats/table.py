@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from tabulate import tabulate
 
-from checker.findings import Report, severity_rank
+from checker.findings import Report, severity_rank, status_rank
 
-_STATUS_ORDER = {"error": 0, "fail": 1, "waived": 2, "skipped": 3, "pass": 4}
 _MAX_MESSAGE = 110
 
 
@@ -22,14 +21,14 @@ def _short_resource(resource: str | None) -> str:
 
 
 class TableFormat:
-    """Problems first (error, fail), most severe first; passing findings are counted, not listed."""
+    """Worst status first (see ``STATUSES``), most severe first; passing findings are counted, not listed."""
 
     name = "table"
     filename: str | None = None
 
     def render(self, report: Report) -> str:
         shown = [f for f in report.findings if f.status not in ("pass",)]
-        shown.sort(key=lambda f: (_STATUS_ORDER[f.status], severity_rank(f.severity), f.sort_key()))
+        shown.sort(key=lambda f: (status_rank(f.status), severity_rank(f.severity), f.sort_key()))
         rows = [[f.status.upper(), f.severity, f.rule_id, f.account_id or "-", f.region or "-",
                  _short_resource(f.resource), _clip(f.message)] for f in shown]
         summary = report.summary()["by_status"]
