@@ -22,8 +22,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from checker import cli
-from checker.baseline import FAILING, load_report
 from checker.errors import InputError
+from checker.report.baseline import FAILING, load_report
 
 INPUT_NAMES = ("snapshot", "events", "policies", "org", "role-name", "regions", "fail-on", "formats",
                "output-dir", "waivers", "baseline", "upload-sarif")

@@ -17,7 +17,6 @@ from typing import Any
 from tabulate import tabulate
 
 from checker import __version__
-from checker.baseline import diff_reports, load_report, render_diff_json, render_diff_table
 from checker.engine.event_evaluator import check_event_rules
 from checker.errors import InputError
 from checker.findings import SEVERITIES, Report
@@ -28,6 +27,7 @@ from checker.inputs.live.options import DEFAULT_ROLE_NAME, DEFAULT_WORKERS
 from checker.inputs.snapshot import load_snapshot
 from checker.policy.loader import builtin_policy_dir, iter_rule_ids, load_policies
 from checker.policy.model import Rule
+from checker.report.baseline import diff_reports, load_report, render_diff_json, render_diff_table
 from checker.scan import ScanOptions, exit_code, load_rules, run_scan
 from checker.schemas import SCHEMA_NAMES, load_schema
 from checker.simulator import record_verdict

@@ -16,20 +16,20 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from checker.baseline import diff_reports, load_report
 from checker.engine.config import ConfigEvaluator
 from checker.engine.events import evaluate_event_sources
 from checker.errors import InputError
 from checker.findings import Finding, Report, severity_rank
-from checker.frameworks import framework_view, rules_for_framework
 from checker.inputs.events import EventOptions, EventStats
 from checker.inputs.live import LiveOptions, collect_snapshot
 from checker.inputs.snapshot import load_snapshot, parse_snapshot
 from checker.model import Snapshot
 from checker.policy.loader import PolicyFile, apply_params, builtin_policy_dir, load_policies, select_rules
 from checker.policy.model import Rule
+from checker.report.baseline import diff_reports, load_report
+from checker.report.frameworks import framework_view, rules_for_framework
+from checker.report.waivers import apply_waivers, load_waivers
 from checker.timefmt import iso
-from checker.waivers import apply_waivers, load_waivers
 
 
 @dataclass

@@ -18,7 +18,7 @@ from checker import action
 from checker.action import ActionInputs, build_scan_argv, env_name, read_inputs, write_outputs
 from checker.errors import InputError
 from checker.findings import Finding, Report, severity_rank
-from checker.waivers import load_waivers
+from checker.report.waivers import load_waivers
 from tests.conftest import EXAMPLES, REPO, SHARED
 
 ACTION_YML = REPO / "action.yml"

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from checker.baseline import Change, diff_reports, load_report, render_diff_json, render_diff_table
 from checker.errors import InputError
 from checker.findings import Finding, Report, Status
+from checker.report.baseline import Change, diff_reports, load_report, render_diff_json, render_diff_table
 
 
 def finding(rule_id: str, status: Status, region: str | None = "eu-west-1", message: str = "m") -> Finding:

@@ -20,8 +20,8 @@ from hypothesis import strategies as st
 from checker.findings import Finding, Report
 from checker.formats import csv_format, html, junit, markdown, sarif
 from checker.formats.interface import Format
-from checker.frameworks import framework_view
 from checker.policy.model import Rule
+from checker.report.frameworks import framework_view
 
 HOSTILE = "<script>alert(1)</script>"
 CIS = "cis-aws-foundations-v3.0"

@@ -8,8 +8,8 @@ import pytest
 
 from checker.errors import InputError
 from checker.findings import Finding, Status
-from checker.frameworks import framework_view, known_frameworks, rules_for_framework
 from checker.policy.model import Rule
+from checker.report.frameworks import framework_view, known_frameworks, rules_for_framework
 
 CIS = "cis-aws-foundations-v3.0"
 NIST = "nist-800-53-r5"

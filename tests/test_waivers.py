@@ -10,7 +10,7 @@ import pytest
 
 from checker.errors import InputError
 from checker.findings import Finding, Status
-from checker.waivers import Waiver, WaiverFile, apply_waivers, load_waivers
+from checker.report.waivers import Waiver, WaiverFile, apply_waivers, load_waivers
 from tests.conftest import EXAMPLES
 
 TODAY = date(2026, 11, 20)

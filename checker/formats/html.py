@@ -21,7 +21,7 @@ from typing import Any, NewType
 from checker import __version__
 from checker.findings import SEVERITIES, STATUSES, Finding, Report, severity_rank, status_rank, worst_status
 from checker.formats.common import RuleInfo, framework_refs, rule_catalogue
-from checker.frameworks import natural_key
+from checker.report.frameworks import natural_key
 
 Markup = NewType("Markup", str)
 
