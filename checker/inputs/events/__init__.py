@@ -14,8 +14,8 @@ Sequential use::
         ...
     report_inputs["events"] = stats.to_dict()
 
-Parallel use: ``expand_sources`` then ``read_source`` per unit (in workers for units
-whose ``worker_safe`` is true, each with a fresh ``EventStats``), then ``stats.merge``.
+Parallel use: ``expand_sources`` then ``read_source`` per unit (in workers for local
+files, each with a fresh ``EventStats``), then ``stats.merge``.
 """
 
 from checker.inputs.events.interface import (

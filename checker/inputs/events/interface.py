@@ -2,8 +2,8 @@
 
 A user's ``--events`` specs (paths, ``-``, ``s3://bucket/prefix``, ``lookup``) expand into
 small frozen *units* (one local file, stdin, one S3 object, one region of LookupEvents).
-Units are plain data so that the event engine can hand file and S3 units to worker
-processes; :attr:`worker_safe` says which ones may leave the main process.
+Units are plain data, so that a scan can hand local-file units to worker processes
+(the others need clients or this process's stdin).
 """
 
 from __future__ import annotations
@@ -166,7 +166,6 @@ class LocalFile:
 
     spec: str
     path: str
-    worker_safe = True
 
     @property
     def label(self) -> str:
@@ -182,7 +181,6 @@ class StandardInput:
     """The process's stdin (``-``): read once, in the main process."""
 
     spec: str = "-"
-    worker_safe = False
 
     @property
     def label(self) -> str:
@@ -200,7 +198,6 @@ class S3Object:
     spec: str
     bucket: str
     key: str
-    worker_safe = True
 
     @property
     def label(self) -> str:
@@ -218,7 +215,6 @@ class LookupRegion:
     spec: str
     region: str
     start_time: datetime | None
-    worker_safe = False
 
     @property
     def label(self) -> str:

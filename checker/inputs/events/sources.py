@@ -2,7 +2,7 @@
 
 :func:`expand_sources` turns the specs into a deterministic list of units (local files,
 stdin, S3 objects, LookupEvents regions); :func:`read_source` reads one unit and can run
-in a worker process for units whose ``worker_safe`` is true, with its own
+in a worker process for local files, with its own
 :class:`EventStats` merged back afterwards; :func:`iter_records` does it all in order in
 this process.
 """
