@@ -54,7 +54,7 @@ print(count)
 DIRECT = """
 import sys
 from pathlib import Path
-from checker.engine.events import evaluate_event_sources
+from checker.event_scan import evaluate_event_sources
 from checker.inputs.events import EventOptions
 from checker.policy.loader import builtin_policy_dir, load_policies
 rules, _ = load_policies([builtin_policy_dir()])

@@ -17,7 +17,7 @@ from typing import Any
 from tabulate import tabulate
 
 from checker import __version__
-from checker.engine.event_evaluator import check_event_rules
+from checker.engine.events.evaluate import check_event_rules
 from checker.errors import InputError
 from checker.findings import SEVERITIES, Report
 from checker.formats import markdown, parse_formats

@@ -17,8 +17,8 @@ from pathlib import Path
 from typing import Any
 
 from checker.engine.config import ConfigEvaluator
-from checker.engine.events import evaluate_event_sources
 from checker.errors import InputError
+from checker.event_scan import evaluate_event_sources
 from checker.findings import Finding, Report, severity_rank
 from checker.inputs.events import EventOptions, EventStats
 from checker.inputs.live import LiveOptions, collect_snapshot

@@ -10,10 +10,10 @@ import jmespath
 import pytest
 
 from checker.cli import main
-from checker.engine.event_evaluator import EventEvaluator, check_event_rules
-from checker.engine.event_groups import MAX_EVENT_IDS
-from checker.engine.event_match import RuleIndex, compile_rule
-from checker.engine.events import evaluate_event_rules
+from checker.engine.events import EventEvaluator, evaluate_event_rules
+from checker.engine.events.evaluate import check_event_rules
+from checker.engine.events.groups import MAX_EVENT_IDS
+from checker.engine.events.index import RuleIndex, index_rule
 from checker.errors import InputError
 from checker.findings import Finding
 from checker.inputs.snapshot import parse_snapshot
@@ -38,7 +38,7 @@ def record(**fields: Any) -> dict[str, Any]:
 
 
 def matches(match: dict[str, Any], rec: dict[str, Any], expr: str | None = None) -> bool:
-    compiled = compile_rule(make_rule(match, expr=expr))
+    compiled = index_rule(make_rule(match, expr=expr))
     return compiled in RuleIndex([compiled]).candidates(rec) and compiled.predicate(rec)
 
 
@@ -181,11 +181,11 @@ def test_bad_matcher_is_an_input_error_naming_rule_source_and_id(match: dict[str
 
 
 def test_index_dispatches_by_event_name_then_source_else_fallback() -> None:
-    by_name = compile_rule(make_rule({"eventSource": "cloudtrail.amazonaws.com", "eventName": ["StopLogging"]},
+    by_name = index_rule(make_rule({"eventSource": "cloudtrail.amazonaws.com", "eventName": ["StopLogging"]},
                                      rule_id="by-name"), 0)
-    by_source = compile_rule(make_rule({"eventSource": "ssm.amazonaws.com", "eventName": {"prefix": "Start"}},
+    by_source = index_rule(make_rule({"eventSource": "ssm.amazonaws.com", "eventName": {"prefix": "Start"}},
                                        rule_id="by-source"), 1)
-    fallback = compile_rule(make_rule({"errorCode": {"exists": True}}, rule_id="fallback"), 2)
+    fallback = index_rule(make_rule({"errorCode": {"exists": True}}, rule_id="fallback"), 2)
     index = RuleIndex([by_name, by_source, fallback])
     assert (by_name.index_field, by_source.index_field, fallback.index_field) == ("eventName", "eventSource", None)
     assert index.fallback == (fallback,)
@@ -209,7 +209,7 @@ def test_indexed_rule_still_checks_its_other_fields() -> None:
 
 def test_records_no_rule_can_match_never_reach_a_predicate() -> None:
     calls: list[str] = []
-    compiled = compile_rule(make_rule({"eventName": "StopLogging"}), 0)
+    compiled = index_rule(make_rule({"eventName": "StopLogging"}), 0)
     index = RuleIndex([compiled])
     for name in ("DescribeInstances", "GetObject", "StopLogging"):
         for candidate in index.candidates(record(eventName=name)):

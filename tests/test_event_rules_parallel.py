@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 
-from checker.engine.events import evaluate_event_sources
 from checker.errors import InputError
+from checker.event_scan import evaluate_event_sources
 from checker.inputs.events import EventOptions
 from checker.policy.loader import builtin_policy_dir, load_policies
 from checker.policy.model import Rule

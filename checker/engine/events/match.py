@@ -1,4 +1,4 @@
-"""Event rules compiled once into record predicates, and the index that dispatches records.
+"""Event rules' ``match`` and ``expr`` compiled once into record predicates.
 
 An event rule's ``match`` maps dotted field paths to matchers (policy language, "Event
 rules"): a scalar means *equals*, a list means *any of*, an operator object means *all of
@@ -24,76 +24,18 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
 from fnmatch import fnmatchcase
 from typing import Any
 
 from jmespath.exceptions import JMESPathError
 
+from checker.engine.events.paths import Many, compile_path
 from checker.errors import InputError
 from checker.policy.model import Rule
 
 ElementTest = Callable[[Any], bool]
 FieldTest = Callable[[Any], bool]
-Getter = Callable[[Mapping[str, Any]], Any]
 RecordPredicate = Callable[[Mapping[str, Any]], bool]
-
-INDEX_FIELDS = ("eventName", "eventSource")
-_CACHE_LIMIT = 65536
-
-
-class Many(tuple[Any, ...]):
-    """The values found along a path that crossed a JSON array (one per element)."""
-
-    __slots__ = ()
-
-
-def _gather(node: Any, parts: Sequence[str]) -> list[Any]:
-    """Every value at ``parts`` below ``node``, fanning out over arrays."""
-    if isinstance(node, list):
-        return [v for item in node for v in _gather(item, parts)]
-    if not parts:
-        return [node]
-    if isinstance(node, Mapping):
-        return _gather(node.get(parts[0]), parts[1:])
-    return [None]
-
-
-def _resolve(node: Any, parts: Sequence[str]) -> Any:
-    """The value at ``parts`` (``None`` if absent), or :class:`Many` after an array."""
-    for index, part in enumerate(parts):
-        if isinstance(node, Mapping):
-            node = node.get(part)
-        elif isinstance(node, list):
-            return Many(_gather(node, parts[index:]))
-        else:
-            return None
-    return Many(node) if isinstance(node, list) else node
-
-
-def compile_path(path: str) -> Getter:
-    """A getter for a dotted path; top-level and two-level paths get a fast closure."""
-    parts = tuple(path.split("."))
-    if len(parts) == 1:
-        (key,) = parts
-
-        def get_top(record: Mapping[str, Any]) -> Any:
-            value = record.get(key)
-            return Many(value) if type(value) is list else value
-
-        return get_top
-    if len(parts) == 2:
-        outer, inner = parts
-
-        def get_nested(record: Mapping[str, Any]) -> Any:
-            parent = record.get(outer)
-            if type(parent) is dict:
-                value = parent.get(inner)
-                return Many(value) if type(value) is list else value
-            return _resolve(parent, parts[1:]) if parent is not None else None
-
-        return get_nested
-    return lambda record: _resolve(record, parts)
 
 
 def _is_number(value: Any) -> bool:
@@ -345,42 +287,20 @@ def _field_check(path: str, test: FieldTest) -> RecordPredicate:
     return check
 
 
-@dataclass(frozen=True)
-class CompiledRule:
-    """A rule with its residual predicate (what the index did not already decide).
-
-    ``index_field``/``index_keys`` say how the index dispatches records to it; the
-    predicate then only tests the other fields and ``expr``. ``position`` is the rule's
-    place in the rule list, where its results are kept.
-    """
-
-    rule: Rule
-    position: int
-    index_field: str | None
-    index_keys: frozenset[str]
-    predicate: RecordPredicate
-
-
 class ExprFailure(Exception):
     """The rule's ``expr`` raised a JMESPath error on one record (counted, never fatal)."""
 
 
-def compile_rule(rule: Rule, position: int = 0) -> CompiledRule:
-    """Compile ``rule``'s ``match`` and ``expr`` once into one predicate.
+def record_predicate(rule: Rule, decided: str | None) -> RecordPredicate:
+    """``rule``'s ``match`` and ``expr`` as one predicate, leaving out the field ``decided``.
 
+    ``decided`` is the field the index already checked before handing the record over.
     The predicate raises :class:`ExprFailure` when ``expr`` fails on a record (e.g. a
     function given a null): that record is undecided for the rule, not a non-match.
     """
     compiler = _MatcherCompiler(rule)
     field_tests = {path: compiler.field(spec, path) for path, spec in rule.match.items()}
-    index_field: str | None = None
-    index_keys: frozenset[str] = frozenset()
-    for name in INDEX_FIELDS:
-        keys = literal_keys(rule.match[name]) if name in rule.match else None
-        if keys is not None:
-            index_field, index_keys = name, keys
-            break
-    checks = [_field_check(path, test) for path, test in field_tests.items() if path != index_field]
+    checks = [_field_check(path, test) for path, test in field_tests.items() if path != decided]
     expression = rule.expr.compiled if rule.expr is not None else None
     expr_source = rule.expr.source if rule.expr is not None else ""
 
@@ -395,40 +315,4 @@ def compile_rule(rule: Rule, position: int = 0) -> CompiledRule:
         except JMESPathError as exc:
             raise ExprFailure(f"expr `{expr_source}`: {exc}") from None
 
-    return CompiledRule(rule, position, index_field, index_keys, predicate)
-
-
-class RuleIndex:
-    """Dispatches a record to the rules that could match it.
-
-    Rules pinning ``eventName`` to literals are filed under each name, rules pinning only
-    ``eventSource`` under each source, the rest in a fallback list. The candidate list
-    for an (eventSource, eventName) pair is built once and cached, so a record that no
-    rule can match costs one dict lookup however many rules there are.
-    """
-
-    def __init__(self, rules: Sequence[CompiledRule]) -> None:
-        self.rules = tuple(rules)
-        self.by_field: dict[str, dict[str, list[CompiledRule]]] = {name: {} for name in INDEX_FIELDS}
-        self.fallback: tuple[CompiledRule, ...] = tuple(r for r in rules if r.index_field is None)
-        for compiled in rules:
-            if compiled.index_field is not None:
-                for key in compiled.index_keys:
-                    self.by_field[compiled.index_field].setdefault(key, []).append(compiled)
-        self._cache: dict[tuple[str | None, str | None], tuple[CompiledRule, ...]] = {}
-
-    def candidates(self, record: Mapping[str, Any]) -> tuple[CompiledRule, ...]:
-        source, name = record.get("eventSource"), record.get("eventName")
-        key = (source if type(source) is str else None, name if type(name) is str else None)
-        found = self._cache.get(key)
-        if found is None:
-            found = self._lookup(*key)
-            if len(self._cache) < _CACHE_LIMIT:
-                self._cache[key] = found
-        return found
-
-    def _lookup(self, source: str | None, name: str | None) -> tuple[CompiledRule, ...]:
-        by_name = self.by_field["eventName"].get(name, []) if name is not None else []
-        by_source = self.by_field["eventSource"].get(source, []) if source is not None else []
-        picked = [*by_name, *by_source, *self.fallback]
-        return tuple(sorted(picked, key=lambda r: r.position))
+    return predicate

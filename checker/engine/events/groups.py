@@ -14,7 +14,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from checker.engine.event_match import Getter, Many, compile_path
+from checker.engine.events.paths import Getter, Many, compile_path
 from checker.simulator.record import record_account
 
 MAX_EVENT_IDS = 10
