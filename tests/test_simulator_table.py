@@ -15,6 +15,7 @@ from typing import Any, NamedTuple
 import pytest
 from conftest import CORPORA
 
+from checker.arn import Arn
 from checker.inputs.snapshot import parse_snapshot
 from checker.model import Snapshot, Trail
 from checker.simulator import decide_record, record_verdict
@@ -61,7 +62,7 @@ def snapshot_of(*accounts: tuple[str, list[Doc]], organization: Doc | None = Non
 
 def one_trail(doc: Doc) -> Trail:
     """The trail of a one-account snapshot holding only ``doc``."""
-    account = doc["TrailARN"].split(":")[4]
+    account = Arn.parse(doc["TrailARN"]).account
     return snapshot_of((account, [doc])).accounts[0].trails[0]
 
 

@@ -13,6 +13,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from checker.arn import Arn
 from checker.engine.expressions import Outcome, evaluate, trail_document
 from checker.findings import Finding, Status
 from checker.model import CollectionError, Snapshot, Trail
@@ -288,7 +289,7 @@ def _describe_gaps(results: Sequence[ProbeResult]) -> str:
 
 
 def _name(arn: str) -> str:
-    return arn.rsplit("/", 1)[-1]
+    return Arn.parse(arn).resource_name
 
 
 def _first_reason(rows: Sequence[dict[str, Any]], answer: bool | None) -> str:

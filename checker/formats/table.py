@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from tabulate import tabulate
 
+from checker.arn import Arn
 from checker.findings import Report, severity_rank, status_rank
 
 _MAX_MESSAGE = 110
@@ -17,7 +18,10 @@ def _short_resource(resource: str | None) -> str:
     """Trail ARNs by name (the account and region are columns already); others in full."""
     if not resource:
         return "-"
-    return resource.rsplit("/", 1)[-1] if ":trail/" in resource else _clip(resource)
+    arn = Arn.parse_or_none(resource)
+    if arn is not None and arn.service == "cloudtrail" and arn.resource.startswith("trail/"):
+        return arn.resource_name
+    return _clip(resource)
 
 
 class TableFormat:

@@ -17,6 +17,7 @@ from typing import Any
 
 import jsonschema
 
+from checker.arn import Arn
 from checker.errors import InputError
 from checker.model import (
     Account,
@@ -32,7 +33,6 @@ from checker.model import (
     TrailStatus,
 )
 from checker.schemas import load_schema
-from checker.simulator.conditions import partition_of
 from checker.timefmt import iso, parse_timestamp
 
 _TIMESTAMP_KEYS = ("LatestDeliveryTime", "StartLoggingTime", "StopLoggingTime", "LatestNotificationTime",
@@ -136,13 +136,13 @@ def _trail(item: Mapping[str, Any], where: str) -> Trail:
             latest_delivery_error=status_doc.get("LatestDeliveryError") or None,
         )
     insight = item.get("InsightSelectors")
-    arn = item["TrailARN"]
+    arn = Arn.parse(item["TrailARN"])  # the schema's pattern admits only trail ARNs
     return Trail(
-        arn=arn,
+        arn=str(arn),
         name=item["Name"],
         home_region=item["HomeRegion"],
-        owner_account_id=arn.split(":")[4],
-        partition=partition_of(arn),
+        owner_account_id=arn.account,
+        partition=arn.partition,
         is_multi_region=item["IsMultiRegionTrail"],
         is_organization_trail=item.get("IsOrganizationTrail", False),
         include_global_service_events=item.get("IncludeGlobalServiceEvents", True),

@@ -8,7 +8,6 @@ came from (``origin``) so that a decision can name the selector and condition th
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -167,9 +166,3 @@ def compile_selectors(selectors: Selectors, partition: str) -> tuple[Clause, ...
     if selectors.kind == "basic":
         return tuple(c for i, s in enumerate(selectors.basic) for c in _basic_clauses(s, i, partition))
     return tuple(_advanced_clause(s, i) for i, s in enumerate(selectors.advanced))
-
-
-def partition_of(arn: str) -> str:
-    """``aws``, ``aws-cn``, ``aws-us-gov``… from an ARN."""
-    match = re.match(r"arn:([^:]+):", arn)
-    return match.group(1) if match else "aws"

@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from checker.arn import Arn
 from checker.inputs.live.session import Credentials
 
 ROLE_SESSION_NAME = "trailcheck"
@@ -28,7 +29,7 @@ class Caller:
 
     @property
     def partition(self) -> str:
-        return self.arn.split(":")[1]
+        return Arn.parse(self.arn).partition
 
 
 @dataclass(frozen=True)
@@ -71,7 +72,7 @@ def list_accounts_page(organizations: Any, token: str | None) -> tuple[list[OrgA
 
 
 def member_role_arn(partition: str, account_id: str, role_name: str) -> str:
-    return f"arn:{partition}:iam::{account_id}:role/{role_name}"
+    return str(Arn(partition, "iam", "", account_id, f"role/{role_name}"))
 
 
 def assume_member_role(sts: Any, role_arn: str, external_id: str | None) -> Credentials:

@@ -22,6 +22,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
+from checker.arn import Arn
 from checker.inputs.live.faults import Failure
 from checker.timefmt import iso
 
@@ -42,13 +43,8 @@ def to_json(value: Any) -> Any:
     return value
 
 
-def owner_of(arn: str) -> str:
-    """The account id in an ARN."""
-    return arn.split(":")[4]
-
-
 def home_region_of(trail: dict[str, Any]) -> str:
-    return str(trail.get("HomeRegion") or trail["TrailARN"].split(":")[3])
+    return str(trail.get("HomeRegion") or Arn.parse(trail["TrailARN"]).region)
 
 
 def describe_trails(cloudtrail: Any) -> list[dict[str, Any]]:
@@ -139,7 +135,7 @@ class TrailRegistry:
     def seen(self, account_id: str, trail: dict[str, Any]) -> bool:
         """Note that ``account_id`` saw ``trail``; ``True`` when it should read it now."""
         arn = trail["TrailARN"]
-        if owner_of(arn) == account_id:
+        if Arn.parse(arn).account == account_id:
             if arn in self.claimed:
                 return False
             self.claimed.add(arn)
@@ -153,7 +149,7 @@ class TrailRegistry:
         for arn in sorted(set(self.sightings) - self.claimed):
             trail, seers = self.sightings[arn]
             reader = min(seers)
-            owner = owner_of(arn)
+            owner = Arn.parse(arn).account
             placements.append(Placement(trail, owner if owner in scanned else reader, reader))
             self.claimed.add(arn)
         return placements
