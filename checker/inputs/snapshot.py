@@ -11,11 +11,8 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from datetime import datetime
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
-
-import jsonschema
 
 from checker.arn import Arn
 from checker.errors import InputError
@@ -32,7 +29,7 @@ from checker.model import (
     Trail,
     TrailStatus,
 )
-from checker.schemas import load_schema
+from checker.schemas.validation import schema_violation
 from checker.timefmt import iso, parse_timestamp
 
 _TIMESTAMP_KEYS = ("LatestDeliveryTime", "StartLoggingTime", "StopLoggingTime", "LatestNotificationTime",
@@ -48,20 +45,11 @@ def json_path(parts: Any) -> str:
     return text
 
 
-@lru_cache(maxsize=1)
-def _validator() -> jsonschema.protocols.Validator:
-    schema = load_schema("snapshot")
-    cls = jsonschema.validators.validator_for(schema)
-    return cls(schema)
-
-
 def validate_snapshot_data(data: Any, source: str) -> None:
-    """Raise :class:`InputError` naming the JSON paths of the first schema violations."""
-    errors = sorted(_validator().iter_errors(data), key=lambda e: list(map(str, e.absolute_path)))
-    if errors:
-        shown = "; ".join(f"{json_path(e.absolute_path)}: {e.message}" for e in errors[:3])
-        more = f" (and {len(errors) - 3} more)" if len(errors) > 3 else ""
-        raise InputError(source, f"invalid snapshot: {shown}{more}")
+    """Raise :class:`InputError` naming the JSON path and the problem of the most relevant violation."""
+    violation = schema_violation("snapshot", data)
+    if violation is not None:
+        raise InputError(source, f"invalid snapshot: {violation}")
 
 
 def load_snapshot(path: Path) -> tuple[Snapshot, bytes]:

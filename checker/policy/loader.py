@@ -11,20 +11,18 @@ import hashlib
 import string
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 import jmespath
 import jmespath.exceptions
-import jsonschema
 import yaml
 
 import checker
 from checker.errors import InputError
 from checker.jmespath_dialect import DIALECT_FUNCTIONS, field_names, functions_called
 from checker.policy.model import Expr, Probe, Requirement, Rule, TrailQuantifier, When
-from checker.schemas import load_schema
+from checker.schemas.validation import schema_violation
 from checker.yamlnodes import child, compose_and_construct, line_at
 
 POLICY_SUFFIXES = (".yaml", ".yml")
@@ -109,18 +107,11 @@ def parse_policy(text: str, source: str) -> list[Rule]:
     return [_rule(item, item_node, source) for item, item_node in zip(data["rules"], rules_node.value, strict=True)]
 
 
-@lru_cache(maxsize=1)
-def _validator() -> jsonschema.protocols.Validator:
-    schema = load_schema("policy")
-    return jsonschema.validators.validator_for(schema)(schema)
-
-
 def _validate(data: Any, node: yaml.Node, source: str) -> None:
-    errors = sorted(_validator().iter_errors(data), key=lambda e: (len(e.absolute_path), list(map(str, e.path))))
-    if not errors:
+    violation = schema_violation("policy", data)
+    if violation is None:
         return
-    error = jsonschema.exceptions.best_match(errors) or errors[0]
-    path = list(error.absolute_path)
+    path = list(violation.path)
     line = line_at(node, path)
     rule_id = ""
     if len(path) >= 2 and path[0] == "rules" and isinstance(path[1], int):
@@ -129,11 +120,7 @@ def _validate(data: Any, node: yaml.Node, source: str) -> None:
             rule_id = f"rule {item['id']}: "
     field = ".".join(str(p) for p in path[2:]) or "rule"
     where = "/".join(map(str, path)) if not rule_id else field
-    raise InputError(f"{source}:{line}", f"{rule_id}{where}: {_short(error.message)}")
-
-
-def _short(message: str) -> str:
-    return message if len(message) <= 200 else message[:197] + "..."
+    raise InputError(f"{source}:{line}", f"{rule_id}{where}: {violation.message}")
 
 
 def _compile(text: str, where: str, rule_id: str, field: str) -> Expr:

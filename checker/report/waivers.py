@@ -16,18 +16,17 @@ The file is YAML read with a safe loader, validated against
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Any
 
-import jsonschema
 import yaml
 
 from checker.errors import InputError
 from checker.findings import Finding
-from checker.schemas import load_schema
+from checker.schemas.validation import schema_violation
 from checker.yamlnodes import compose_and_construct, line_at
 
 WAIVABLE_STATUS = "fail"
@@ -169,13 +168,9 @@ def load_waivers(path: str | Path) -> WaiverFile:
     except (OSError, UnicodeDecodeError) as exc:
         raise InputError(name, f"cannot read the waiver file ({exc})") from exc
     root, data = _parse(name, text)
-    validator = jsonschema.Draft202012Validator(load_schema("waivers"))
-    errors = sorted(validator.iter_errors(data),
-                    key=lambda e: (line_at(root, e.absolute_path), [str(p) for p in e.absolute_path]))
-    if errors:
-        error = errors[0]
-        raise InputError(f"{name}:{line_at(root, error.absolute_path)}",
-                         f"{_json_path(error.absolute_path)}: {_explain(error)}")
+    violation = schema_violation("waivers", data)
+    if violation is not None:
+        raise InputError(f"{name}:{line_at(root, violation.path)}", str(violation))
     return WaiverFile(path=name, waivers=tuple(
         _waiver(f"{name}:{line_at(root, ['waivers', i])}", item) for i, item in enumerate(data["waivers"])))
 
@@ -207,17 +202,3 @@ def _waiver(source: str, item: dict[str, Any]) -> Waiver:
                   expires=expires, source=source, account_id=item.get("account_id"),
                   region=item.get("region"), resource=item.get("resource"))
 
-
-def _json_path(path: Iterable[str | int]) -> str:
-    text = "".join(f"[{step}]" if isinstance(step, int) else f".{step}" for step in path)
-    return text.lstrip(".") or "(top level)"
-
-
-def _explain(error: jsonschema.ValidationError) -> str:
-    """The schema's message, made actionable for the two mistakes people make in YAML."""
-    schema = error.schema if isinstance(error.schema, dict) else {}
-    if error.validator == "pattern":
-        return f"{error.instance!r} does not have the expected form: {schema.get('description', error.message)}"
-    if error.validator == "type" and schema.get("type") == "string" and not isinstance(error.instance, str):
-        return f"{error.message} (quote the value in YAML)"
-    return error.message
