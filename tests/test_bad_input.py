@@ -10,7 +10,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from test_cli import ESTATE, CliResult, run_cli
+
+from tests.helpers.cli import CliResult, run_cli
+from tests.helpers.data import ESTATE
 
 VALID_RULE = """\
 rules:

@@ -1,8 +1,7 @@
 """The commands as a user types them (SPEC §3): scan, rules, validate, explain, schema, --help.
 
 Everything runs in-process through ``checker.cli.main`` so failures show the real stack;
-one test starts ``python -m checker`` to prove the module entry point works. The helpers
-at the top (``run_cli``, ``scan_report``) are shared by the other CLI-level test files.
+one test starts ``python -m checker`` to prove the module entry point works.
 """
 
 from __future__ import annotations
@@ -12,18 +11,16 @@ import io
 import json
 import subprocess
 import sys
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import jsonschema
 import pytest
 import yaml
-from conftest import EXAMPLES, REPO
 
-from checker.cli import main
+from tests.helpers.cli import run_cli, scan_report
+from tests.helpers.data import ESTATE, EXAMPLES, REPO
 
-ESTATE = EXAMPLES / "estate.json"
 ACQUIRED = EXAMPLES / "estate-acquired.json"
 COMMANDS = ("scan", "rules", "validate", "explain", "schema")
 
@@ -32,33 +29,6 @@ DISABLE_KEY = {"eventVersion": "1.10", "eventCategory": "Management", "eventSour
                "eventName": "DisableKey", "readOnly": False, "awsRegion": "us-east-1",
                "recipientAccountId": "111111111111"}
 ORG_TRAIL = "arn:aws:cloudtrail:us-east-1:111111111111:trail/org-trail"
-
-
-@dataclass(frozen=True)
-class CliResult:
-    """What a user sees: the exit code, stdout and stderr."""
-
-    code: int
-    out: str
-    err: str
-
-
-def run_cli(capsys: pytest.CaptureFixture[str], *argv: str) -> CliResult:
-    """Run ``trailcheck ARGV`` in-process and capture what it printed."""
-    capsys.readouterr()
-    code = main(list(argv))
-    captured = capsys.readouterr()
-    return CliResult(code, captured.out, captured.err)
-
-
-def scan_report(capsys: pytest.CaptureFixture[str], out_dir: Path, snapshot: Path,
-                *args: str) -> tuple[CliResult, dict[str, Any]]:
-    """``scan --format json`` into ``out_dir``; the exit code and the findings document."""
-    result = run_cli(capsys, "scan", "--snapshot", str(snapshot), "--format", "json",
-                     "--output-dir", str(out_dir), "--quiet", *args)
-    assert result.code in (0, 1), result.err
-    report: dict[str, Any] = json.loads((out_dir / "findings.json").read_text(encoding="utf-8"))
-    return result, report
 
 
 def statuses(report: dict[str, Any], rule_id: str) -> dict[tuple[str | None, str | None, str | None], str]:

@@ -13,8 +13,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from test_cli import run_cli
-from test_snapshot import (
+
+from tests.helpers.cli import run_cli
+from tests.helpers.snapshots import (
     CONTROL_CHANNEL,
     KMS,
     MANAGEMENT,

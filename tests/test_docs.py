@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import pytest
-from conftest import REPO
 
 from checker.cli import main
+from tests.helpers.data import REPO
 
 
 def test_rules_reference_is_generated_from_the_builtin_pack(capsys: pytest.CaptureFixture[str]) -> None:
