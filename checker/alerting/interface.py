@@ -21,9 +21,10 @@ class Hints:
     """The values of one field that a pattern can tell apart.
 
     Any value equal to none of ``literals`` behaves, for the pattern, like a value built from
-    its longest matching prefix and suffix; numbers are compared as numbers. ``kinds`` lists
-    the JSON kinds the pattern inspects beyond strings (``"absent"``, ``"null"``, ``"bool"``,
-    ``"number"``, ``"object"``, ``"array"``), so that witnesses of those kinds are tried.
+    its longest matching prefix and suffix and the ``infixes`` it contains (a value wildcarded
+    at both ends, ``*Event*``); numbers are compared as numbers. ``kinds`` lists the JSON kinds
+    the pattern inspects beyond strings (``"absent"``, ``"null"``, ``"bool"``, ``"number"``,
+    ``"object"``, ``"array"``), so that witnesses of those kinds are tried.
     """
 
     literals: frozenset[str] = frozenset()
@@ -31,10 +32,12 @@ class Hints:
     suffixes: frozenset[str] = frozenset()
     numbers: frozenset[float] = frozenset()
     kinds: frozenset[str] = frozenset()
+    infixes: frozenset[str] = frozenset()
 
     def union(self, other: Hints) -> Hints:
         return Hints(self.literals | other.literals, self.prefixes | other.prefixes,
-                     self.suffixes | other.suffixes, self.numbers | other.numbers, self.kinds | other.kinds)
+                     self.suffixes | other.suffixes, self.numbers | other.numbers, self.kinds | other.kinds,
+                     self.infixes | other.infixes)
 
 
 class RecordPattern(Protocol):
