@@ -10,7 +10,9 @@ from __future__ import annotations
 from typing import Any, NamedTuple
 
 import pytest
-from test_simulator_table import (
+
+from checker.simulator import probe_coverage
+from tests.helpers.simulator_inputs import (
     API_DEFAULT,
     BUCKET_1,
     CONTROL_CHANNEL,
@@ -29,8 +31,6 @@ from test_simulator_table import (
     one_trail,
     trail_doc,
 )
-
-from checker.simulator import probe_coverage
 
 Probe = dict[str, str | bool]
 

@@ -14,7 +14,11 @@ from collections.abc import Mapping, Sequence
 import pytest
 from hypothesis import HealthCheck, event, given, reject, settings
 from hypothesis import strategies as st
-from test_simulator_table import (
+
+from checker.model import Trail
+from checker.simulator import ProbeResult, ProbeTooLargeError, decide_record, probe_coverage
+from checker.simulator.conditions import compile_selectors
+from tests.helpers.simulator_inputs import (
     DATA,
     MGMT,
     NOT_KMS,
@@ -32,10 +36,6 @@ from test_simulator_table import (
     record,
     trail_doc,
 )
-
-from checker.model import Trail
-from checker.simulator import ProbeResult, ProbeTooLargeError, decide_record, probe_coverage
-from checker.simulator.conditions import compile_selectors
 
 Event = dict[str, str | bool]
 
