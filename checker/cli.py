@@ -17,6 +17,7 @@ from typing import Any
 from tabulate import tabulate
 
 from checker import __version__
+from checker.comma_list import comma_list
 from checker.engine.events.evaluate import check_event_rules
 from checker.errors import InputError
 from checker.findings import SEVERITIES, Report
@@ -25,7 +26,7 @@ from checker.inputs.events import EventOptions, parse_since, read_single_record
 from checker.inputs.live import LiveOptions, collect_snapshot, write_snapshot
 from checker.inputs.live.options import DEFAULT_ROLE_NAME, DEFAULT_WORKERS
 from checker.inputs.snapshot import load_snapshot
-from checker.policy.loader import builtin_policy_dir, iter_rule_ids, load_policies
+from checker.policy.loader import builtin_policy_dir, load_policies
 from checker.policy.model import Rule
 from checker.report.baseline import diff_reports, load_report, render_diff_json, render_diff_table
 from checker.scan import ScanOptions, exit_code, load_rules, run_scan
@@ -52,18 +53,14 @@ def _add_policy_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--no-builtin", action="store_true", help="do not load the built-in policy pack")
 
 
-def _csv(text: str) -> tuple[str, ...]:
-    return tuple(part.strip() for part in text.split(",") if part.strip())
-
-
 def _add_live_options(parser: argparse.ArgumentParser) -> None:
     live = parser.add_argument_group("live AWS (default credential chain; AWS_ENDPOINT_URL honoured)")
     live.add_argument("--org", action="store_true",
                       help="walk the AWS Organization: every ACTIVE account through --role-name")
     live.add_argument("--profile", help="AWS profile (default: AWS_PROFILE or the default chain)")
-    live.add_argument("--regions", type=_csv, metavar="R,...",
+    live.add_argument("--regions", type=comma_list, metavar="R,...",
                       help="regions to read (default: the enabled regions from EC2 DescribeRegions)")
-    live.add_argument("--accounts", type=_csv, metavar="ID,...", help="only these accounts (with --org)")
+    live.add_argument("--accounts", type=comma_list, metavar="ID,...", help="only these accounts (with --org)")
     live.add_argument("--role-name", default=DEFAULT_ROLE_NAME,
                       help=f"role assumed in member accounts (default: {DEFAULT_ROLE_NAME})")
     live.add_argument("--external-id", help="external id for AssumeRole")
@@ -118,8 +115,8 @@ trailcheck scan --snapshot estate.json --framework cis-aws-foundations-v3.0 --fo
     events.add_argument("--max-files", type=int, metavar="N", help="newest N files per s3:// source")
     events.add_argument("--max-events", type=int, metavar="N", help="stop after N records in all")
     _add_policy_options(scan)
-    scan.add_argument("--rules", default="", metavar="ID,...", help="only these rule ids")
-    scan.add_argument("--skip-rules", default="", metavar="ID,...", help="leave out these rule ids")
+    scan.add_argument("--rules", type=comma_list, default=(), metavar="ID,...", help="only these rule ids")
+    scan.add_argument("--skip-rules", type=comma_list, default=(), metavar="ID,...", help="leave out these rule ids")
     scan.add_argument("--param", action="append", default=[], metavar="RULE.KEY=VALUE",
                       help="override a rule parameter (repeatable)")
     scan.add_argument("--format", default="table,json", metavar="FMT,...",
@@ -209,7 +206,7 @@ def _scan(args: argparse.Namespace) -> int:
                                  max_events=args.max_events, regions=args.regions or (), profile=args.profile)
     options = ScanOptions(
         snapshot=args.snapshot, policies=args.policies, builtin=not args.no_builtin,
-        rules=list(iter_rule_ids(args.rules)), skip_rules=list(iter_rule_ids(args.skip_rules)),
+        rules=list(args.rules), skip_rules=list(args.skip_rules),
         params=args.param, events=args.events, event_options=event_options,
         workers=min(args.workers, os.cpu_count() or 1), live=_live_options(args) if live_requested else None,
         waivers=args.waivers, baseline=args.baseline, framework=args.framework, quiet=args.quiet)

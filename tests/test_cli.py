@@ -98,7 +98,7 @@ def test_fail_on_critical_exits_zero_only_without_error_findings(capsys: pytest.
 
 
 def test_rules_and_skip_rules_restrict_the_rule_set(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
-    _, only = scan_report(capsys, tmp_path / "only", ESTATE, "--rules", "kms-exclusion-gap,trail-logging")
+    _, only = scan_report(capsys, tmp_path / "only", ESTATE, "--rules", " kms-exclusion-gap, ,trail-logging,")
     assert {f["rule_id"] for f in only["findings"]} == {"kms-exclusion-gap", "trail-logging"}
     _, skipped = scan_report(capsys, tmp_path / "skip", ESTATE, "--skip-rules", "kms-exclusion-gap,trail-logging")
     assert {f["rule_id"] for f in skipped["findings"]}.isdisjoint({"kms-exclusion-gap", "trail-logging"})

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from checker.comma_list import comma_list
 from checker.errors import InputError
 from checker.formats import csv_format, html, junit, markdown, sarif
 from checker.formats.interface import Format
@@ -15,7 +16,7 @@ FORMATS: dict[str, Format] = {f.name: f for f in (
 def parse_formats(text: str) -> list[Format]:
     """``--format table,json,...`` -> formats, in the order given, without repeats."""
     chosen: list[Format] = []
-    for name in (part.strip() for part in text.split(",") if part.strip()):
+    for name in comma_list(text):
         if name not in FORMATS:
             raise InputError("--format", f"unknown format {name!r} (choose from {', '.join(FORMATS)})")
         if FORMATS[name] not in chosen:

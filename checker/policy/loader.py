@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import string
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -256,8 +256,3 @@ def select_rules(rules: Sequence[Rule], only: Sequence[str], skip: Sequence[str]
         if unknown:
             raise InputError(option, f"unknown rule id(s): {', '.join(unknown)} (see 'trailcheck rules')")
     return [r for r in rules if (not only or r.id in only) and r.id not in skip]
-
-
-def iter_rule_ids(text: str) -> Iterator[str]:
-    """Split a comma-separated ``--rules`` value."""
-    return (part.strip() for part in text.split(",") if part.strip())
