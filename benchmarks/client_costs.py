@@ -4,7 +4,7 @@ The live collector builds one client per (account, region) and makes few calls w
 each, so these three figures explain its CPU per call (see README.md, Live collection).
 A moto server in its own process answers DescribeTrails; the CPU is this process's only.
 
-Run: ``/work/venv/bin/python benchmarks/client_costs.py [--clients 100]``. Not run by CI.
+Run: ``python benchmarks/client_costs.py [--clients 100]``. Not run by CI.
 """
 
 from __future__ import annotations

@@ -1,8 +1,9 @@
 """Benchmark: the built-in event rules over 1M records vs the bare gunzip + JSON parse.
 
 Builds (once) gzip CloudTrail log files ``{"Records": [...]}`` under ``benchmarks/data/``
-from the real records of the test corpora, resampled with distinct eventID, eventTime,
-account and region; then measures, each in a fresh process:
+from the real records in ``tests/data`` (Stratus Red Team detonations, AWS documentation
+examples), resampled with distinct eventID, eventTime, account and region; then measures,
+each in a fresh process:
 
 (a) baseline: gunzip + ``json.load`` of every file in one Python process;
 (b) ``trailcheck scan --events DIR`` with the full built-in pack (both cores);
@@ -11,7 +12,7 @@ account and region; then measures, each in a fresh process:
 For each: wall time, records/s, CPU time (user + system over all its processes: robust
 when other work shares the machine), the peak RSS of the largest single process, and
 the peak RSS summed over the process tree (sampled from /proc). Run from the repository:
-``/work/venv/bin/python benchmarks/events.py [--records N] [--per-file N]``. CI does not run it.
+``python benchmarks/events.py [--records N] [--per-file N]``. CI does not run it.
 """
 
 from __future__ import annotations
@@ -35,7 +36,10 @@ from pathlib import Path
 from typing import Any
 
 REPO = Path(__file__).resolve().parent.parent
-CORPORA = REPO.parent / "shared" / "corpora"
+sys.path.insert(0, str(REPO))  # run as a script: the repository's packages (tests.helpers)
+
+from tests.helpers.data import doc_example_files, stratus_files  # noqa: E402
+
 DATA = REPO / "benchmarks" / "data" / "events"
 TRAILCHECK = Path(sys.executable).parent / "trailcheck"
 SEED = 20240801
@@ -65,7 +69,7 @@ print(stats.read, len(findings))
 
 def corpus_records() -> list[dict[str, Any]]:
     records: list[dict[str, Any]] = []
-    for path in sorted(CORPORA.rglob("*.json")):
+    for path in [*stratus_files(), *doc_example_files()]:
         data = json.loads(path.read_text())
         if isinstance(data, dict):
             data = data.get("Records", [data])

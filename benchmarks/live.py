@@ -16,7 +16,7 @@ the wall time. Three floors: moto answers from one Python process and the collec
 one Python process (one GIL each), so each one's CPU time is a floor on the wall time,
 and so is the CPU of all three divided by the cores.
 
-Run: ``/work/venv/bin/python benchmarks/live.py [--latency 0.05] [--workers 16]``.
+Run: ``python benchmarks/live.py [--latency 0.05] [--workers 16]``.
 Not run by CI.
 """
 
@@ -36,11 +36,10 @@ from multiprocessing.connection import Connection
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(REPO / "tests"))
-
-from test_live_harness import MANAGEMENT_ACCOUNT, ApiProxy, MotoAccounts  # noqa: E402
+sys.path.insert(0, str(REPO))  # run as a script: the repository's packages (checker, tests.helpers)
 
 from checker.inputs.live import LiveOptions, collect_snapshot  # noqa: E402
+from tests.helpers.moto_harness import MANAGEMENT_ACCOUNT, ApiProxy, MotoAccounts  # noqa: E402
 
 ACCOUNTS = 50
 REGIONS = ("eu-west-1", "us-east-1", "us-east-2", "us-west-2")

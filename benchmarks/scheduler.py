@@ -7,7 +7,7 @@ the workers. This runs the loop over N synthetic calls of ``--call`` seconds eac
 sleep, like a network wait) on ``--workers`` threads and reports the wall time against
 the ideal N x call / workers, and the loop's CPU.
 
-Run: ``/work/venv/bin/python benchmarks/scheduler.py [--calls 4000 16000]``. Not run by CI.
+Run: ``python benchmarks/scheduler.py [--calls 4000 16000]``. Not run by CI.
 """
 
 from __future__ import annotations

@@ -30,7 +30,16 @@ from typing import Any
 from urllib.parse import parse_qs
 
 import pytest
-from test_live_harness import (
+
+from checker.engine.config import ConfigEvaluator
+from checker.errors import InputError
+from checker.inputs.clients import ClientFactory, ClientSettings
+from checker.inputs.live import LiveOptions, collect_snapshot, write_snapshot
+from checker.inputs.live.trails import DEFAULT_EVENT_SELECTORS, TrailRegistry, selectors_from
+from checker.inputs.snapshot import load_snapshot, parse_snapshot
+from checker.policy.loader import builtin_policy_dir, load_policies
+from checker.progress import Progress
+from tests.helpers.moto_harness import (
     MANAGEMENT_ACCOUNT,
     ApiCall,
     Fault,
@@ -39,15 +48,6 @@ from test_live_harness import (
     first_times,
     proxied,
 )
-
-from checker.engine.config import ConfigEvaluator
-from checker.errors import InputError
-from checker.inputs.live import LiveOptions, collect_snapshot, write_snapshot
-from checker.inputs.live.session import ClientFactory
-from checker.inputs.live.trails import DEFAULT_EVENT_SELECTORS, TrailRegistry, selectors_from
-from checker.inputs.snapshot import load_snapshot, parse_snapshot
-from checker.policy.loader import builtin_policy_dir, load_policies
-from checker.progress import Progress
 
 REGIONS = ("eu-west-1", "us-east-1", "us-west-2")
 MEMBERS = ["prod", "ssm", "dev", "sandbox", "shared", "closed"]
@@ -450,7 +450,7 @@ def test_every_thread_has_its_own_session_of_the_profile_and_clients_are_shared(
     monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "credentials"))
     for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_DEFAULT_REGION"):
         monkeypatch.delenv(name, raising=False)
-    factory = ClientFactory(LiveOptions(profile="audit"))
+    factory = ClientFactory(ClientSettings(profile="audit"))
     assert factory.global_region == "eu-west-1"
     assert factory.caller_credentials.access_key == "audit-key"
 
