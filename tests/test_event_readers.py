@@ -20,7 +20,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import CORPORA
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -35,15 +34,13 @@ from checker.inputs.events import (
     read_source,
 )
 from checker.inputs.events.stats import MAX_PROBLEMS
-
-STRATUS = CORPORA / "stratus-detonations"
-DOC_EXAMPLES = CORPORA / "aws-doc-examples"
+from tests.helpers.data import DATA, DOC_EXAMPLES, STRATUS, data_file, doc_example_files, stratus_files
 
 
 def corpus_records() -> list[dict[str, Any]]:
     """Real records: every stratus detonation, in file order."""
     records: list[dict[str, Any]] = []
-    for path in sorted(STRATUS.glob("*.json")):
+    for path in stratus_files():
         records.extend(json.loads(path.read_text()))
     return records
 
@@ -94,7 +91,7 @@ DIGEST: dict[str, Any] = {"awsAccountId": "111122223333", "digestStartTime": "20
 
 # --- the real corpora ---------------------------------------------------------------------
 
-@pytest.mark.parametrize("path", sorted(STRATUS.glob("*.json")), ids=lambda p: p.name)
+@pytest.mark.parametrize("path", stratus_files(), ids=lambda p: p.name)
 def test_every_stratus_detonation_file_is_read_whole(path: Path) -> None:
     records, stats = read(path)
     assert records == json.loads(path.read_text())
@@ -102,22 +99,21 @@ def test_every_stratus_detonation_file_is_read_whole(path: Path) -> None:
 
 
 def test_all_35_stratus_files_and_7_doc_examples_are_present_and_parse() -> None:
-    assert len(list(STRATUS.glob("*.json"))) == 35
-    assert len(list(DOC_EXAMPLES.glob("*.json"))) == 7
-    records, stats = read(CORPORA)
+    assert (len(stratus_files()), len(doc_example_files())) == (35, 7)
+    records, stats = read(DATA / STRATUS, DATA / DOC_EXAMPLES)
     assert len(records) == len(RECORDS) + 7
     assert stats.problems == [] and stats.skipped == 0
 
 
 def test_terminate_instances_doc_example_is_a_log_file_body() -> None:
-    path = DOC_EXAMPLES / "TerminateInstances-log-file.json"
+    path = data_file(DOC_EXAMPLES, "TerminateInstances-log-file.json")
     assert "Records" in json.loads(path.read_text())
     records, _ = read(path)
     assert [r["eventName"] for r in records] == ["TerminateInstances"]
 
 
 def test_create_control_channel_doc_example_is_a_single_record() -> None:
-    records, _ = read(DOC_EXAMPLES / "CreateControlChannel-1.08.json")
+    records, _ = read(data_file(DOC_EXAMPLES, "CreateControlChannel-1.08.json"))
     assert len(records) == 1
     assert records[0]["eventName"] == "CreateControlChannel"
     assert records[0]["eventVersion"] == "1.08"

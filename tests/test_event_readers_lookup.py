@@ -16,13 +16,13 @@ from typing import Any
 import boto3
 import pytest
 from botocore.stub import Stubber
-from conftest import CORPORA
 
 from checker.errors import InputError
 from checker.inputs.events import EventOptions, EventStats, RateLimiter, iter_records
+from tests.helpers.data import STRATUS, data_file
 
 RECORDS: list[dict[str, Any]] = json.loads(
-    (CORPORA / "stratus-detonations" / "aws.execution.ssm-start-session.json").read_text())
+    data_file(STRATUS, "aws.execution.ssm-start-session.json").read_text())
 SINCE = datetime(2024, 7, 1, tzinfo=timezone.utc)
 
 
