@@ -7,6 +7,8 @@ in a message a user can act on. YAML loaders also get the path as a list, to fin
 
 from __future__ import annotations
 
+import math
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
@@ -33,10 +35,28 @@ class SchemaViolation:
 
 def schema_violation(schema_name: str, data: Any) -> SchemaViolation | None:
     """The most relevant violation of schema ``schema_name`` by ``data``; ``None`` if valid."""
-    error = best_match(_validator(schema_name).iter_errors(data))
+    error = best_match(_errors(schema_name, data))
     if error is None:
         return None
     return SchemaViolation(tuple(error.absolute_path), error.json_path, _message(error))
+
+
+def _errors(schema_name: str, data: Any) -> Iterator[ValidationError]:
+    """The schema's errors, then NaN and Infinity: Python's JSON and YAML readers accept
+    them, and JSON Schema's ``number`` lets them pass."""
+    yield from _validator(schema_name).iter_errors(data)
+    yield from _non_finite_numbers(data, ())
+
+
+def _non_finite_numbers(value: Any, path: tuple[str | int, ...]) -> Iterator[ValidationError]:
+    if isinstance(value, float) and not math.isfinite(value):
+        yield ValidationError(f"{value} is not a JSON number", validator="type", path=path, instance=value)
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield from _non_finite_numbers(item, (*path, key))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from _non_finite_numbers(item, (*path, index))
 
 
 @cache
