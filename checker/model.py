@@ -11,7 +11,12 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal
 
+from checker.monitoring_model import OPERATION_PARTS, RegionMonitoring
+
 SelectorKind = Literal["basic", "advanced"]
+
+DataFamily = Literal["trails", "monitoring", "storage", "event-data-stores"]
+"""A kind of data a snapshot may carry; rules that need a family the snapshot lacks are skipped."""
 
 
 @dataclass(frozen=True)
@@ -96,36 +101,47 @@ class Trail:
 
 @dataclass(frozen=True)
 class CollectionError:
-    """Something that could not be collected. ``region`` ``None`` means account-wide."""
+    """Something that could not be collected. ``region`` ``None`` means account-wide;
+    ``resource`` names the one resource concerned (a topic, a rule, a bucket), if any."""
 
     region: str | None
     operation: str
     code: str
     message: str
     trail_arn: str | None = None
+    resource: str | None = None
 
     @property
     def hides_trails(self) -> bool:
-        """An error not tied to one known trail (DescribeTrails, AssumeRole…) may hide trails."""
-        return self.trail_arn is None
+        """An error not tied to one known trail (DescribeTrails, AssumeRole…) may hide trails;
+        a failure to read monitoring data hides none."""
+        return self.trail_arn is None and self.operation not in OPERATION_PARTS
 
     def to_dict(self) -> dict[str, Any]:
         data: dict[str, Any] = {"region": self.region, "operation": self.operation,
                                 "code": self.code, "message": self.message}
         if self.trail_arn:
             data["trail_arn"] = self.trail_arn
+        if self.resource:
+            data["resource"] = self.resource
         return data
 
 
 @dataclass(frozen=True)
 class Account:
-    """One account: its regions in scope, the trails it owns, and collection errors."""
+    """One account: its regions in scope, the trails it owns, collection errors, and the
+    monitoring data of the Regions where it was collected."""
 
     account_id: str
     name: str | None
     regions: tuple[str, ...]
     trails: tuple[Trail, ...]
     errors: tuple[CollectionError, ...] = ()
+    monitoring: tuple[RegionMonitoring, ...] = ()
+
+    def monitoring_in(self, region: str) -> RegionMonitoring | None:
+        """The monitoring data of ``region``; ``None`` when it was not collected (unknown)."""
+        return next((m for m in self.monitoring if m.region == region), None)
 
     def errors_in(self, region: str | None) -> tuple[CollectionError, ...]:
         """Errors that may hide trails reaching ``region``: its own and account-wide ones.
@@ -153,13 +169,18 @@ class Organization:
 
 @dataclass(frozen=True)
 class Snapshot:
-    """The whole estate at ``collected_at``."""
+    """The whole estate at ``collected_at``. ``contents`` lists the data families it carries
+    (always ``trails``); within a family it does not carry, every datum is unknown."""
 
     collected_at: datetime | None
     partition: str
     organization: Organization | None
     accounts: tuple[Account, ...]
     source: str = "<memory>"
+    contents: frozenset[DataFamily] = frozenset({"trails"})
+
+    def carries(self, family: DataFamily) -> bool:
+        return family == "trails" or family in self.contents
 
     def account(self, account_id: str) -> Account | None:
         return next((a for a in self.accounts if a.account_id == account_id), None)

@@ -16,11 +16,13 @@ from typing import Any
 
 from checker.arn import Arn
 from checker.errors import InputError
+from checker.inputs.snapshot_monitoring import parse_monitoring
 from checker.model import (
     Account,
     AdvancedSelector,
     BasicSelector,
     CollectionError,
+    DataFamily,
     DataResource,
     FieldSelector,
     Organization,
@@ -35,6 +37,13 @@ from checker.timefmt import iso, parse_timestamp
 _TIMESTAMP_KEYS = ("LatestDeliveryTime", "StartLoggingTime", "StopLoggingTime", "LatestNotificationTime",
                    "LatestCloudWatchLogsDeliveryTime", "LatestDigestDeliveryTime", "TimeLoggingStarted",
                    "TimeLoggingStopped")
+
+_FAMILY_KEYS: dict[DataFamily, tuple[str, ...]] = {
+    "monitoring": ("monitoring",),
+    "storage": ("buckets", "kms_keys", "log_groups", "account_public_access_block"),
+    "event-data-stores": ("event_data_stores",),
+}
+"""The account keys that make a snapshot without ``contents`` carry each family."""
 
 
 def json_path(parts: Any) -> str:
@@ -88,7 +97,17 @@ def parse_snapshot(data: Any, source: str) -> Snapshot:
         organization=Organization(org["id"], org.get("management_account_id")) if org else None,
         accounts=tuple(sorted(accounts, key=lambda a: a.account_id)),
         source=source,
+        contents=_contents(data),
     )
+
+
+def _contents(data: Mapping[str, Any]) -> frozenset[DataFamily]:
+    """The families listed in ``contents``, or else those whose keys some account carries."""
+    listed: set[DataFamily] = {"trails", *data.get("contents", ())}
+    if "contents" not in data:
+        listed |= {family for family, keys in _FAMILY_KEYS.items()
+                   if any(key in account for account in data["accounts"] for key in keys)}
+    return frozenset(listed)
 
 
 def _timestamp(value: Any, where: str) -> datetime | None:
@@ -101,9 +120,11 @@ def _timestamp(value: Any, where: str) -> datetime | None:
 def _account(item: Mapping[str, Any], where: str) -> Account:
     trails = tuple(_trail(t, f"{where}.trails[{i}]") for i, t in enumerate(item["trails"]))
     errors = tuple(
-        CollectionError(e.get("region"), e["operation"], e["code"], e.get("message", ""), e.get("trail_arn"))
+        CollectionError(e.get("region"), e["operation"], e["code"], e.get("message", ""), e.get("trail_arn"),
+                        e.get("resource"))
         for e in item.get("errors", []))
-    return Account(item["account_id"], item.get("name"), tuple(item["regions"]), trails, errors)
+    return Account(item["account_id"], item.get("name"), tuple(item["regions"]), trails, errors,
+                   parse_monitoring(item.get("monitoring", {})))
 
 
 def _trail(item: Mapping[str, Any], where: str) -> Trail:
