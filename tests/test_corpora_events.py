@@ -21,10 +21,7 @@ from checker.findings import Finding
 from checker.policy.loader import builtin_policy_dir, load_policies
 from checker.policy.model import Expr, Rule
 from checker.simulator import classify
-from tests.conftest import CORPORA
-
-STRATUS = CORPORA / "stratus-detonations"
-DOCS = CORPORA / "aws-doc-examples"
+from tests.helpers.data import DOC_EXAMPLES_DIR, STRATUS_DIR, stratus_files
 
 
 def load_records(path: Path) -> list[dict[str, Any]]:
@@ -90,7 +87,7 @@ CAUGHT: dict[str, dict[str, tuple[str, int]]] = {
 
 @pytest.mark.parametrize("technique", sorted(CAUGHT))
 def test_detonation_is_caught_by_its_rule(technique: str) -> None:
-    records = load_records(STRATUS / f"{technique}.json")
+    records = load_records(STRATUS_DIR / f"{technique}.json")
     found = fails(records)
     for rule_id, (event_name, count) in CAUGHT[technique].items():
         expected = {r["eventID"] for r in records if r["eventName"] == event_name}
@@ -103,7 +100,7 @@ def test_detonation_is_caught_by_its_rule(technique: str) -> None:
         assert {f.severity for f in groups} == {rule(rule_id).severity}
 
 
-@pytest.mark.parametrize("path", sorted(STRATUS.glob("*.json")), ids=lambda p: p.stem)
+@pytest.mark.parametrize("path", stratus_files(), ids=lambda p: p.stem)
 def test_no_rule_fires_on_a_detonation_it_is_not_about(path: Path) -> None:
     expected = set(CAUGHT.get(path.stem, {}))
     assert expected | {"unauthorized-api-calls"} >= set(fails(load_records(path)))
@@ -112,7 +109,7 @@ def test_no_rule_fires_on_a_detonation_it_is_not_about(path: Path) -> None:
 
 
 def test_ssm_session_activity_groups_by_principal_and_target() -> None:
-    records = load_records(STRATUS / "aws.execution.ssm-start-session.json")
+    records = load_records(STRATUS_DIR / "aws.execution.ssm-start-session.json")
     found = fails(records)["ssm-session-activity"]
     targets = {r["requestParameters"]["target"] for r in records if r["eventName"] == "StartSession"}
     assert {f.evidence["group"]["requestParameters.target"] for f in found} == targets | {None}
@@ -121,7 +118,7 @@ def test_ssm_session_activity_groups_by_principal_and_target() -> None:
 
 
 def stratus_record(technique: str, event_name: str) -> dict[str, Any]:
-    records = load_records(STRATUS / f"{technique}.json")
+    records = load_records(STRATUS_DIR / f"{technique}.json")
     return copy.deepcopy(next(r for r in records if r["eventName"] == event_name))
 
 
@@ -148,7 +145,7 @@ def test_successful_leave_organization_is_an_organization_change() -> None:
 
 
 def all_stratus_records() -> list[dict[str, Any]]:
-    return [r for path in sorted(STRATUS.glob("*.json")) for r in load_records(path)]
+    return [r for path in stratus_files() for r in load_records(path)]
 
 
 def test_cis_or_erratum_would_match_everything_and_the_and_reading_does_not() -> None:
@@ -190,9 +187,9 @@ def test_console_login_rules_on_the_real_sign_in_record() -> None:
 
 def test_old_records_without_event_category_work() -> None:
     """eventVersion 1.03 (a Records log file): a root call; RotateKey 1.08 is a service event."""
-    (root,) = fails(load_records(DOCS / "TerminateInstances-log-file.json"))["root-account-usage"]
+    (root,) = fails(load_records(DOC_EXAMPLES_DIR / "TerminateInstances-log-file.json"))["root-account-usage"]
     assert (root.account_id, root.region) == ("123456789012", "us-west-2")
-    assert fails(load_records(DOCS / "RotateKey-1.08.json")) == {}
+    assert fails(load_records(DOC_EXAMPLES_DIR / "RotateKey-1.08.json")) == {}
 
 
 @pytest.mark.parametrize(("name", "category"), [
@@ -205,12 +202,12 @@ def test_old_records_without_event_category_work() -> None:
     ("TerminateInstances-log-file.json", "Management"),
 ])
 def test_aws_documentation_examples_classify(name: str, category: str) -> None:
-    for rec in load_records(DOCS / name):
+    for rec in load_records(DOC_EXAMPLES_DIR / name):
         assert classify(rec).category == category
 
 
 def test_control_channel_example_is_a_data_event_of_ssm_messages() -> None:
-    rec = load_records(DOCS / "CreateControlChannel-1.08.json")[0]
+    rec = load_records(DOC_EXAMPLES_DIR / "CreateControlChannel-1.08.json")[0]
     probe = Rule(id="control-channel", title="t", severity="info", scope="event", source="t.yaml:1",
                  match={"eventSource": "ssm.amazonaws.com", "resources.type": "AWS::SSMMessages::ControlChannel",
                         "readOnly": False})

@@ -13,10 +13,10 @@ from typing import Any
 
 import boto3
 import pytest
-from conftest import CORPORA
 
 from checker.errors import InputError
 from checker.inputs.events import EventOptions, EventStats, expand_sources, iter_records
+from tests.helpers.data import STRATUS, data_file
 
 ACCOUNT = "143434273843"
 BUCKET = "org-trail-logs"
@@ -24,7 +24,7 @@ PREFIX = f"AWSLogs/{ACCOUNT}/CloudTrail"
 
 
 def corpus(name: str) -> list[dict[str, Any]]:
-    records: list[dict[str, Any]] = json.loads((CORPORA / "stratus-detonations" / name).read_text())
+    records: list[dict[str, Any]] = json.loads(data_file(STRATUS, name).read_text())
     return records
 
 

@@ -14,7 +14,7 @@ from checker.event_scan import evaluate_event_sources
 from checker.inputs.events import EventOptions
 from checker.policy.loader import builtin_policy_dir, load_policies
 from checker.policy.model import Rule
-from tests.conftest import CORPORA
+from tests.helpers.data import STRATUS, data_file, stratus_files
 
 
 def event_rules() -> list[Rule]:
@@ -25,7 +25,7 @@ def event_rules() -> list[Rule]:
 def write_log_files(directory: Path) -> int:
     """Every Stratus detonation as a gzip CloudTrail log file, plus one corrupt file."""
     count = 0
-    for index, path in enumerate(sorted((CORPORA / "stratus-detonations").glob("*.json"))):
+    for index, path in enumerate(stratus_files()):
         records: list[dict[str, Any]] = json.loads(path.read_text())
         count += len(records)
         sub = directory / f"part-{index % 3}"
@@ -73,7 +73,7 @@ def test_max_events_caps_the_whole_input_in_order(tmp_path: Path) -> None:
 
 def test_single_record_file_and_bad_spec(tmp_path: Path) -> None:
     one = tmp_path / "stop.json"
-    one.write_text((CORPORA / "stratus-detonations" / "aws.defense-evasion.cloudtrail-stop.json").read_text())
+    one.write_text(data_file(STRATUS, "aws.defense-evasion.cloudtrail-stop.json").read_text())
     findings, stats = run(one, workers=2)
     assert stats["read"] == 1
     assert [f["rule_id"] for f in findings if f["status"] == "fail"] == ["cloudtrail-tampering"]

@@ -23,6 +23,10 @@ DOC_EXAMPLES = "aws-doc-examples"
 SCHEMAS = "schemas"
 """JSON Schemas from SchemaStore (SARIF 2.1.0, GitHub Action metadata)."""
 
+STRATUS_DIR = DATA / STRATUS
+DOC_EXAMPLES_DIR = DATA / DOC_EXAMPLES
+SCHEMAS_DIR = DATA / SCHEMAS
+
 STRATUS_FILE_COUNT = 35
 DOC_EXAMPLE_FILE_COUNT = 7
 
