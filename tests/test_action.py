@@ -19,10 +19,9 @@ from checker.action import ActionInputs, build_scan_argv, env_name, read_inputs,
 from checker.errors import InputError
 from checker.findings import Finding, Report, severity_rank
 from checker.report.waivers import load_waivers
-from tests.conftest import EXAMPLES, REPO, SHARED
+from tests.helpers.data import ESTATE, EXAMPLES, REPO, SCHEMAS, data_file
 
 ACTION_YML = REPO / "action.yml"
-ESTATE = EXAMPLES / "estate.json"
 
 
 def action_metadata() -> dict[str, Any]:
@@ -57,7 +56,7 @@ def read_outputs(path: Path) -> dict[str, str]:
 # action.yml ----------------------------------------------------------------------------------
 
 def test_action_yml_is_valid_action_metadata() -> None:
-    schema = json.loads((SHARED / "schemas" / "github-action.json").read_text(encoding="utf-8"))
+    schema = json.loads(data_file(SCHEMAS, "github-action.json").read_text(encoding="utf-8"))
     jsonschema.Draft7Validator(schema).validate(action_metadata())
     assert action_metadata()["runs"]["using"] == "composite"
 
