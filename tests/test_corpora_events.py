@@ -19,7 +19,7 @@ import pytest
 from checker.engine.events import evaluate_event_rules
 from checker.findings import Finding
 from checker.policy.loader import builtin_policy_dir, load_policies
-from checker.policy.model import Expr, Rule
+from checker.policy.model import EventRule, Expr
 from checker.simulator import classify
 from tests.helpers.data import DOC_EXAMPLES_DIR, STRATUS_DIR, stratus_files
 
@@ -32,12 +32,12 @@ def load_records(path: Path) -> list[dict[str, Any]]:
 
 
 @cache
-def event_rules() -> tuple[Rule, ...]:
+def event_rules() -> tuple[EventRule, ...]:
     rules, _ = load_policies([builtin_policy_dir()])
-    return tuple(r for r in rules if r.scope == "event")
+    return tuple(r for r in rules if isinstance(r, EventRule))
 
 
-def rule(rule_id: str) -> Rule:
+def rule(rule_id: str) -> EventRule:
     return next(r for r in event_rules() if r.id == rule_id)
 
 
@@ -153,8 +153,8 @@ def test_cis_or_erratum_would_match_everything_and_the_and_reading_does_not() ->
     erratum_expr = ("ends_with(errorCode || '', 'UnauthorizedOperation') || starts_with(errorCode || '', "
                     "'AccessDenied') || sourceIPAddress != 'delivery.logs.amazonaws.com' "
                     "|| eventName != 'HeadBucket'")
-    erratum = Rule(id="cis-erratum", title="t", severity="medium", scope="event", source="t.yaml:1",
-                   expr=Expr(erratum_expr, jmespath.compile(erratum_expr)))
+    erratum = EventRule(id="cis-erratum", title="t", severity="medium", source="t.yaml:1",
+                        expr=Expr(erratum_expr, jmespath.compile(erratum_expr)))
     records = all_stratus_records()
     errors = [r for r in records if str(r.get("errorCode", "")).endswith("UnauthorizedOperation")
               or str(r.get("errorCode", "")).startswith("AccessDenied")]
@@ -208,8 +208,8 @@ def test_aws_documentation_examples_classify(name: str, category: str) -> None:
 
 def test_control_channel_example_is_a_data_event_of_ssm_messages() -> None:
     rec = load_records(DOC_EXAMPLES_DIR / "CreateControlChannel-1.08.json")[0]
-    probe = Rule(id="control-channel", title="t", severity="info", scope="event", source="t.yaml:1",
-                 match={"eventSource": "ssm.amazonaws.com", "resources.type": "AWS::SSMMessages::ControlChannel",
+    probe = EventRule(id="control-channel", title="t", severity="info", source="t.yaml:1",
+                      match={"eventSource": "ssm.amazonaws.com", "resources.type": "AWS::SSMMessages::ControlChannel",
                         "readOnly": False})
     (finding,) = evaluate_event_rules([probe], [rec], None)
     assert finding.status == "fail" and finding.evidence["event_ids"] == [rec["eventID"]]

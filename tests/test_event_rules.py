@@ -18,14 +18,14 @@ from checker.errors import InputError
 from checker.findings import Finding
 from checker.inputs.snapshot import parse_snapshot
 from checker.model import Snapshot
-from checker.policy.model import Expr, Rule
+from checker.policy.model import ConfigRule, EventRule, Expr, LoggedRequirement
 
 
 def make_rule(match: dict[str, Any] | None = None, *, rule_id: str = "test-rule", expr: str | None = None,
-              group_by: tuple[str, ...] = (), logged: bool | None = None) -> Rule:
-    return Rule(id=rule_id, title="Test rule", severity="medium", scope="event", source="test.yaml:3",
-                match=match or {}, expr=Expr(expr, jmespath.compile(expr)) if expr else None,
-                group_by=group_by, logged=logged)
+              group_by: tuple[str, ...] = (), logged: bool | None = None) -> EventRule:
+    return EventRule(id=rule_id, title="Test rule", severity="medium", source="test.yaml:3",
+                     match=match or {}, expr=Expr(expr, jmespath.compile(expr)) if expr else None,
+                     group_by=group_by, logged=logged)
 
 
 def record(**fields: Any) -> dict[str, Any]:
@@ -266,14 +266,15 @@ def test_rule_that_matched_nothing_passes_with_the_number_of_records_examined() 
 
 
 def test_configuration_rules_are_ignored_by_the_event_engine() -> None:
-    config_rule = Rule(id="cfg", title="t", severity="low", scope="trail", source="x.yaml:1")
+    config_rule = ConfigRule(id="cfg", title="t", severity="low", scope="trail", source="x.yaml:1",
+                             require=LoggedRequirement(()))
     assert evaluate_event_rules([config_rule], [record()], None) == []
 
 
 def test_messages_template_is_used_for_fail() -> None:
-    rule = Rule(id="msg", title="t", severity="high", scope="event", source="x.yaml:1",
-                match={"eventName": "StopLogging"}, group_by=("awsRegion",),
-                messages={"fail": "Logging stopped in {account_id}/{region}"})
+    rule = EventRule(id="msg", title="t", severity="high", source="x.yaml:1",
+                     match={"eventName": "StopLogging"}, group_by=("awsRegion",),
+                     messages={"fail": "Logging stopped in {account_id}/{region}"})
     (finding,) = evaluate_event_rules([rule], [record(eventName="StopLogging")], None)
     assert finding.message == "Logging stopped in 111111111111/eu-west-1"
 

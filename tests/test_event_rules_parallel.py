@@ -13,13 +13,13 @@ from checker.errors import InputError
 from checker.event_scan import evaluate_event_sources
 from checker.inputs.events import EventOptions
 from checker.policy.loader import builtin_policy_dir, load_policies
-from checker.policy.model import Rule
+from checker.policy.model import EventRule
 from tests.helpers.data import STRATUS, data_file, stratus_files
 
 
-def event_rules() -> list[Rule]:
+def event_rules() -> list[EventRule]:
     rules, _ = load_policies([builtin_policy_dir()])
-    return [r for r in rules if r.scope == "event"]
+    return [r for r in rules if isinstance(r, EventRule)]
 
 
 def write_log_files(directory: Path) -> int:

@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 from checker.findings import Finding, Report
 from checker.formats import csv_format, html, junit, markdown, sarif
 from checker.formats.interface import Format
-from checker.policy.model import Rule
+from checker.policy.model import ConfigRule, LoggedRequirement
 from checker.report.frameworks import framework_view
 
 HOSTILE = "<script>alert(1)</script>"
@@ -401,8 +401,9 @@ def test_html_optional_sections_follow_report_extra() -> None:
 def test_a_control_and_a_grid_cell_show_the_same_worst_status(statuses: tuple[str, str], worst: str) -> None:
     """Two region rules of one control, one finding each in one (account, region): the framework
     view and the coverage grid on the same page agree on the status an auditor reads."""
-    rules = [Rule(id=rule_id, title=rule_id, severity="high", scope="region", source="p.yaml:1",
-                  frameworks={CIS: ["3.1"]}) for rule_id in ("kms-exclusion-gap", "kms-read-events-excluded")]
+    rules = [ConfigRule(id=rule_id, title=rule_id, severity="high", scope="region", source="p.yaml:1",
+                        require=LoggedRequirement(()), frameworks={CIS: ["3.1"]})
+             for rule_id in ("kms-exclusion-gap", "kms-read-events-excluded")]
     findings = [finding(rule.id, "high", status, "111111111111", "eu-west-1")
                 for rule, status in zip(rules, statuses, strict=True)]
     view = framework_view(CIS, rules, findings)

@@ -8,16 +8,16 @@ import pytest
 
 from checker.errors import InputError
 from checker.findings import Finding, Status
-from checker.policy.model import Rule
+from checker.policy.model import ConfigRule, LoggedRequirement
 from checker.report.frameworks import framework_view, known_frameworks, rules_for_framework
 
 CIS = "cis-aws-foundations-v3.0"
 NIST = "nist-800-53-r5"
 
 
-def rule(rule_id: str, frameworks: dict[str, list[str]]) -> Rule:
-    return Rule(id=rule_id, title=rule_id, severity="high", scope="account", source="policies/x.yaml:1",
-                frameworks=frameworks)
+def rule(rule_id: str, frameworks: dict[str, list[str]]) -> ConfigRule:
+    return ConfigRule(id=rule_id, title=rule_id, severity="high", scope="account", source="policies/x.yaml:1",
+                      require=LoggedRequirement(()), frameworks=frameworks)
 
 
 def finding(rule_id: str, status: Status, account_id: str = "222222222222") -> Finding:

@@ -17,9 +17,19 @@ from checker.arn import Arn
 from checker.engine.expressions import Outcome, evaluate, trail_document
 from checker.findings import Finding, Status
 from checker.model import CollectionError, Snapshot, Trail
-from checker.policy.model import Probe, Rule, TrailQuantifier
+from checker.policy.model import (
+    AllTrails,
+    AnyTrail,
+    ConfigRule,
+    ExprRequirement,
+    LoggedRequirement,
+    Probe,
+    Rule,
+    TrailQuantifier,
+)
 from checker.simulator import ProbeResult, ProbeTooLargeError, probe_coverage
 from checker.simulator.decide import region_reach, status_decision
+from checker.typing_compat import assert_never
 
 Cell = tuple[str, str]
 
@@ -49,35 +59,55 @@ def _trail_docs(trails: Sequence[Trail]) -> list[dict[str, Any]]:
     return [t.document for t in trails]
 
 
-def units_of(rule: Rule, snapshot: Snapshot) -> list[Unit]:
+def units_of(rule: ConfigRule, snapshot: Snapshot) -> list[Unit]:
     """The units of ``rule``'s scope in ``snapshot``, in report order."""
     params = dict(rule.params)
-    if rule.scope == "trail":
-        units = []
-        for trail in snapshot.all_trails():
-            account = snapshot.account(trail.owner_account_id)
-            errors = account.errors_in(trail.home_region) if account else ()
-            units.append(Unit(trail.owner_account_id, trail.home_region, trail.arn,
-                              ((trail.owner_account_id, trail.home_region),), (trail,),
-                              trail_document(trail, params), errors, trail))
-        return units
-    if rule.scope == "region":
-        units = []
-        for a in snapshot.accounts:
-            for region in a.regions:
-                trails = tuple(t for t in snapshot.trails_reaching(a.account_id) if region_reach(t, region) is None)
-                units.append(Unit(a.account_id, region, None, ((a.account_id, region),), trails,
-                                  {"account_id": a.account_id, "region": region, "trails": _trail_docs(trails),
-                                   "params": params},
-                                  a.errors_in(region)))
-        return units
-    if rule.scope == "account":
-        return [Unit(a.account_id, None, None, tuple((a.account_id, r) for r in a.regions),
-                     tuple(snapshot.trails_reaching(a.account_id)),
-                     {"account_id": a.account_id, "name": a.name, "regions": list(a.regions),
-                      "trails": _trail_docs(snapshot.trails_reaching(a.account_id)), "params": params},
-                     a.errors)
-                for a in snapshot.accounts]
+    scope = rule.scope
+    if scope == "trail":
+        return _trail_units(snapshot, params)
+    if scope == "region":
+        return _region_units(snapshot, params)
+    if scope == "account":
+        return _account_units(snapshot, params)
+    if scope == "organization":
+        return _organization_units(snapshot, params)
+    assert_never(scope)
+
+
+def _trail_units(snapshot: Snapshot, params: dict[str, Any]) -> list[Unit]:
+    units = []
+    for trail in snapshot.all_trails():
+        account = snapshot.account(trail.owner_account_id)
+        errors = account.errors_in(trail.home_region) if account else ()
+        units.append(Unit(trail.owner_account_id, trail.home_region, trail.arn,
+                          ((trail.owner_account_id, trail.home_region),), (trail,),
+                          trail_document(trail, params), errors, trail))
+    return units
+
+
+def _region_units(snapshot: Snapshot, params: dict[str, Any]) -> list[Unit]:
+    units = []
+    for a in snapshot.accounts:
+        for region in a.regions:
+            trails = tuple(t for t in snapshot.trails_reaching(a.account_id) if region_reach(t, region) is None)
+            units.append(Unit(a.account_id, region, None, ((a.account_id, region),), trails,
+                              {"account_id": a.account_id, "region": region, "trails": _trail_docs(trails),
+                               "params": params},
+                              a.errors_in(region)))
+    return units
+
+
+def _account_units(snapshot: Snapshot, params: dict[str, Any]) -> list[Unit]:
+    return [Unit(a.account_id, None, None, tuple((a.account_id, r) for r in a.regions),
+                 tuple(snapshot.trails_reaching(a.account_id)),
+                 {"account_id": a.account_id, "name": a.name, "regions": list(a.regions),
+                  "trails": _trail_docs(snapshot.trails_reaching(a.account_id)), "params": params},
+                 a.errors)
+            for a in snapshot.accounts]
+
+
+def _organization_units(snapshot: Snapshot, params: dict[str, Any]) -> list[Unit]:
+    """One unit for the organization; none when the snapshot has no organization."""
     org = snapshot.organization
     if org is None:
         return []
@@ -97,9 +127,10 @@ class ConfigEvaluator:
         self.snapshot = snapshot
 
     def evaluate(self, rules: Sequence[Rule]) -> list[Finding]:
+        """Findings of the configuration rules among ``rules`` (event rules are the event engine's)."""
         findings = []
         for rule in rules:
-            if rule.scope == "event":
+            if not isinstance(rule, ConfigRule):
                 continue
             for unit in units_of(rule, self.snapshot):
                 findings.append(self._finding(rule, unit, self._verdict(rule, unit)))
@@ -107,7 +138,7 @@ class ConfigEvaluator:
 
     # -- verdicts ---------------------------------------------------------------------
 
-    def _verdict(self, rule: Rule, unit: Unit) -> Verdict:
+    def _verdict(self, rule: ConfigRule, unit: Unit) -> Verdict:
         if rule.when is not None:
             gate = self._expr(rule.when.expr, unit)
             if gate.value is None:
@@ -115,16 +146,16 @@ class ConfigEvaluator:
             if not gate.value:
                 return Verdict("skipped", rule.when.skip_reason, {"when": gate.reason})
         requirement = rule.require
-        assert requirement is not None, "the schema requires 'require' for configuration rules"
         try:
-            if requirement.expr is not None:
+            if isinstance(requirement, ExprRequirement):
                 return self._expr_verdict(self._expr(requirement.expr, unit), unit)
-            if requirement.logged:
-                return self._logged_verdict(requirement.logged, unit)
-            if requirement.any_trail is not None:
-                return self._quantified(requirement.any_trail, unit, every=False)
-            assert requirement.all_trails is not None
-            return self._quantified(requirement.all_trails, unit, every=True)
+            if isinstance(requirement, LoggedRequirement):
+                return self._logged_verdict(requirement.probes, unit)
+            if isinstance(requirement, AnyTrail):
+                return self._quantified(requirement, unit, every=False)
+            if isinstance(requirement, AllTrails):
+                return self._quantified(requirement, unit, every=True)
+            assert_never(requirement)
         except ProbeTooLargeError as exc:
             return Verdict("error", str(exc))
 
@@ -204,7 +235,7 @@ class ConfigEvaluator:
                 return None, "its coverage is unknown"
         return True, "qualifies"
 
-    def _quantified(self, quantifier: TrailQuantifier, unit: Unit, every: bool) -> Verdict:
+    def _quantified(self, quantifier: AnyTrail | AllTrails, unit: Unit, every: bool) -> Verdict:
         rows: list[dict[str, Any]] = []
         answers: list[bool | None] = []
         stopped: list[str] = []
@@ -255,7 +286,7 @@ class ConfigEvaluator:
 
     # -- findings ---------------------------------------------------------------------
 
-    def _finding(self, rule: Rule, unit: Unit, verdict: Verdict) -> Finding:
+    def _finding(self, rule: ConfigRule, unit: Unit, verdict: Verdict) -> Finding:
         template = rule.messages.get(verdict.status)
         if template is not None:
             message = template.format(account_id=unit.account_id or "", region=unit.region or "",
@@ -304,6 +335,6 @@ def _undecided_reason(rows: Sequence[dict[str, Any]], unit: Unit) -> str:
         f"{e.region or 'all regions'} {e.operation} {e.code}" for e in unit.errors[:3])
 
 
-def _default_message(rule: Rule, verdict: Verdict) -> str:
+def _default_message(rule: ConfigRule, verdict: Verdict) -> str:
     """The finding's sentence: the specific detail (the rule's title is a field of its own)."""
     return verdict.detail if verdict.status != "error" else f"could not decide: {verdict.detail}"

@@ -1,4 +1,4 @@
-"""Policy files -> :class:`~checker.policy.model.Rule` objects, or one precise error.
+"""Policy files -> typed rules (:data:`~checker.policy.model.Rule`), or one precise error.
 
 Loading is where every mistake in a policy is caught, before any evaluation: YAML syntax,
 the JSON Schema, JMESPath compilation, duplicate ids, unknown parameters and message
@@ -20,8 +20,20 @@ import yaml
 
 import checker
 from checker.errors import InputError
-from checker.jmespath_dialect import DIALECT_FUNCTIONS, field_names, functions_called
-from checker.policy.model import Expr, Probe, Requirement, Rule, TrailQuantifier, When
+from checker.jmespath_dialect import DIALECT_FUNCTIONS, STANDARD_FUNCTIONS, field_names, functions_called
+from checker.policy.model import (
+    AllTrails,
+    AnyTrail,
+    ConfigRule,
+    EventRule,
+    Expr,
+    ExprRequirement,
+    LoggedRequirement,
+    Probe,
+    Requirement,
+    Rule,
+    When,
+)
 from checker.schemas.validation import schema_violation
 from checker.yamlnodes import child, compose_and_construct, line_at
 
@@ -123,7 +135,7 @@ def _validate(data: Any, node: yaml.Node, source: str) -> None:
     raise InputError(f"{source}:{line}", f"{rule_id}{where}: {violation.message}")
 
 
-def _compile(text: str, where: str, rule_id: str, field: str) -> Expr:
+def _compile(text: str, where: str, rule_id: str, field: str, functions: frozenset[str] = DIALECT_FUNCTIONS) -> Expr:
     try:
         compiled = jmespath.compile(text)
     except jmespath.exceptions.JMESPathError as exc:
@@ -133,7 +145,7 @@ def _compile(text: str, where: str, rule_id: str, field: str) -> Expr:
     if bare:
         raise InputError(where, f"rule {rule_id}: {field}: {bare[0]!r} in {text!r} is a field name in JMESPath; "
                                 f"write the literal `{bare[0]}` with backticks")
-    unknown = sorted(functions_called(compiled.parsed) - DIALECT_FUNCTIONS)
+    unknown = sorted(functions_called(compiled.parsed) - functions)
     if unknown:
         raise InputError(where, f"rule {rule_id}: {field}: unknown JMESPath function(s) {', '.join(unknown)} "
                                 f"in {text!r}")
@@ -161,9 +173,10 @@ def expand_probes(probes: Sequence[Mapping[str, Any]]) -> tuple[Probe, ...]:
     return tuple(expanded)
 
 
-def _quantifier(data: Mapping[str, Any], where: str, rule_id: str, name: str) -> TrailQuantifier:
+def _quantified(kind: type[AnyTrail | AllTrails], data: Mapping[str, Any], where: str, rule_id: str,
+                name: str) -> AnyTrail | AllTrails:
     _check_probes(data.get("logged", ()), where, rule_id, f"require.{name}.logged")
-    return TrailQuantifier(
+    return kind(
         where=_compile(data["where"], where, rule_id, f"require.{name}.where") if "where" in data else None,
         logged=expand_probes(data.get("logged", ())),
         expr=_compile(data["expr"], where, rule_id, f"require.{name}.expr") if "expr" in data else None,
@@ -171,14 +184,18 @@ def _quantifier(data: Mapping[str, Any], where: str, rule_id: str, name: str) ->
 
 
 def _requirement(data: Mapping[str, Any], where: str, rule_id: str) -> Requirement:
-    if "expr" in data:
-        return Requirement(expr=_compile(data["expr"], where, rule_id, "require.expr"))
-    if "logged" in data:
-        _check_probes(data["logged"], where, rule_id, "require.logged")
-        return Requirement(logged=expand_probes(data["logged"]))
-    if "any_trail" in data:
-        return Requirement(any_trail=_quantifier(data["any_trail"], where, rule_id, "any_trail"))
-    return Requirement(all_trails=_quantifier(data["all_trails"], where, rule_id, "all_trails"))
+    """The one requirement of ``require`` (the schema allows exactly one key)."""
+    ((kind, body),) = data.items()
+    if kind == "expr":
+        return ExprRequirement(_compile(body, where, rule_id, "require.expr"))
+    if kind == "logged":
+        _check_probes(body, where, rule_id, "require.logged")
+        return LoggedRequirement(expand_probes(body))
+    if kind == "any_trail":
+        return _quantified(AnyTrail, body, where, rule_id, kind)
+    if kind == "all_trails":
+        return _quantified(AllTrails, body, where, rule_id, kind)
+    raise AssertionError(f"require.{kind} passed the schema but has no loader")
 
 
 def _rule(item: Mapping[str, Any], node: yaml.Node, source: str) -> Rule:
@@ -193,25 +210,32 @@ def _rule(item: Mapping[str, Any], node: yaml.Node, source: str) -> Rule:
             if name is not None and name not in MESSAGE_PLACEHOLDERS:
                 raise InputError(where, f"rule {rule_id}: messages.{kind}: unknown placeholder {{{name}}} "
                                         f"(use {', '.join(sorted(MESSAGE_PLACEHOLDERS))})")
+    meta: dict[str, Any] = {
+        "id": rule_id,
+        "title": item["title"],
+        "severity": item["severity"],
+        "source": where,
+        "description": item.get("description", ""),
+        "params": dict(item.get("params", {})),
+        "messages": dict(item.get("messages", {})),
+        "remediation": item.get("remediation", ""),
+        "frameworks": {k: [str(c) for c in v] for k, v in item.get("frameworks", {}).items()},
+        "references": tuple(item.get("references", ())),
+    }
+    if item["scope"] == "event":
+        return EventRule(
+            **meta,
+            match=dict(item.get("match", {})),
+            expr=_compile(item["expr"], where, rule_id, "expr", STANDARD_FUNCTIONS) if "expr" in item else None,
+            logged=item.get("logged"),
+            group_by=tuple(item.get("group_by", ())),
+        )
     when = item.get("when")
-    return Rule(
-        id=rule_id,
-        title=item["title"],
-        severity=item["severity"],
+    return ConfigRule(
+        **meta,
         scope=item["scope"],
-        source=where,
-        description=item.get("description", ""),
-        params=dict(item.get("params", {})),
+        require=_requirement(item["require"], where, rule_id),
         when=When(_compile(when["expr"], where, rule_id, "when.expr"), when["skip_reason"]) if when else None,
-        require=_requirement(item["require"], where, rule_id) if "require" in item else None,
-        match=dict(item.get("match", {})),
-        expr=_compile(item["expr"], where, rule_id, "expr") if "expr" in item else None,
-        logged=item.get("logged"),
-        group_by=tuple(item.get("group_by", ())),
-        messages=dict(item.get("messages", {})),
-        remediation=item.get("remediation", ""),
-        frameworks={k: [str(c) for c in v] for k, v in item.get("frameworks", {}).items()},
-        references=tuple(item.get("references", ())),
     )
 
 

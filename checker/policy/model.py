@@ -1,19 +1,25 @@
-"""A loaded rule: the policy file's data, validated, with its JMESPath compiled.
+"""A loaded rule: the policy file's data, validated, with everything in it compiled.
 
 Rules are data (YAML in ``policies/`` or a user's directory), never Python classes; the
-engine interprets them. Everything a rule says is kept here in a typed form.
+engines interpret them. A rule is either a :class:`ConfigRule` (scopes trail, region,
+account, organization: judged on the snapshot) or an :class:`EventRule` (scope event:
+judged on CloudTrail records). A configuration rule's requirement is one of the
+:data:`Requirement` kinds. Both sums are closed: code that takes them dispatches on every
+kind, ending with ``assert_never``, so adding a kind is one class here plus one arm in
+each dispatch, which mypy points out.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal
 
 from jmespath.parser import ParsedResult
 
 from checker.findings import Severity
 
-Scope = Literal["trail", "region", "account", "organization", "event"]
+ConfigScope = Literal["trail", "region", "account", "organization"]
+Scope = Literal[ConfigScope, "event"]
 ProbeValue = str | bool
 Probe = dict[str, ProbeValue]
 
@@ -27,53 +33,89 @@ class Expr:
 
 
 @dataclass(frozen=True)
-class TrailQuantifier:
-    """``any_trail`` / ``all_trails``: over the logging trails that reach the unit."""
-
-    where: Expr | None
-    logged: tuple[Probe, ...]
-    expr: Expr | None
-
-
-@dataclass(frozen=True)
-class Requirement:
-    """Exactly one of the fields is set (the schema guarantees it)."""
-
-    expr: Expr | None = None
-    logged: tuple[Probe, ...] = ()
-    any_trail: TrailQuantifier | None = None
-    all_trails: TrailQuantifier | None = None
-
-
-@dataclass(frozen=True)
 class When:
+    """``when``: the unit is ``skipped`` with ``skip_reason`` unless ``expr`` holds."""
+
     expr: Expr
     skip_reason: str
 
 
-@dataclass(frozen=True)
-class Rule:
-    """One rule. ``source`` is ``file:line`` of its definition, for messages.
+# -- requirements of configuration rules --------------------------------------------------
 
-    Configuration rules (scopes trail/region/account/organization) use ``require``;
-    event rules (scope event) use ``match``, ``expr``, ``logged`` and ``group_by``, kept
-    here as validated raw data (``match``) for the event engine to compile.
-    """
+@dataclass(frozen=True)
+class ExprRequirement:
+    """``require.expr``: a condition on the unit's document."""
+
+    expr: Expr
+
+
+@dataclass(frozen=True)
+class LoggedRequirement:
+    """``require.logged``: probe events the union of the unit's logging trails must record."""
+
+    probes: tuple[Probe, ...]
+
+
+@dataclass(frozen=True)
+class TrailQuantifier:
+    """What one trail must satisfy: ``where`` and ``expr`` on it, ``logged`` by it alone."""
+
+    where: Expr | None = None
+    logged: tuple[Probe, ...] = ()
+    expr: Expr | None = None
+
+
+@dataclass(frozen=True)
+class AnyTrail(TrailQuantifier):
+    """``require.any_trail``: some logging trail reaching the unit qualifies."""
+
+
+@dataclass(frozen=True)
+class AllTrails(TrailQuantifier):
+    """``require.all_trails``: every logging trail reaching the unit qualifies."""
+
+
+Requirement = ExprRequirement | LoggedRequirement | AnyTrail | AllTrails
+
+
+# -- rules ----------------------------------------------------------------------------------
+
+@dataclass(frozen=True, kw_only=True)
+class RuleMeta:
+    """What every rule has, whatever it judges. ``source`` is ``file:line`` of its definition."""
 
     id: str
     title: str
     severity: Severity
-    scope: Scope
     source: str
     description: str = ""
     params: dict[str, Any] = field(default_factory=dict)
-    when: When | None = None
-    require: Requirement | None = None
-    match: dict[str, Any] = field(default_factory=dict)
-    expr: Expr | None = None
-    logged: bool | None = None
-    group_by: tuple[str, ...] = ()
     messages: dict[str, str] = field(default_factory=dict)
     remediation: str = ""
     frameworks: dict[str, list[str]] = field(default_factory=dict)
     references: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, kw_only=True)
+class ConfigRule(RuleMeta):
+    """A rule judged once per unit of its scope in the snapshot (``require``, ``when``)."""
+
+    scope: ConfigScope
+    require: Requirement
+    when: When | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class EventRule(RuleMeta):
+    """A rule judged over CloudTrail records: ``match`` and ``expr`` pick records,
+    ``logged`` keeps those the snapshot's trails would (not) record, ``group_by`` splits
+    the matches into findings."""
+
+    scope: ClassVar[Literal["event"]] = "event"
+    match: dict[str, Any] = field(default_factory=dict)
+    expr: Expr | None = None
+    logged: bool | None = None
+    group_by: tuple[str, ...] = ()
+
+
+Rule = ConfigRule | EventRule

@@ -24,7 +24,7 @@ from checker.engine.events.match import ExprFailure
 from checker.engine.events.tally import EventTally, RuleTally
 from checker.findings import Finding
 from checker.model import Snapshot
-from checker.policy.model import Rule
+from checker.policy.model import EventRule, Rule
 from checker.simulator import RecordVerdict, record_verdict
 
 
@@ -32,7 +32,7 @@ class EventEvaluator:
     """The event rules of one run, compiled once, and what to do with their matches."""
 
     def __init__(self, rules: Sequence[Rule], snapshot: Snapshot | None) -> None:
-        self.rules = [r for r in rules if r.scope == "event"]
+        self.rules = [r for r in rules if isinstance(r, EventRule)]
         self.snapshot = snapshot
         runnable = [index_rule(rule, position) for position, rule in enumerate(self.rules)
                     if rule.logged is None or snapshot is not None]
@@ -86,7 +86,7 @@ class EventEvaluator:
 def check_event_rules(rules: Sequence[Rule]) -> None:
     """Compile every event rule once, raising the :class:`InputError` of the first bad one."""
     for position, rule in enumerate(rules):
-        if rule.scope == "event":
+        if isinstance(rule, EventRule):
             index_rule(rule, position)
 
 

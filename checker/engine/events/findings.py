@@ -15,7 +15,7 @@ from checker.engine.events.groups import Group
 from checker.engine.events.tally import RuleTally
 from checker.findings import Finding, Status
 from checker.model import Snapshot
-from checker.policy.model import Rule
+from checker.policy.model import EventRule
 
 
 def _format(template: str, account_id: str | None, region: str | None, resource: str | None) -> str:
@@ -33,7 +33,7 @@ def _plural(count: int, noun: str) -> str:
 class RuleFindings:
     """The findings of one rule from its merged tally."""
 
-    def __init__(self, rule: Rule, tally: RuleTally, records: int, snapshot: Snapshot | None) -> None:
+    def __init__(self, rule: EventRule, tally: RuleTally, records: int, snapshot: Snapshot | None) -> None:
         self.rule = rule
         self.tally = tally
         self.records = records

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from checker.engine.events.match import RecordPredicate, literal_keys, record_predicate
-from checker.policy.model import Rule
+from checker.policy.model import EventRule
 
 INDEX_FIELDS = ("eventName", "eventSource")
 _CACHE_LIMIT = 65536
@@ -27,14 +27,14 @@ class IndexedRule:
     place in the rule list, where its results are kept.
     """
 
-    rule: Rule
+    rule: EventRule
     position: int
     index_field: str | None
     index_keys: frozenset[str]
     predicate: RecordPredicate
 
 
-def index_rule(rule: Rule, position: int = 0) -> IndexedRule:
+def index_rule(rule: EventRule, position: int = 0) -> IndexedRule:
     """Pick the field the index files ``rule`` under, and compile the rest of it."""
     index_field: str | None = None
     index_keys: frozenset[str] = frozenset()

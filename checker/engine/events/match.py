@@ -31,7 +31,7 @@ from jmespath.exceptions import JMESPathError
 
 from checker.engine.events.paths import Many, compile_path
 from checker.errors import InputError
-from checker.policy.model import Rule
+from checker.policy.model import EventRule
 
 ElementTest = Callable[[Any], bool]
 FieldTest = Callable[[Any], bool]
@@ -122,7 +122,7 @@ def _presence(wanted: bool) -> ElementTest:
 class _MatcherCompiler:
     """Compiles one rule's matchers; errors name the rule's source, id and field path."""
 
-    def __init__(self, rule: Rule) -> None:
+    def __init__(self, rule: EventRule) -> None:
         self.rule = rule
 
     def fail(self, path: str, what: str) -> InputError:
@@ -291,7 +291,7 @@ class ExprFailure(Exception):
     """The rule's ``expr`` raised a JMESPath error on one record (counted, never fatal)."""
 
 
-def record_predicate(rule: Rule, decided: str | None) -> RecordPredicate:
+def record_predicate(rule: EventRule, decided: str | None) -> RecordPredicate:
     """``rule``'s ``match`` and ``expr`` as one predicate, leaving out the field ``decided``.
 
     ``decided`` is the field the index already checked before handing the record over.
