@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import gzip
 import json
+import pickle
 from datetime import datetime, timezone
+from pathlib import Path
 from typing import Any
 
 import boto3
@@ -127,3 +129,24 @@ def test_missing_bucket_is_an_input_error(moto_server: str) -> None:
 def test_spec_without_bucket_is_an_input_error() -> None:
     with pytest.raises(InputError, match="no bucket name"):
         read("s3://")
+
+
+def test_unknown_profile_is_an_input_error_naming_the_option(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The readers get their clients from the same factory as the live collector, which
+    turns a profile that does not exist into bad input (exit 2), not a crash."""
+    (tmp_path / "config").write_text("[profile audit]\nregion = eu-west-1\n")
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "config"))
+    with pytest.raises(InputError) as raised:
+        read("s3://trail-logs/AWSLogs/", profile="nowhere")
+    assert raised.value.where == "--profile"
+
+
+def test_reader_options_cross_to_a_worker_process_without_their_clients(bucket: str) -> None:
+    """One client per service and region, made once; a pickled copy (sent to a worker
+    process) starts without clients, which never cross a process boundary, and makes its own."""
+    options = EventOptions()
+    client = options.client("s3", None)
+    assert options.client("s3", None) is client
+    copy = pickle.loads(pickle.dumps(options))
+    assert copy.client("s3", None) is not client
+    assert list(iter_records([bucket], copy, EventStats()))[:len(STOP)] == STOP

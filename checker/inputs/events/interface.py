@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import os
 import re
-import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -18,11 +17,12 @@ from datetime import datetime, timedelta, timezone
 from typing import Any, TypeAlias
 
 from checker.errors import InputError
+from checker.inputs.clients import ClientFactory, ClientSettings
 
 Record = dict[str, Any]
 """One CloudTrail record, as AWS wrote it."""
 
-ClientFactory = Callable[[str, "str | None"], Any]
+ClientProvider = Callable[[str, "str | None"], Any]
 """``(service, region) -> boto3 client``; injectable so tests can pass stubbed clients."""
 
 EVENT_FILE_SUFFIXES = (".json", ".jsonl", ".ndjson")
@@ -71,52 +71,6 @@ def parse_since(text: str, now: datetime | None = None) -> datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
 
 
-class ClientCache:
-    """boto3 clients by (service, region), made on first use with the default credential chain.
-
-    Clients are not picklable: a copy sent to a worker process starts empty and makes its
-    own. boto3 reads ``AWS_ENDPOINT_URL`` and ``AWS_PROFILE`` itself.
-    """
-
-    def __init__(self, profile: str | None = None) -> None:
-        self._profile = profile
-        self._clients: dict[tuple[str, str | None], Any] = {}
-        self._lock = threading.Lock()
-
-    def __call__(self, service: str, region: str | None) -> Any:
-        from botocore.config import Config
-
-        with self._lock:
-            key = (service, region)
-            if key not in self._clients:
-                config = Config(retries={"mode": "adaptive", "max_attempts": 10})
-                self._clients[key] = self._session().client(service, region_name=region, config=config)
-            return self._clients[key]
-
-    def default_region(self) -> str | None:
-        """The region the credential chain configures (``AWS_REGION``, profile), if any."""
-        region: str | None = self._session().region_name
-        return region
-
-    def _session(self) -> Any:
-        """A boto3 session; an unknown profile is the user's to fix (exit 2), not a crash."""
-        import boto3
-        from botocore.exceptions import ProfileNotFound
-
-        try:
-            return boto3.session.Session(profile_name=self._profile)
-        except ProfileNotFound as exc:
-            raise InputError("--profile", str(exc)) from None
-
-    def __getstate__(self) -> dict[str, Any]:
-        return {"profile": self._profile}
-
-    def __setstate__(self, state: dict[str, Any]) -> None:
-        self._profile = state["profile"]
-        self._clients = {}
-        self._lock = threading.Lock()
-
-
 @dataclass
 class EventOptions:
     """Bounds and plumbing for one run of the readers.
@@ -136,10 +90,10 @@ class EventOptions:
     chunk_size: int = 1 << 20
     max_value_size: int = 32 << 20
     lookup_rate: float = 2.0
-    clients: ClientFactory | None = None
+    clients: ClientProvider | None = None
     clock: Callable[[], float] = time.monotonic
     sleep: Callable[[float], None] = time.sleep
-    _default_clients: ClientCache = field(init=False, repr=False, compare=False)
+    _default_clients: ClientFactory = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         for option, value in (("--max-files", self.max_files), ("--max-events", self.max_events)):
@@ -149,15 +103,17 @@ class EventOptions:
             raise InputError("event reader", "chunk_size must be positive and at most max_value_size")
         if self.since is not None and self.since.tzinfo is None:
             self.since = self.since.replace(tzinfo=timezone.utc)
-        self._default_clients = ClientCache(self.profile)
+        self._default_clients = ClientFactory(ClientSettings(profile=self.profile))
 
     def client(self, service: str, region: str | None) -> Any:
-        """A client from the injected factory, or a cached default-chain boto3 client."""
-        factory = self.clients or self._default_clients
-        return factory(service, region)
+        """A client from the injected provider, or a shared default-chain boto3 client."""
+        if self.clients is not None:
+            return self.clients(service, region)
+        return self._default_clients.client(service, region)
 
     def default_region(self) -> str | None:
-        return self._default_clients.default_region()
+        """The region the credential chain configures (``AWS_REGION``, the profile), if any."""
+        return self._default_clients.configured_region
 
 
 @dataclass(frozen=True)

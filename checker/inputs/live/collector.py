@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from checker.errors import InputError
+from checker.inputs.clients import ClientFactory, ClientSettings, Credentials
 from checker.inputs.live.faults import Failure, attempt
 from checker.inputs.live.options import LiveOptions
 from checker.inputs.live.organization import (
@@ -41,7 +42,6 @@ from checker.inputs.live.organization import (
     list_accounts_page,
     member_role_arn,
 )
-from checker.inputs.live.session import ClientFactory, Credentials
 from checker.inputs.live.trails import (
     DETAIL_KEYS,
     TRAIL_DETAILS,
@@ -107,10 +107,17 @@ def collect_snapshot(options: LiveOptions, progress: Progress | None = None) -> 
     report = progress if progress is not None else Progress(0, "collect (account-regions)",
                                                            quiet=options.quiet)
     try:
-        return _Collector(options, ClientFactory(options), report).collect()
+        return _Collector(options, ClientFactory(live_client_settings(options)), report).collect()
     finally:
         if own_progress:
             report.close()
+
+
+def live_client_settings(options: LiveOptions) -> ClientSettings:
+    """Clients for ``--workers`` threads, retrying and waiting as the options say."""
+    return ClientSettings(profile=options.profile, max_attempts=options.max_attempts,
+                          connect_timeout=options.connect_timeout, read_timeout=options.read_timeout,
+                          pool_size=max(10, options.workers))
 
 
 def write_snapshot(document: dict[str, Any], path: str | Path) -> None:

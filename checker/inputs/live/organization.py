@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from checker.arn import Arn
-from checker.inputs.live.session import Credentials
+from checker.inputs.clients import Credentials
 
 ROLE_SESSION_NAME = "trailcheck"
 ENABLED_OPT_IN = frozenset({"opt-in-not-required", "opted-in"})
