@@ -32,7 +32,15 @@ from typing import Any
 from checker.alerting.benign import BENIGN_RECORDS
 from checker.alerting.filter_pattern import ABSENT, FilterPattern, Term, kleene, term_outcome, term_text
 from checker.alerting.interface import FieldPath, RecordPattern
-from checker.alerting.witnesses import Witness, WitnessError, build_record, compatible, field_witnesses, union_hints
+from checker.alerting.witnesses import (
+    Witness,
+    WitnessError,
+    WitnessLimitError,
+    build_record,
+    compatible,
+    field_witnesses,
+    union_hints,
+)
 
 MAX_WITNESS_RECORDS = 20_000
 """Default budget: witness records (search steps, and combinations of open terms) examined."""
@@ -284,6 +292,8 @@ def covers(candidate: RecordPattern | Sequence[RecordPattern], reference: Record
                 path, field_hints, property_children=any(isinstance(s, str) for s in below),
                 index_children=any(isinstance(s, int) for s in below), numeric_strings=path in numeric,
                 limit=budget)
+    except WitnessLimitError:
+        return Containment(None, reason=f"undecided within budget {budget}")
     except WitnessError as error:
         return Containment(None, reason=f"undecided: {error.reason}")
     outcomes: dict[Term, list[bool | None]] = {}

@@ -93,6 +93,8 @@ class Wildcard:
         return all(ch in _NUMBER_TEXT_CHARS for ch in self.text)
 
     def shown(self) -> str:
+        if self.matches_any:
+            return "*"
         return ("*" if self.leading else "") + self.text + ("*" if self.trailing else "")
 
 

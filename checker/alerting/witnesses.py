@@ -42,6 +42,10 @@ class WitnessError(Exception):
         self.reason = reason
 
 
+class WitnessLimitError(WitnessError):
+    """More witnesses than the budget allows."""
+
+
 @dataclass(frozen=True)
 class Witness:
     """One value of a field. ``shown`` is how evidence writes it (``*`` stands for any
@@ -95,7 +99,7 @@ def string_witnesses(hints: Hints, limit: int) -> list[Witness]:
     infixes = sorted(hints.infixes - {""})
     count = len(literals) + len(prefixes) * len(suffixes) * 2 ** min(len(infixes), 62)
     if count > limit:
-        raise WitnessError(f"{count} string values to try")
+        raise WitnessLimitError(f"{count} string values to try")
     fill = filler([*literals, *prefixes, *suffixes, *infixes])
     found = [Witness(value, _plain(value)) for value in literals]
     seen = set(literals)
@@ -155,7 +159,7 @@ def field_witnesses(path: FieldPath, hints: Hints, *, property_children: bool, i
     if numeric_strings:
         found.append(Witness("0", '"0"'))
     if len(found) > limit:
-        raise WitnessError(f"{len(found)} values to try for {path_text(path)}")
+        raise WitnessLimitError(f"{len(found)} values to try for {path_text(path)}")
     return found
 
 
