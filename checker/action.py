@@ -6,7 +6,7 @@ name, a path from a pull request) must not become code. This module turns those
 variables into the argument list of ``trailcheck scan``, runs the scan in-process, then
 publishes the step outputs in ``$GITHUB_OUTPUT``. The scan itself appends the ``md``
 report to ``$GITHUB_STEP_SUMMARY`` (the action always asks for ``md``). Its exit code is
-the scan's (SPEC §3: 0 clean, 1 failing findings, 2 bad input).
+the scan's: 0 clean, 1 blocking findings, 2 bad input.
 
 Run it as ``python -m checker.action``.
 """
@@ -23,7 +23,8 @@ from pathlib import Path
 
 from checker import cli
 from checker.errors import InputError
-from checker.report.baseline import FAILING, load_report
+from checker.report.baseline import FAILING
+from checker.report.document import load_report
 
 INPUT_NAMES = ("snapshot", "events", "policies", "org", "role-name", "regions", "fail-on", "formats",
                "output-dir", "waivers", "baseline", "upload-sarif")

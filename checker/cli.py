@@ -20,7 +20,7 @@ from checker import __version__
 from checker.comma_list import comma_list
 from checker.engine.events.evaluate import check_event_rules
 from checker.errors import InputError
-from checker.findings import SEVERITIES, Report
+from checker.findings import SEVERITIES
 from checker.formats import markdown, parse_formats
 from checker.inputs.events import EventOptions, parse_since, read_single_record
 from checker.inputs.live import LiveOptions, collect_snapshot, write_snapshot
@@ -28,12 +28,14 @@ from checker.inputs.live.options import DEFAULT_ROLE_NAME, DEFAULT_WORKERS
 from checker.inputs.snapshot import load_snapshot
 from checker.policy.loader import builtin_policy_dir, load_policies
 from checker.policy.model import Rule
-from checker.report.baseline import diff_reports, load_report, render_diff_json, render_diff_table
+from checker.report.baseline import Baseline, diff_findings, render_diff_json, render_diff_table
+from checker.report.document import load_report
+from checker.report.model import Report
 from checker.scan import ScanOptions, exit_code, load_rules, run_scan
 from checker.schemas import SCHEMA_NAMES, load_schema
 from checker.simulator import record_verdict
 
-EXIT_OK, EXIT_FINDINGS, EXIT_BAD_INPUT = 0, 1, 2
+EXIT_OK, EXIT_BAD_INPUT = 0, 2
 
 
 class _Formatter(argparse.RawDescriptionHelpFormatter):
@@ -326,8 +328,8 @@ def _explain(args: argparse.Namespace) -> int:
 
 def _diff(args: argparse.Namespace) -> int:
     """Always 0 for readable reports: a diff informs; gating is ``scan --fail-on``'s job."""
-    changes = diff_reports(load_report(args.old), load_report(args.new))
-    text = render_diff_json(changes, str(args.old)) if args.format == "json" else render_diff_table(changes)
+    changes = diff_findings(Baseline(str(args.old), load_report(args.old).findings), load_report(args.new).findings)
+    text = render_diff_json(changes) if args.format == "json" else render_diff_table(changes)
     sys.stdout.write(text if text.endswith("\n") else text + "\n")
     return EXIT_OK
 

@@ -1,20 +1,18 @@
-"""Findings and the report that carries them (``trailcheck.findings/v1``, SPEC §9).
+"""Findings, and what a report says once per rule.
 
 A finding is one rule's verdict on one unit (a trail, an account, an (account, region),
 an organization, or a group of events). Passing findings are kept: they are the audit
-evidence. Everything here is plain data so that every format renders the same report.
+evidence. What every finding of a rule shares (title, remediation, references, framework
+controls) is a :class:`RuleInfo`, stated once per report rather than once per finding:
+at organization scale a report holds some 150,000 findings of a few dozen rules.
 """
 
 from __future__ import annotations
 
 import hashlib
-import json
-from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
-
-from checker import __version__
 
 Status = Literal["pass", "fail", "error", "waived", "skipped"]
 Severity = Literal["critical", "high", "medium", "low", "info"]
@@ -26,7 +24,6 @@ Severity = Literal["critical", "high", "medium", "low", "info"]
 # risk; a pass outranks a skip, so a control with one pass and one skip reads "pass".
 STATUSES: tuple[Status, ...] = ("fail", "error", "waived", "pass", "skipped")
 SEVERITIES: tuple[Severity, ...] = ("critical", "high", "medium", "low", "info")
-FORMAT_ID = "trailcheck.findings/v1"
 
 
 def status_rank(status: Status) -> int:
@@ -50,12 +47,26 @@ def fingerprint(rule_id: str, account_id: str | None, region: str | None, resour
     return hashlib.sha256(key.encode()).hexdigest()[:32]
 
 
-@dataclass
+@dataclass(frozen=True)
+class Location:
+    """Where the unit of a finding is written down: a file and a 1-based line (code input)."""
+
+    file: str
+    line: int
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"file": self.file, "line": self.line}
+
+
+@dataclass(frozen=True)
 class Finding:
-    """One rule's verdict on one unit; ``evidence`` says how the verdict was reached."""
+    """One rule's verdict on one unit; ``evidence`` says how the verdict was reached.
+
+    ``location`` is set when the unit comes from a file a user edits (a Terraform plan, a
+    CloudFormation template), so that code scanning can annotate that line.
+    """
 
     rule_id: str
-    title: str
     severity: Severity
     status: Status
     account_id: str | None
@@ -63,20 +74,24 @@ class Finding:
     resource: str | None
     message: str
     evidence: dict[str, Any] = field(default_factory=dict)
-    remediation: str = ""
-    frameworks: dict[str, list[str]] = field(default_factory=dict)
+    location: Location | None = None
 
     @property
     def fingerprint(self) -> str:
         return fingerprint(self.rule_id, self.account_id, self.region, self.resource)
 
     def sort_key(self) -> tuple[str, str, str, str]:
+        """The report order: rule, account, region, resource."""
         return (self.rule_id, self.account_id or "", self.region or "", self.resource or "")
 
+    def worst_first_key(self) -> tuple[int, int, tuple[str, str, str, str]]:
+        """Worst status first, then the most severe, then the report order."""
+        return status_rank(self.status), severity_rank(self.severity), self.sort_key()
+
     def to_dict(self) -> dict[str, Any]:
-        return {
+        """The finding as a ``trailcheck.findings/v2`` object (``location`` only when set)."""
+        data: dict[str, Any] = {
             "rule_id": self.rule_id,
-            "title": self.title,
             "severity": self.severity,
             "status": self.status,
             "account_id": self.account_id,
@@ -84,76 +99,72 @@ class Finding:
             "resource": self.resource,
             "message": self.message,
             "evidence": self.evidence,
-            "remediation": self.remediation,
-            "frameworks": self.frameworks,
             "fingerprint": self.fingerprint,
         }
+        if self.location is not None:
+            data["location"] = self.location.to_dict()
+        return data
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> Finding:
+    def from_dict(cls, data: Mapping[str, Any]) -> Finding:
+        """A schema-valid v1 or v2 finding object (v1's per-finding rule metadata is not read here)."""
+        location = data.get("location")
         return cls(
             rule_id=data["rule_id"],
-            title=data.get("title", ""),
             severity=data["severity"],
             status=data["status"],
             account_id=data.get("account_id"),
             region=data.get("region"),
             resource=data.get("resource"),
             message=data.get("message", ""),
-            evidence=data.get("evidence") or {},
-            remediation=data.get("remediation", ""),
-            frameworks=data.get("frameworks") or {},
+            evidence=dict(data.get("evidence") or {}),
+            location=Location(location["file"], location["line"]) if location else None,
         )
 
 
-@dataclass
-class Report:
-    """All findings of one run plus what went in (inputs, policies) for the audit trail.
+@dataclass(frozen=True)
+class RuleInfo:
+    """What a report states once about a rule: how to read and fix its findings.
 
-    ``inputs`` follows SPEC §9: ``snapshot``, ``events`` and ``policies``. ``extra`` holds
-    optional sections other stages add (waivers, baseline diff, framework view); they are
-    written under their own keys.
+    ``source`` is the ``file:line`` of the rule's definition (None when unknown, e.g. a
+    rule described from an old report's findings); ``references`` are documentation URLs,
+    the first being the rule's main help page.
     """
 
-    findings: list[Finding]
-    inputs: dict[str, Any]
-    generated_at: str
-    extra: dict[str, Any] = field(default_factory=dict)
-
-    def sorted_findings(self) -> list[Finding]:
-        return sorted(self.findings, key=Finding.sort_key)
-
-    def summary(self) -> dict[str, dict[str, int]]:
-        by_status = Counter(f.status for f in self.findings)
-        by_severity = Counter(f.severity for f in self.findings if f.status in ("fail", "error"))
-        return {
-            "by_status": {s: by_status.get(s, 0) for s in STATUSES},
-            "by_severity": {s: by_severity.get(s, 0) for s in SEVERITIES},
-        }
+    id: str
+    title: str
+    severity: Severity
+    description: str = ""
+    scope: str | None = None
+    remediation: str = ""
+    references: tuple[str, ...] = ()
+    frameworks: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    source: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        data: dict[str, Any] = {
-            "format": FORMAT_ID,
-            "tool": {"name": "trailcheck", "version": __version__},
-            "generated_at": self.generated_at,
-            "inputs": self.inputs,
-            "summary": self.summary(),
-            "findings": [f.to_dict() for f in self.sorted_findings()],
+        """The rule's entry in a report's ``rules`` object (keyed by the id, so the id is not repeated)."""
+        return {
+            "title": self.title,
+            "description": self.description,
+            "severity": self.severity,
+            "scope": self.scope,
+            "remediation": self.remediation,
+            "references": list(self.references),
+            "frameworks": {framework: list(controls) for framework, controls in sorted(self.frameworks.items())},
+            "source": self.source,
         }
-        data.update(self.extra)
-        return data
-
-    def to_json(self) -> str:
-        """Deterministic JSON: same inputs, same bytes (apart from ``generated_at``)."""
-        return json.dumps(self.to_dict(), indent=2, sort_keys=False, ensure_ascii=False) + "\n"
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> Report:
-        extra = {k: v for k, v in data.items()
-                 if k not in ("format", "tool", "generated_at", "inputs", "summary", "findings")}
+    def from_dict(cls, rule_id: str, data: Mapping[str, Any]) -> RuleInfo:
+        frameworks: Mapping[str, Iterable[str]] = data.get("frameworks") or {}
         return cls(
-            findings=[Finding.from_dict(f) for f in data.get("findings", [])],
-            inputs=data.get("inputs", {}),
-            generated_at=data.get("generated_at", ""),
-            extra=extra,
+            id=rule_id,
+            title=data.get("title") or rule_id,
+            severity=data["severity"],
+            description=data.get("description") or "",
+            scope=data.get("scope"),
+            remediation=data.get("remediation") or "",
+            references=tuple(data.get("references") or ()),
+            frameworks={framework: tuple(controls) for framework, controls in frameworks.items()},
+            source=data.get("source"),
         )

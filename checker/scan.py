@@ -19,16 +19,19 @@ from typing import Any
 from checker.engine.config import ConfigEvaluator
 from checker.errors import InputError
 from checker.event_scan import evaluate_event_sources
-from checker.findings import Finding, Report, severity_rank
+from checker.findings import Finding, RuleInfo, severity_rank
 from checker.inputs.events import EventOptions, EventStats
 from checker.inputs.live import LiveOptions, collect_snapshot
 from checker.inputs.snapshot import load_snapshot, parse_snapshot
 from checker.model import Snapshot
 from checker.policy.loader import PolicyFile, apply_params, builtin_policy_dir, load_policies, select_rules
 from checker.policy.model import Rule
-from checker.report.baseline import diff_reports, load_report
-from checker.report.frameworks import framework_view, rules_for_framework
-from checker.report.waivers import apply_waivers, load_waivers
+from checker.report import PostProcessing, post_process
+from checker.report.baseline import Baseline
+from checker.report.document import load_report
+from checker.report.frameworks import rules_for_framework
+from checker.report.model import Inputs, PolicyInput, Report, SnapshotInput
+from checker.report.waivers import load_waivers
 from checker.timefmt import iso
 
 
@@ -72,11 +75,12 @@ def _display_policy(policy: PolicyFile) -> PolicyFile:
     return policy
 
 
-def rule_metadata(rules: Sequence[Rule]) -> list[dict[str, Any]]:
-    """What formats need to describe the rules (SARIF rules, HTML help)."""
-    return [{"id": r.id, "title": r.title, "description": r.description, "severity": r.severity,
-             "scope": r.scope, "remediation": r.remediation, "frameworks": r.frameworks,
-             "source": _display_source(r.source)} for r in rules]
+def rule_info(rule: Rule) -> RuleInfo:
+    """What a report states about a rule, its source named as in the report's inputs."""
+    return RuleInfo(id=rule.id, title=rule.title, severity=rule.severity, description=rule.description,
+                    scope=rule.scope, remediation=rule.remediation, references=tuple(rule.references),
+                    frameworks={framework: tuple(controls) for framework, controls in rule.frameworks.items()},
+                    source=_display_source(rule.source))
 
 
 def _display_source(source: str) -> str:
@@ -91,43 +95,40 @@ def run_scan(options: ScanOptions) -> Report:
     if options.framework:
         rules = rules_for_framework(rules, options.framework)
     # Read the small inputs first: a mistake in them must not cost a whole collection.
-    waiver_file = load_waivers(options.waivers) if options.waivers else None
-    previous = load_report(options.baseline) if options.baseline else None
-    inputs: dict[str, Any] = {"snapshot": None, "events": None,
-                              "policies": [{"path": f.path, "sha256": f.sha256} for f in policy_files]}
+    stages = PostProcessing(
+        waivers=load_waivers(options.waivers) if options.waivers else None,
+        framework=options.framework,
+        baseline=Baseline(str(options.baseline), load_report(options.baseline).findings) if options.baseline
+        else None)
     findings: list[Finding] = []
     snapshot: Snapshot | None = None
+    snapshot_read: SnapshotInput | None = None
+    events_read: dict[str, Any] | None = None
     if options.snapshot is not None:
         snapshot, raw = load_snapshot(options.snapshot)
-        inputs["snapshot"] = snapshot_input(snapshot, raw)
+        snapshot_read = snapshot_input(snapshot, raw)
     elif options.live is not None:
         document = collect_snapshot(options.live)
         raw = json.dumps(document, sort_keys=True).encode()
         snapshot = parse_snapshot(document, "live")
-        inputs["snapshot"] = snapshot_input(snapshot, raw)
+        snapshot_read = snapshot_input(snapshot, raw)
     if snapshot is not None:
         findings.extend(ConfigEvaluator(snapshot).evaluate(rules))
     if options.events:
         event_findings, stats = evaluate_event_sources(rules, options.events, options.event_options, snapshot,
                                                        options.workers)
         findings.extend(event_findings)
-        inputs["events"] = stats.to_dict()
+        events_read = stats.to_dict()
         _report_event_problems(stats, options.quiet)
     now = datetime.now(timezone.utc)
-    extra: dict[str, Any] = {"rules": rule_metadata(rules)}
-    if waiver_file is not None:
-        waived = apply_waivers(findings, waiver_file, now.date())
-        findings = list(waived.findings)
-        extra["waivers"] = waived.to_extra()
-        if not options.quiet:
-            for notice in waived.notices():
-                print(f"trailcheck: warning: {notice}", file=sys.stderr)
-    if options.framework:
-        extra["framework"] = framework_view(options.framework, rules, findings)
-    report = Report(findings=findings, inputs=inputs, generated_at=iso(now), extra=extra)
-    if previous is not None and options.baseline is not None:
-        report.extra["baseline"] = diff_reports(previous, report).to_extra(str(options.baseline))
-    return report
+    findings, sections = post_process(findings, rules, stages, now.date())
+    if sections.waivers is not None and not options.quiet:
+        for notice in sections.waivers.notices():
+            print(f"trailcheck: warning: {notice}", file=sys.stderr)
+    inputs = Inputs(snapshot=snapshot_read, events=events_read,
+                    policies=tuple(PolicyInput(f.path, f.sha256) for f in policy_files))
+    return Report(findings=tuple(findings), rules={rule.id: rule_info(rule) for rule in rules}, inputs=inputs,
+                  generated_at=iso(now), sections=sections)
 
 
 def _report_event_problems(stats: EventStats, quiet: bool) -> None:
@@ -140,13 +141,13 @@ def _report_event_problems(stats: EventStats, quiet: bool) -> None:
     print(f"events: {stats.read} read, {stats.skipped} skipped", file=sys.stderr)
 
 
-def snapshot_input(snapshot: Snapshot, raw: bytes) -> dict[str, Any]:
-    return {"path": snapshot.source, "sha256": hashlib.sha256(raw).hexdigest(),
-            "collected_at": iso(snapshot.collected_at) if snapshot.collected_at else None}
+def snapshot_input(snapshot: Snapshot, raw: bytes) -> SnapshotInput:
+    return SnapshotInput(path=snapshot.source, sha256=hashlib.sha256(raw).hexdigest(),
+                         collected_at=iso(snapshot.collected_at) if snapshot.collected_at else None)
 
 
 def exit_code(report: Report, fail_on: str) -> int:
-    """SPEC §3: 1 for a ``fail`` at or above ``fail_on`` or any ``error``, else 0."""
+    """1 for a ``fail`` at or above ``fail_on`` or any ``error`` (the gate blocks), else 0."""
     threshold = severity_rank(fail_on)
     for finding in report.findings:
         if finding.status == "error":

@@ -47,7 +47,7 @@ def test_scan_prints_a_table_and_writes_schema_valid_json(capsys: pytest.Capture
     report = json.loads((tmp_path / "findings.json").read_text(encoding="utf-8"))
     schema = json.loads(run_cli(capsys, "schema", "findings").out)
     jsonschema.validate(report, schema)
-    assert report["format"] == "trailcheck.findings/v1"
+    assert report["format"] == "trailcheck.findings/v2"
     assert report["inputs"]["snapshot"]["collected_at"] == "2026-11-20T02:00:00Z"
     assert {f["status"] for f in report["findings"]} >= {"pass", "fail", "error", "skipped"}
 

@@ -1,39 +1,156 @@
-"""The HTML report renders in a real headless Chromium, offline, into a non-trivial image.
+"""The HTML report: the data it embeds is the report, and a real headless Chromium draws from
+that data what an auditor needs to see, offline, with hostile values shown as text.
 
-Skipped when Chromium is not installed (CI images without a browser).
+The browser tests skip without Chromium on a developer's machine; under CI (``CI`` set)
+a missing Chromium fails them, so CI cannot pass without drawing the page.
 """
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import os
+import re
 import shutil
 import struct
 import subprocess
+from html.parser import HTMLParser
 from pathlib import Path
+from typing import Any
 
 import pytest
-from test_formats import BASELINE, FRAMEWORK, WAIVERS, finding, sample_findings, sample_report
 
-from checker.findings import Finding
+from checker.findings import Finding, RuleInfo, Status
 from checker.formats import html
+from checker.report.document import to_document
+from checker.report.frameworks import framework_view
+from checker.report.model import Report, Sections
+from tests.helpers.reports import (
+    ALL_SECTIONS,
+    CIS,
+    CIS_DOC,
+    HOSTILE,
+    embedded_data,
+    finding,
+    sample_findings,
+    sample_report,
+)
 
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser") or (
-    "/usr/bin/chromium" if Path("/usr/bin/chromium").exists() else None)
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+IMG = '<img src=x onerror="document.title=\'pwned\'">'
 
 
-def estate_findings() -> list[Finding]:
-    """The sample findings plus a 3-account x 4-region grid, so the coverage matrix has colour."""
-    statuses = ["pass", "fail", "pass", "error", "pass", "waived", "pass", "pass", "fail", "pass", "skipped",
-                "pass"]
-    grid = [finding("kms-exclusion-gap", "high", statuses[(a * 4 + r) % len(statuses)], account, region)
-            for a, account in enumerate(("111111111111", "222222222222", "333333333333"))
-            for r, region in enumerate(("ap-southeast-2", "eu-central-1", "eu-west-1", "us-east-1"))]
-    unique = {f.fingerprint: f for f in [*sample_findings(), *grid]}
-    return list(unique.values())
+# --- the embedded data --------------------------------------------------------------------------
 
+def findings_of(data: dict[str, Any]) -> list[dict[str, Any]]:
+    """The page's finding rows as v2 finding objects (``location`` only when set)."""
+    columns = data["findings"]["columns"]
+    return [{key: value for key, value in zip(columns, row, strict=True) if key != "location" or value}
+            for row in data["findings"]["rows"]]
+
+
+def test_the_page_embeds_the_report_with_rules_once_and_findings_as_rows() -> None:
+    report = sample_report(ALL_SECTIONS)
+    data = embedded_data(html.FORMAT.render(report))
+    document = to_document(report)
+    findings = document.pop("findings")
+    assert data["page"] == html.PAGE_FORMAT
+    assert data["report"] == document
+    assert sorted(findings_of(data), key=lambda f: f["fingerprint"]) == sorted(findings,
+                                                                             key=lambda f: f["fingerprint"])
+    assert data["statuses"] == ["fail", "error", "waived", "pass", "skipped"]
+    assert data["report"]["rules"]["kms-exclusion-gap"]["references"][0] == CIS_DOC
+    assert all(len(row) == len(data["findings"]["columns"]) for row in data["findings"]["rows"])
+    assert [row[2] for row in data["findings"]["rows"]] == [
+        "fail", "fail", "fail", "error", "waived", "pass", "pass", "pass", "skipped"]  # worst first
+
+
+def test_nothing_in_the_data_can_end_its_script_element() -> None:
+    text = f"</script>{HOSTILE}<!-- \u2028 \u2029 & {IMG}"
+    hostile = finding("log-file-validation", "medium", "fail", "222222222222", "us-east-1", text, message=text,
+                      evidence={"name": text})
+    page = html.FORMAT.render(sample_report(findings=[hostile]))
+    data_text = page.split('id="report-data">', 1)[1].split("</script>", 1)[0]
+    for raw in ("<", ">", "&", "\u2028", "\u2029"):
+        assert raw not in data_text
+    assert page.count("</script") == 2 and "<img" not in page
+    assert findings_of(embedded_data(page))[0]["message"] == text
+
+
+def test_the_page_loads_nothing_and_runs_only_its_own_script_and_style() -> None:
+    page = html.FORMAT.render(sample_report(ALL_SECTIONS))
+    outside_data = re.sub(r'<script type="application/json" id="report-data">.*?</script>', "", page, flags=re.S)
+    for external in ("src=", "<link", "@import", "url(", "http://", "https://"):
+        assert external not in outside_data
+    policy = re.search(r'http-equiv="Content-Security-Policy" content="([^"]*)"', page)
+    assert policy is not None
+    script = outside_data.rsplit("<script>", 1)[1].split("</script>", 1)[0]
+    digest = base64.b64encode(hashlib.sha256(script.encode()).digest()).decode()
+    assert policy.group(1).startswith("default-src 'none'; ")
+    assert f"script-src 'sha256-{digest}'" in policy.group(1) and "unsafe-inline" not in policy.group(1)
+
+
+def test_coverage_grid_takes_the_worst_status_per_account_and_region() -> None:
+    grid = embedded_data(html.FORMAT.render(sample_report()))["views"]["coverage"]
+    assert (grid["accounts"], grid["regions"]) == (["111111111111", "222222222222"], ["eu-west-1", "us-east-1"])
+    cells = {(c["account"], c["region"]): c for c in grid["cells"]}
+    assert {key: c["status"] for key, c in cells.items()} == {
+        ("111111111111", "eu-west-1"): "fail", ("111111111111", "us-east-1"): "pass",
+        ("222222222222", "eu-west-1"): "error", ("222222222222", "us-east-1"): "waived"}
+    assert cells[("111111111111", "eu-west-1")]["rules"] == {"fail": ["kms-exclusion-gap"], "error": []}
+    assert cells[("222222222222", "us-east-1")]["counts"] == {"fail": 0, "error": 0, "waived": 1, "pass": 1,
+                                                              "skipped": 0}
+
+
+def test_summary_views_by_framework_and_account() -> None:
+    views = embedded_data(html.FORMAT.render(sample_report()))["views"]
+    cis = next(f for f in views["by_framework"] if f["framework"] == CIS)
+    assert cis["failing_controls"] == ["3.1", "3.2", "4.5"]
+    assert cis["counts"]["fail"] == 3
+    assert [(a["account"], a["worst_failing"]) for a in views["by_account"]] == [
+        ("111111111111", "critical"), ("222222222222", "medium")]
+
+
+def test_optional_sections_are_in_the_data_only_when_the_run_has_them() -> None:
+    plain = embedded_data(html.FORMAT.render(sample_report()))["report"]
+    assert not {"waivers", "framework", "baseline"} & set(plain)
+    full = embedded_data(html.FORMAT.render(sample_report(ALL_SECTIONS)))["report"]
+    assert full["baseline"]["new"][0]["was"] == "absent"
+    assert full["framework"]["controls"][2] == {"control": "3.9", "status": "not-evaluated", "rules": [],
+                                                "counts": {"fail": 0, "error": 0, "waived": 0, "pass": 0,
+                                                           "skipped": 0}}
+    assert full["waivers"]["applied"][0]["fingerprints"] == ["f1", "f2"]
+
+
+def region_control(statuses: tuple[Status, Status]) -> tuple[Report, dict[str, RuleInfo]]:
+    """Two region rules of CIS 3.1, one finding each in the same (account, region)."""
+    rules = {rule_id: RuleInfo(id=rule_id, title=rule_id, severity="high", scope="region",
+                               frameworks={CIS: ("3.1",)}) for rule_id in ("kms-exclusion-gap", "kms-read-events")}
+    findings = [finding(rule_id, "high", status, "111111111111", "eu-west-1")
+                for rule_id, status in zip(rules, statuses, strict=True)]
+    view = framework_view(CIS, rules.values(), findings)
+    return sample_report(Sections(framework=view), findings=findings, rules=rules), rules
+
+
+@pytest.mark.parametrize(("statuses", "worst"), [
+    (("pass", "error"), "error"), (("error", "fail"), "fail"), (("waived", "pass"), "waived"),
+    (("skipped", "pass"), "pass")])
+def test_a_control_and_a_grid_cell_have_the_same_worst_status(statuses: tuple[Status, Status],
+                                                              worst: str) -> None:
+    report, _ = region_control(statuses)
+    data = embedded_data(html.FORMAT.render(report))
+    assert data["report"]["framework"]["controls"][0]["status"] == worst
+    assert data["views"]["coverage"]["cells"][0]["status"] == worst
+
+
+# --- what Chromium draws ------------------------------------------------------------------------
 
 def chromium(tmp_path: Path, *arguments: str) -> str:
     """Run headless Chromium offline with a throw-away profile; returns its stdout."""
-    assert CHROMIUM is not None
+    if CHROMIUM is None:
+        if os.environ.get("CI"):
+            pytest.fail("CI must draw the HTML report: install Chromium (apt-get install -y chromium)")
+        pytest.skip("chromium is not installed (under CI this fails instead)")
     done = subprocess.run(
         [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
          "--disable-background-networking", "--disable-component-update", "--disable-sync",
@@ -42,25 +159,105 @@ def chromium(tmp_path: Path, *arguments: str) -> str:
     return done.stdout
 
 
+class Dom(HTMLParser):
+    """The elements of a dumped DOM (tag, attributes) and the text of each element with an id
+    or a class, enough to check what a reader sees."""
+
+    def __init__(self, markup: str) -> None:
+        super().__init__(convert_charrefs=True)
+        self.elements: list[tuple[str, dict[str, str]]] = []
+        self.texts: list[str] = []
+        self.in_data = False
+        self.feed(markup)
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        attributes = {name: value or "" for name, value in attrs}
+        self.elements.append((tag, attributes))
+        self.in_data = tag == "script"
+
+    def handle_endtag(self, tag: str) -> None:
+        self.in_data = False
+
+    def handle_data(self, data: str) -> None:
+        if not self.in_data:
+            self.texts.append(data)
+
+    def tags(self, tag: str) -> list[dict[str, str]]:
+        return [attributes for name, attributes in self.elements if name == tag]
+
+    @property
+    def text(self) -> str:
+        return "".join(self.texts)
+
+
+def drawn(tmp_path: Path, report: Report) -> Dom:
+    page = tmp_path / "findings.html"
+    page.write_text(html.FORMAT.render(report), encoding="utf-8")
+    return Dom(chromium(tmp_path, "--dump-dom", page.as_uri()))
+
+
+def browser_report() -> Report:
+    """The sample report with its sections and a finding whose message and resource carry markup."""
+    hostile = finding("insights-enabled", "low", "fail", "333333333333", None, f"arn:aws:iam::3:role/{IMG}",
+                      message=f"Insights off {IMG}", evidence={"role": IMG})
+    return sample_report(ALL_SECTIONS, findings=[*sample_findings(), hostile])
+
+
+def test_chromium_draws_findings_sections_and_references_with_hostile_values_as_text(tmp_path: Path) -> None:
+    report = browser_report()
+    dom = drawn(tmp_path, report)
+    text = dom.text
+    assert "StopLogging by mallory" in text  # a failing finding's message
+    assert f"Insights off {IMG}" in text and f"arn:aws:iam::3:role/{IMG}" in text
+    assert f"Trail {HOSTILE} | has validation off" in text
+    assert not dom.tags("img") and not dom.tags("iframe")
+    assert [s for s in dom.tags("script") if "type" not in s] == [{}]  # our own script only
+    rows = [attributes for attributes in dom.tags("tr") if "data-status" in attributes]
+    assert len(rows) == len(report.findings)
+    assert rows[0] == {"data-status": "fail", "data-severity": "critical"}
+    for section in ("summary", "coverage", "framework", "baseline", "waivers", "findings", "rules"):
+        assert {"id": section} in dom.tags("section")
+    links = [a["href"] for a in dom.tags("a") if not a["href"].startswith("#")]
+    assert CIS_DOC in links  # references are links ...
+    assert all(href.startswith("https://") for href in links)
+    assert "javascript:alert(1)" in text  # ... but only http(s) ones: the rest stay text
+    assert {"id": "shown"} in dom.tags("span") and f"{len(report.findings)} of {len(report.findings)} shown" in text
+    assert "Compared with reports/last-night.json." in text and "Applied (1)" in text
+
+
+def test_chromium_shows_the_same_worst_status_for_a_control_and_its_grid_cell(tmp_path: Path) -> None:
+    report, _ = region_control(("pass", "error"))
+    dom = drawn(tmp_path, report)
+    badges = [attributes["class"] for attributes in dom.tags("span") if "badge" in attributes.get("class", "")]
+    assert "badge k-error" in badges  # the control's status in the framework table
+    cells = [attributes for attributes in dom.tags("td") if "cell" in attributes.get("class", "")]
+    assert [c["class"] for c in cells] == ["cell k-error"]
+    assert cells[0]["title"] == "111111111111 / eu-west-1\nerror: kms-read-events"
+
+
 def png_size(data: bytes) -> tuple[int, int]:
     assert data[:8] == b"\x89PNG\r\n\x1a\n"
     width, height = struct.unpack(">II", data[16:24])
     return int(width), int(height)
 
 
-@pytest.mark.skipif(CHROMIUM is None, reason="chromium is not installed")
-def test_html_report_renders_offline_in_headless_chromium(tmp_path: Path) -> None:
-    report = sample_report({"baseline": BASELINE, "framework": FRAMEWORK, "waivers": WAIVERS},
-                           findings=estate_findings())
+def estate_findings() -> list[Finding]:
+    """The sample findings plus a 3-account x 4-region grid, so the coverage matrix has colour."""
+    statuses: list[Status] = ["pass", "fail", "pass", "error", "pass", "waived", "pass", "pass", "fail", "pass",
+                              "skipped", "pass"]
+    grid = [finding("kms-exclusion-gap", "high", statuses[(a * 4 + r) % len(statuses)], account, region)
+            for a, account in enumerate(("111111111111", "222222222222", "333333333333"))
+            for r, region in enumerate(("ap-southeast-2", "eu-central-1", "eu-west-1", "us-east-1"))]
+    unique = {f.fingerprint: f for f in [*sample_findings(), *grid]}
+    return list(unique.values())
+
+
+def test_chromium_renders_a_non_trivial_image_offline(tmp_path: Path) -> None:
     page = tmp_path / "findings.html"
-    page.write_text(html.FORMAT.render(report), encoding="utf-8")
+    page.write_text(html.FORMAT.render(sample_report(ALL_SECTIONS, findings=estate_findings())), encoding="utf-8")
     screenshot = tmp_path / "findings.png"
     chromium(tmp_path, f"--screenshot={screenshot}", "--window-size=1400,2000", page.as_uri())
     data = screenshot.read_bytes()
     assert png_size(data) == (1400, 2000)
     # A blank or error page compresses to a few KB; a rendered report with tables and colour does not.
     assert len(data) > 60_000
-    # The inline script ran under the page's Content Security Policy: it reveals the filters.
-    dom = chromium(tmp_path, "--dump-dom", page.as_uri())
-    assert '<form id="filters">' in dom
-    assert f'<span id="shown">{len(report.findings)}</span>' in dom

@@ -11,7 +11,7 @@ import pytest
 from checker.errors import InputError
 from checker.findings import Finding, Status
 from checker.report.waivers import Waiver, WaiverFile, apply_waivers, load_waivers
-from tests.conftest import EXAMPLES
+from tests.helpers.data import EXAMPLES
 
 TODAY = date(2026, 11, 20)
 PROD_TRAIL = "arn:aws:cloudtrail:eu-west-1:222222222222:trail/prod-audit"
@@ -19,7 +19,7 @@ PROD_TRAIL = "arn:aws:cloudtrail:eu-west-1:222222222222:trail/prod-audit"
 
 def finding(rule_id: str = "kms-exclusion-gap", status: Status = "fail", account_id: str | None = "222222222222",
             region: str | None = "eu-west-1", resource: str | None = None) -> Finding:
-    return Finding(rule_id=rule_id, title="t", severity="high", status=status, account_id=account_id,
+    return Finding(rule_id=rule_id, severity="high", status=status, account_id=account_id,
                    region=region, resource=resource, message="m", evidence={"trails": []})
 
 
@@ -109,8 +109,7 @@ def test_empty_and_missing_files_are_input_errors(tmp_path: Path) -> None:
 
 def test_matching_fail_becomes_waived_with_the_waiver_as_evidence() -> None:
     original = finding()
-    result = apply_waivers([original], WaiverFile("w.yaml", (waiver(account_id="222222222222"),)), TODAY)
-    (waived,) = result.findings
+    (waived,), _ = apply_waivers([original], WaiverFile("w.yaml", (waiver(account_id="222222222222"),)), TODAY)
     assert waived.status == "waived"
     assert waived.evidence["trails"] == []
     assert waived.evidence["waiver"]["owner"] == "secops"
@@ -121,9 +120,9 @@ def test_matching_fail_becomes_waived_with_the_waiver_as_evidence() -> None:
 
 def test_errors_and_passes_are_never_waived() -> None:
     findings = [finding(status="error"), finding(status="pass", region="us-east-1")]
-    result = apply_waivers(findings, WaiverFile("w.yaml", (waiver(),)), TODAY)
-    assert [f.status for f in result.findings] == ["error", "pass"]
-    assert [w.rule_id for w in result.unused] == ["kms-exclusion-gap"]
+    after, section = apply_waivers(findings, WaiverFile("w.yaml", (waiver(),)), TODAY)
+    assert [f.status for f in after] == ["error", "pass"]
+    assert [w.rule_id for w in section.unused] == ["kms-exclusion-gap"]
 
 
 @pytest.mark.parametrize(("pinned", "waived"), [
@@ -135,22 +134,22 @@ def test_errors_and_passes_are_never_waived() -> None:
     (waiver(resource=PROD_TRAIL), False),
 ])
 def test_every_given_field_must_match(pinned: Waiver, waived: bool) -> None:
-    result = apply_waivers([finding()], WaiverFile("w.yaml", (pinned,)), TODAY)
-    assert (result.findings[0].status == "waived") is waived
+    after, _ = apply_waivers([finding()], WaiverFile("w.yaml", (pinned,)), TODAY)
+    assert (after[0].status == "waived") is waived
 
 
 def test_other_rule_is_not_waived() -> None:
-    result = apply_waivers([finding(rule_id="trail-logging")], WaiverFile("w.yaml", (waiver(),)), TODAY)
-    assert result.findings[0].status == "fail"
+    after, _ = apply_waivers([finding(rule_id="trail-logging")], WaiverFile("w.yaml", (waiver(),)), TODAY)
+    assert after[0].status == "fail"
 
 
 def test_waiver_applies_through_its_expiry_day_and_not_after() -> None:
     waivers = WaiverFile("w.yaml", (waiver(expires=TODAY),))
-    assert apply_waivers([finding()], waivers, TODAY).findings[0].status == "waived"
-    result = apply_waivers([finding()], waivers, date(2026, 11, 21))
-    assert result.findings[0].status == "fail"
-    assert [use.waiver.expires for use in result.expired] == [TODAY]
-    assert result.expired[0].fingerprints == (finding().fingerprint,)
+    assert apply_waivers([finding()], waivers, TODAY)[0][0].status == "waived"
+    after, section = apply_waivers([finding()], waivers, date(2026, 11, 21))
+    assert after[0].status == "fail"
+    assert [use.waiver.expires for use in section.expired] == [TODAY]
+    assert section.expired[0].fingerprints == (finding().fingerprint,)
 
 
 def test_report_section_lists_applied_expired_and_unused() -> None:
@@ -161,18 +160,18 @@ def test_report_section_lists_applied_expired_and_unused() -> None:
         waiver(rule_id="trail-logging", expires=date(2026, 1, 1), line=14),
         waiver(rule_id="kms-encryption", line=20),
     ))
-    extra = apply_waivers(findings, waivers, TODAY).to_extra()
-    assert extra["path"] == "w.yaml"
-    assert [(w["source"], len(w["fingerprints"])) for w in extra["applied"]] == [("w.yaml:2", 2)]
-    assert [(w["rule_id"], w["fingerprints"]) for w in extra["expired"]] == [
+    section = apply_waivers(findings, waivers, TODAY)[1].to_dict()
+    assert section["path"] == "w.yaml"
+    assert [(w["source"], len(w["fingerprints"])) for w in section["applied"]] == [("w.yaml:2", 2)]
+    assert [(w["rule_id"], w["fingerprints"]) for w in section["expired"]] == [
         ("trail-logging", [findings[2].fingerprint])]
-    assert [w["source"] for w in extra["unused"]] == ["w.yaml:8", "w.yaml:20"]
-    json.dumps(extra)  # the section goes into findings.json as is
+    assert [w["source"] for w in section["unused"]] == ["w.yaml:8", "w.yaml:20"]
+    assert json.loads(json.dumps(section)) == section  # plain JSON data, written into findings.json as is
 
 
 def test_notice_for_expired_waiver_names_place_owner_and_date() -> None:
     waivers = WaiverFile("w.yaml", (waiver(expires=date(2026, 6, 30), line=33),))
-    (notice,) = apply_waivers([finding()], waivers, TODAY).notices()
+    (notice,) = apply_waivers([finding()], waivers, TODAY)[1].notices()
     assert notice.startswith("w.yaml:33: ")
     assert "secops" in notice and "2026-06-30" in notice
 
@@ -199,5 +198,5 @@ def test_example_waivers_name_real_estate_identities() -> None:
 def test_two_identical_waivers_on_one_line_are_both_accounted_for(tmp_path: Path) -> None:
     entry = "{rule_id: kms-exclusion-gap, reason: r, owner: o, expires: 2027-01-31}"
     loaded = load_waivers(write(tmp_path, f"waivers: [{entry}, {entry}]\n"))
-    result = apply_waivers([finding()], loaded, TODAY)
-    assert (len(result.applied), len(result.unused)) == (1, 1)
+    _, section = apply_waivers([finding()], loaded, TODAY)
+    assert (len(section.applied), len(section.unused)) == (1, 1)

@@ -294,9 +294,9 @@ class ConfigEvaluator:
         else:
             message = _default_message(rule, verdict)
         return Finding(
-            rule_id=rule.id, title=rule.title, severity=rule.severity, status=verdict.status,
+            rule_id=rule.id, severity=rule.severity, status=verdict.status,
             account_id=unit.account_id, region=unit.region, resource=unit.resource, message=message,
-            evidence=verdict.evidence, remediation=rule.remediation, frameworks=rule.frameworks,
+            evidence=verdict.evidence,
         )
 
 

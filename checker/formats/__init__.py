@@ -1,4 +1,4 @@
-"""Output formats, one module each, all rendering the same :class:`~checker.findings.Report`."""
+"""Output formats, one module each, all rendering the same :class:`~checker.report.model.Report`."""
 
 from __future__ import annotations
 

@@ -14,8 +14,9 @@ import csv
 import io
 import json
 
-from checker.findings import Finding, Report
+from checker.findings import Finding, RuleInfo
 from checker.formats.common import framework_refs
+from checker.report.model import Report
 
 COLUMNS: tuple[str, ...] = (
     "rule_id", "title", "severity", "status", "account_id", "region", "resource",
@@ -31,11 +32,11 @@ def _safe_cell(cell: str) -> str:
     return f"'{cell}" if cell.startswith(_FORMULA_TRIGGERS) else cell
 
 
-def _row(finding: Finding) -> list[str]:
+def _row(finding: Finding, rule: RuleInfo) -> list[str]:
     cells = [
-        finding.rule_id, finding.title, finding.severity, finding.status,
+        finding.rule_id, rule.title, finding.severity, finding.status,
         finding.account_id or "", finding.region or "", finding.resource or "",
-        finding.message, finding.remediation, ";".join(framework_refs(finding.frameworks)),
+        finding.message, rule.remediation, ";".join(framework_refs(rule.frameworks)),
         finding.fingerprint,
         json.dumps(finding.evidence, sort_keys=True, separators=(",", ":"), ensure_ascii=False),
     ]
@@ -52,7 +53,7 @@ class CsvFormat:
         buffer = io.StringIO()
         writer = csv.writer(buffer, lineterminator="\n")
         writer.writerow(COLUMNS)
-        writer.writerows(_row(finding) for finding in report.sorted_findings())
+        writer.writerows(_row(finding, report.rule(finding)) for finding in report.sorted_findings())
         return buffer.getvalue()
 
 

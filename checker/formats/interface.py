@@ -1,6 +1,6 @@
 """The interface every output format implements.
 
-A format turns one :class:`~checker.findings.Report` into text. Formats are registered
+A format turns one :class:`~checker.report.model.Report` into text. Formats are registered
 in :mod:`checker.formats` by name; ``table`` goes to stdout, the others are written to
 ``--output-dir`` under ``filename``.
 """
@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Protocol
 
-from checker.findings import Report
+from checker.report.model import Report
 
 
 class Format(Protocol):

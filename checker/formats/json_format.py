@@ -1,8 +1,9 @@
-"""``json``: the ``trailcheck.findings/v1`` document (SPEC §9), the machine-readable source of truth."""
+"""``json``: the ``trailcheck.findings/v2`` document, the machine-readable source of truth."""
 
 from __future__ import annotations
 
-from checker.findings import Report
+from checker.report.document import report_json
+from checker.report.model import Report
 
 
 class JsonFormat:
@@ -10,7 +11,7 @@ class JsonFormat:
     filename: str | None = "findings.json"
 
     def render(self, report: Report) -> str:
-        return report.to_json()
+        return report_json(report)
 
 
 JSON = JsonFormat()

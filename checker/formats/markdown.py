@@ -13,11 +13,13 @@ from __future__ import annotations
 import html
 import os
 from collections.abc import Sequence
-from typing import Any
 
 from checker import __version__
 from checker.errors import InputError
-from checker.findings import SEVERITIES, STATUSES, Finding, Report, severity_rank, status_rank
+from checker.findings import SEVERITIES, STATUSES, Finding, severity_rank, status_rank
+from checker.report.baseline import BaselineDiff
+from checker.report.frameworks import FrameworkView
+from checker.report.model import Report
 
 MAX_CHARS = 60_000
 _NOTE_RESERVE = 200
@@ -59,11 +61,11 @@ def _heading(report: Report) -> str:
     about = [f"trailcheck {__version__}"]
     if report.generated_at:
         about.append(f"generated {report.generated_at}")
-    snapshot = report.inputs.get("snapshot") or {}
-    if snapshot.get("path"):
-        collected = f" (collected {snapshot['collected_at']})" if snapshot.get("collected_at") else ""
-        about.append(f"snapshot {snapshot['path']}{collected}")
-    events = report.inputs.get("events") or {}
+    snapshot = report.inputs.snapshot
+    if snapshot is not None and snapshot.path:
+        collected = f" (collected {snapshot.collected_at})" if snapshot.collected_at else ""
+        about.append(f"snapshot {snapshot.path}{collected}")
+    events = report.inputs.events or {}
     if events.get("read"):
         about.append(f"{events['read']} events read")
     lines += [cell(" · ".join(about)), ""]
@@ -93,12 +95,12 @@ def _findings_section(report: Report, budget: int) -> str:
     return title + _table(_FINDING_HEADER, _finding_rows(actionable), budget - len(title)) + "\n"
 
 
-def _baseline_section(baseline: dict[str, Any], budget: int) -> str:
-    groups = [(label, [Finding.from_dict(entry) for entry in baseline.get(key) or []])
-              for label, key in (("New", "new"), ("Resolved", "resolved"),
-                                 ("Still failing", "still_failing"))]
+def _baseline_section(baseline: BaselineDiff, budget: int) -> str:
+    groups = [(label, [change.finding for change in changes])
+              for label, changes in (("New", baseline.new), ("Resolved", baseline.resolved),
+                                     ("Still failing", baseline.still_failing))]
     counts = ", ".join(f"{len(members)} {label.lower()}" for label, members in groups)
-    compared = cell(f"Compared with {baseline.get('path', '?')}")
+    compared = cell(f"Compared with {baseline.path}")
     text = f"## Changes since baseline\n\n{compared}: {counts}.\n\n"
     for label, members in groups:
         if members:
@@ -108,20 +110,20 @@ def _baseline_section(baseline: dict[str, Any], budget: int) -> str:
     return text
 
 
-def _framework_section(framework: dict[str, Any], budget: int) -> str:
-    heading = f"## Framework {cell(framework.get('id', '?'))}\n\n"
+def _framework_section(framework: FrameworkView, budget: int) -> str:
+    heading = f"## Framework {cell(framework.id)}\n\n"
     header = ("control", "status", "rules", *STATUSES)
-    rows = [[control.get("control"), control.get("status"), ", ".join(control.get("rules") or []),
-             *[(control.get("counts") or {}).get(status, 0) for status in STATUSES]]
-            for control in framework.get("controls") or []]
+    rows = [[control.control, control.status, ", ".join(control.rules),
+             *[control.counts.get(status, 0) for status in STATUSES]]
+            for control in framework.controls]
     return heading + _table(header, rows, budget - len(heading)) + "\n"
 
 
 def render_markdown(report: Report) -> str:
     """The whole document, at most ``MAX_CHARS`` characters."""
     head = _heading(report) + _summary(report) + "\n"
-    framework = report.extra.get("framework")
-    baseline = report.extra.get("baseline")
+    framework = report.sections.framework
+    baseline = report.sections.baseline
     framework_text = _framework_section(framework, MAX_CHARS // 5) if framework else ""
     baseline_text = _baseline_section(baseline, MAX_CHARS // 5) if baseline else ""
     remaining = MAX_CHARS - len(head) - len(framework_text) - len(baseline_text)

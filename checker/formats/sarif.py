@@ -1,11 +1,13 @@
 """SARIF 2.1.0 output (``findings.sarif``) for GitHub code scanning and other SARIF viewers.
 
-Code scanning only shows results, so only ``fail`` and ``error`` findings become results;
-every known rule is still listed so a viewer can show its help. Each result carries a
-stable ``partialFingerprints`` entry (the finding's fingerprint) so code scanning tracks the
-same problem across runs, logical locations for the AWS account, region and resource, and
-a physical location (the snapshot file, else the rule's policy file) because code scanning
-rejects results without one.
+Code scanning only shows results, so only ``fail`` and ``error`` findings become results,
+the worst first (it displays the first ones only); every rule in effect is still listed
+so a viewer can show its help, with the rule's first reference as ``helpUri``. Each result
+carries a stable ``partialFingerprints`` entry (the finding's fingerprint) so code
+scanning tracks the same problem across runs, logical locations for the AWS account,
+region and resource, and a physical location (the finding's own file and line when it has
+one, else the snapshot file, else the rule's policy file) because code scanning rejects
+results without one.
 """
 
 from __future__ import annotations
@@ -16,8 +18,9 @@ from typing import Any
 from urllib.parse import quote
 
 from checker import __version__
-from checker.findings import Finding, Report, severity_rank, status_rank
-from checker.formats.common import RuleInfo, framework_refs, rule_catalogue
+from checker.findings import Finding, RuleInfo
+from checker.formats.common import framework_refs
+from checker.report.model import Report
 
 SARIF_SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
 FINGERPRINT_KEY = "trailcheck/v1"
@@ -52,10 +55,15 @@ def _source_file_and_line(source: str | None) -> tuple[str, int] | None:
     return source, 1
 
 
-def _physical_location(report: Report, rule: RuleInfo) -> dict[str, Any] | None:
-    """The snapshot file when there is one, else the rule's definition in its policy file."""
-    snapshot = (report.inputs.get("snapshot") or {}).get("path")
-    target = (str(snapshot), 1) if snapshot else _source_file_and_line(rule.source)
+def _physical_location(report: Report, finding: Finding, rule: RuleInfo) -> dict[str, Any] | None:
+    """The finding's file and line, else the snapshot file, else the rule's definition."""
+    snapshot = report.inputs.snapshot
+    if finding.location is not None:
+        target: tuple[str, int] | None = (finding.location.file, finding.location.line)
+    elif snapshot is not None:
+        target = (snapshot.path, 1)
+    else:
+        target = _source_file_and_line(rule.source)
     if target is None:
         return None
     path, line = target
@@ -76,14 +84,18 @@ def _logical_locations(finding: Finding) -> list[dict[str, str]]:
 
 def _help(rule: RuleInfo) -> dict[str, str]:
     refs = framework_refs(rule.frameworks)
-    text = [rule.description]
-    markdown = [f"**{rule.title}**", "", rule.description]
+    description = rule.description or rule.title
+    text = [description]
+    markdown = [f"**{rule.title}**", "", description]
     if rule.remediation:
         text += ["", f"Remediation: {rule.remediation}"]
         markdown += ["", "## Remediation", "", rule.remediation]
     if refs:
         text += ["", f"Frameworks: {', '.join(refs)}"]
         markdown += ["", "## Frameworks", "", *[f"- `{ref}`" for ref in refs]]
+    if rule.references:
+        text += ["", "References:", *rule.references]
+        markdown += ["", "## References", "", *[f"- <{url}>" for url in rule.references]]
     return {"text": "\n".join(text), "markdown": "\n".join(markdown)}
 
 
@@ -95,26 +107,27 @@ def _rule_descriptor(rule: RuleInfo) -> dict[str, Any]:
     }
     if rule.scope:
         properties["scope"] = rule.scope
-    return {
+    descriptor: dict[str, Any] = {
         "id": rule.id,
         "name": "".join(word.capitalize() for word in rule.id.replace("_", "-").split("-")),
         "shortDescription": {"text": rule.title},
-        "fullDescription": {"text": rule.description},
+        "fullDescription": {"text": rule.description or rule.title},
         "help": _help(rule),
         "defaultConfiguration": {"level": LEVEL[rule.severity]},
         "properties": properties,
     }
+    if rule.references:
+        descriptor["helpUri"] = rule.references[0]
+    return descriptor
 
 
 def _baseline_states(report: Report) -> dict[str, str]:
     """Fingerprint -> SARIF ``baselineState`` when a baseline diff is in the report."""
-    baseline = report.extra.get("baseline")
-    if not baseline:
+    baseline = report.sections.baseline
+    if baseline is None:
         return {}
-    states: dict[str, str] = {}
-    for key, state in (("new", "new"), ("still_failing", "unchanged")):
-        for entry in baseline.get(key) or []:
-            states[Finding.from_dict(entry).fingerprint] = state
+    states = {change.finding.fingerprint: "new" for change in baseline.new}
+    states.update((change.finding.fingerprint, "unchanged") for change in baseline.still_failing)
     return states
 
 
@@ -124,7 +137,7 @@ def _result(report: Report, finding: Finding, rule_index: int, rule: RuleInfo,
     if finding.status == "error":
         message = f"{message} (status error: trailcheck could not evaluate this unit; see evidence)"
     location: dict[str, Any] = {}
-    physical = _physical_location(report, rule)
+    physical = _physical_location(report, finding, rule)
     if physical:
         location["physicalLocation"] = physical
     logical = _logical_locations(finding)
@@ -145,19 +158,14 @@ def _result(report: Report, finding: Finding, rule_index: int, rule: RuleInfo,
     return result
 
 
-def _worst_first(finding: Finding) -> tuple[int, int, tuple[str, str, str, str]]:
-    """Results worst first (status, then severity), as code scanning shows only the first ones."""
-    return status_rank(finding.status), severity_rank(finding.severity), finding.sort_key()
-
-
 def to_sarif(report: Report) -> dict[str, Any]:
     """The SARIF log as a dict (one run)."""
-    catalogue = rule_catalogue(report)
-    indexes = {rule_id: index for index, rule_id in enumerate(catalogue)}
+    rule_ids = sorted(report.rules)
+    indexes = {rule_id: index for index, rule_id in enumerate(rule_ids)}
     baseline_states = _baseline_states(report)
-    results = [_result(report, finding, indexes[finding.rule_id], catalogue[finding.rule_id],
-                       baseline_states)
-               for finding in sorted(report.findings, key=_worst_first) if finding.status in ("fail", "error")]
+    results = [_result(report, finding, indexes[finding.rule_id], report.rule(finding), baseline_states)
+               for finding in sorted(report.findings, key=Finding.worst_first_key)
+               if finding.status in ("fail", "error")]
     return {
         "$schema": SARIF_SCHEMA_URI,
         "version": "2.1.0",
@@ -166,7 +174,7 @@ def to_sarif(report: Report) -> dict[str, Any]:
                 "name": "trailcheck",
                 "version": __version__,
                 "semanticVersion": __version__,
-                "rules": [_rule_descriptor(rule) for rule in catalogue.values()],
+                "rules": [_rule_descriptor(report.rules[rule_id]) for rule_id in rule_ids],
             }},
             "results": results,
             "properties": {"generated_at": report.generated_at, "summary": report.summary()},

@@ -5,7 +5,8 @@ from __future__ import annotations
 from tabulate import tabulate
 
 from checker.arn import Arn
-from checker.findings import Report, severity_rank, status_rank
+from checker.findings import Finding
+from checker.report.model import Report
 
 _MAX_MESSAGE = 110
 
@@ -32,7 +33,7 @@ class TableFormat:
 
     def render(self, report: Report) -> str:
         shown = [f for f in report.findings if f.status not in ("pass",)]
-        shown.sort(key=lambda f: (status_rank(f.status), severity_rank(f.severity), f.sort_key()))
+        shown.sort(key=Finding.worst_first_key)
         rows = [[f.status.upper(), f.severity, f.rule_id, f.account_id or "-", f.region or "-",
                  _short_resource(f.resource), _clip(f.message)] for f in shown]
         summary = report.summary()["by_status"]

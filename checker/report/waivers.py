@@ -1,4 +1,4 @@
-"""Waivers: accepted risks, written down with a reason, an owner and an end date (SPEC §9).
+"""Waivers: accepted risks, written down with a reason, an owner and an end date.
 
 A waiver turns a failing finding into ``waived`` so that a known, accepted gap stops
 blocking the gate while it stays visible in every report. Three rules keep waivers honest:
@@ -92,17 +92,15 @@ class WaiverUse:
 
 
 @dataclass(frozen=True)
-class WaiverResult:
-    """The findings after waivers, and what each waiver did, for the report and the user."""
+class WaiverSection:
+    """The ``waivers`` section of a report: what each waiver of the file did in this run."""
 
     path: str
-    findings: list[Finding]
     applied: tuple[WaiverUse, ...]
     expired: tuple[WaiverUse, ...]
     unused: tuple[Waiver, ...]
 
-    def to_extra(self) -> dict[str, Any]:
-        """The ``waivers`` section of the report (``report.extra["waivers"]``)."""
+    def to_dict(self) -> dict[str, Any]:
         return {
             "path": self.path,
             "applied": [use.to_dict() for use in self.applied],
@@ -119,12 +117,13 @@ class WaiverResult:
         ]
 
 
-def apply_waivers(findings: Sequence[Finding], waivers: WaiverFile, today: date) -> WaiverResult:
+def apply_waivers(findings: Sequence[Finding], waivers: WaiverFile,
+                  today: date) -> tuple[list[Finding], WaiverSection]:
     """Waive each ``fail`` finding matched by a waiver still valid on ``today``.
 
-    The input findings are left untouched; the result holds copies where waived findings
-    have status ``waived`` and the waiver under ``evidence["waiver"]``. When several valid
-    waivers match a finding, the first in the file wins.
+    Returns the findings in the same order, waived ones replaced by copies with status
+    ``waived`` and the waiver under ``evidence["waiver"]``, and the report section. When
+    several valid waivers match a finding, the first in the file wins.
     """
     active = [w for w in waivers.waivers if not w.is_expired(today)]
     waived_by: list[list[str]] = [[] for _ in active]  # fingerprints, by position in ``active``
@@ -141,9 +140,8 @@ def apply_waivers(findings: Sequence[Finding], waivers: WaiverFile, today: date)
         WaiverUse(w, tuple(f.fingerprint for f in findings if f.status == WAIVABLE_STATUS and w.matches(f)))
         for w in waivers.waivers if w.is_expired(today)
     )
-    return WaiverResult(
+    return result, WaiverSection(
         path=waivers.path,
-        findings=result,
         applied=tuple(WaiverUse(w, tuple(fps)) for w, fps in zip(active, waived_by, strict=True) if fps),
         expired=expired,
         unused=tuple(w for w, fps in zip(active, waived_by, strict=True) if not fps),

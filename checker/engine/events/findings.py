@@ -44,10 +44,8 @@ class RuleFindings:
         template = self.rule.messages.get(status)
         if template:
             message = _format(template, account_id, region, resource)
-        return Finding(rule_id=self.rule.id, title=self.rule.title, severity=self.rule.severity,
-                       status=status, account_id=account_id, region=region, resource=resource, message=message,
-                       evidence=evidence, remediation=self.rule.remediation,
-                       frameworks=self.rule.frameworks)
+        return Finding(rule_id=self.rule.id, severity=self.rule.severity, status=status, account_id=account_id,
+                       region=region, resource=resource, message=message, evidence=evidence)
 
     def group_finding(self, status: Status, group: Group, message: str) -> Finding:
         return self.finding(status, message, group.evidence(), group.account_id, group.region, group.resource())
