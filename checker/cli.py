@@ -289,6 +289,8 @@ def rules_markdown(rules: Sequence[Rule]) -> str:
             lines += ["Parameters: " + ", ".join(f"`{k}` = `{v}`" for k, v in sorted(rule.params.items())), ""]
         if rule.remediation:
             lines += ["Remediation: " + " ".join(rule.remediation.split()), ""]
+        if rule.references:
+            lines += ["References:", "", *[f"- <{url}>" for url in rule.references], ""]
     return "\n".join(lines)
 
 
