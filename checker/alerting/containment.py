@@ -34,7 +34,6 @@ from checker.alerting.filter_pattern import ABSENT, FilterPattern, Term, kleene,
 from checker.alerting.interface import FieldPath, RecordPattern
 from checker.alerting.witnesses import (
     Witness,
-    WitnessError,
     WitnessLimitError,
     build_record,
     compatible,
@@ -294,8 +293,6 @@ def covers(candidate: RecordPattern | Sequence[RecordPattern], reference: Record
                 limit=budget)
     except WitnessLimitError:
         return Containment(None, reason=f"undecided within budget {budget}")
-    except WitnessError as error:
-        return Containment(None, reason=f"undecided: {error.reason}")
     outcomes: dict[Term, list[bool | None]] = {}
     for pattern in patterns:
         if isinstance(pattern, FilterPattern):

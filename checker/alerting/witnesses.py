@@ -14,8 +14,10 @@ the hints of the patterns compared:
   own, so that records stay consistent);
 * numbers: every threshold, one number between neighbouring thresholds, one below and one
   above (or ``0`` when none is mentioned);
-* when a filter compares the field with numbers, one string that looks like a number: such
-  strings are unsettled for numeric terms (see ``checker.alerting.filter_pattern``).
+* when a filter compares the field with numbers, each string combination once more with a
+  digit ``d`` that no mentioned value contains (``P + f + I… + f + d + f + S``): a string that
+  looks like a number is unsettled for numeric terms (see ``checker.alerting.filter_pattern``)
+  whatever its value, and ``d`` changes nothing else about the string.
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ import copy
 import itertools
 import json
 import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 
 from checker.alerting.filter_pattern import ABSENT, Leaf, numeric_looking, path_text
@@ -33,17 +35,8 @@ from checker.alerting.interface import FieldPath, Hints, RecordPattern
 _FILLER_START = 0xE000  # the Unicode private use area: characters no CloudTrail value uses
 
 
-class WitnessError(Exception):
-    """The witnesses of a field cannot be listed exactly or within the limit; ``reason``
-    says why (the containment question is then undecided)."""
-
-    def __init__(self, reason: str) -> None:
-        super().__init__(reason)
-        self.reason = reason
-
-
-class WitnessLimitError(WitnessError):
-    """More witnesses than the budget allows."""
+class WitnessLimitError(Exception):
+    """More witnesses than the budget allows (the containment question is then undecided)."""
 
 
 @dataclass(frozen=True)
@@ -82,36 +75,44 @@ def _plain(text: str) -> str:
     return json.dumps(text, ensure_ascii=False)
 
 
-def filler(values: Iterable[str]) -> str:
-    """A character that none of ``values`` contains."""
+def _unused(values: Iterable[str], start: int, wanted: Callable[[str], bool]) -> str:
     used = {ch for value in values for ch in value}
-    code = _FILLER_START
-    while chr(code) in used:
+    code = start
+    while chr(code) in used or not wanted(chr(code)):
         code += 1
     return chr(code)
 
 
-def string_witnesses(hints: Hints, limit: int) -> list[Witness]:
-    """Every literal, and one string per (prefix, infix set, suffix) combination."""
+def filler(values: Iterable[str]) -> str:
+    """A character that none of ``values`` contains, no digit."""
+    return _unused(values, _FILLER_START, lambda ch: not numeric_looking(ch))
+
+
+def string_witnesses(hints: Hints, limit: int, numeric_variants: bool = False) -> list[Witness]:
+    """Every literal, and one string per (prefix, infix set, suffix) combination; with
+    ``numeric_variants``, each combination also with a digit no mentioned value contains."""
     literals = sorted(hints.literals)
     prefixes = ["", *sorted(hints.prefixes - {""})]
     suffixes = ["", *sorted(hints.suffixes - {""})]
     infixes = sorted(hints.infixes - {""})
-    count = len(literals) + len(prefixes) * len(suffixes) * 2 ** min(len(infixes), 62)
+    variants = [False, True] if numeric_variants else [False]
+    count = len(literals) + len(prefixes) * len(suffixes) * 2 ** min(len(infixes), 62) * len(variants)
     if count > limit:
         raise WitnessLimitError(f"{count} string values to try")
-    fill = filler([*literals, *prefixes, *suffixes, *infixes])
+    mentioned = [*literals, *prefixes, *suffixes, *infixes]
+    fill = filler(mentioned)
+    digit = _unused(mentioned, ord("0"), str.isdigit)
     found = [Witness(value, _plain(value)) for value in literals]
     seen = set(literals)
     for size in range(len(infixes) + 1):
         for middle in itertools.combinations(infixes, size):
-            for prefix in prefixes:
-                for suffix in suffixes:
-                    value = fill.join([prefix, *middle, suffix])
-                    if value not in seen:
-                        seen.add(value)
-                        shown = "*".join(_plain(part) if part else "" for part in (prefix, *middle, suffix))
-                        found.append(Witness(value, shown))
+            for prefix, suffix, numeric in itertools.product(prefixes, suffixes, variants):
+                parts = [prefix, *middle, *([digit] if numeric else []), suffix]
+                value = fill.join(parts)
+                if value not in seen:
+                    seen.add(value)
+                    shown = "*".join(part if part == digit else _plain(part) if part else "" for part in parts)
+                    found.append(Witness(value, shown))
     return found
 
 
@@ -142,12 +143,8 @@ def field_witnesses(path: FieldPath, hints: Hints, *, property_children: bool, i
     """The witnesses of ``path`` (see the module doc). ``property_children`` /
     ``index_children``: other compared fields lie below it through a property or an index.
     ``numeric_strings``: a filter compares the field with numbers. Raises
-    :class:`WitnessError` when the list would exceed ``limit`` or cannot be exact."""
-    if numeric_strings and (hints.prefixes or hints.suffixes or hints.infixes
-                            or any(numeric_looking(v) for v in hints.literals)):
-        raise WitnessError(f"{path_text(path)} is compared both with numbers and with text that may be a number; "
-                           "how CloudWatch Logs reads such a field is not documented")
-    found = string_witnesses(hints, limit)
+    :class:`WitnessLimitError` when the list would exceed ``limit``."""
+    found = string_witnesses(hints, limit, numeric_variants=numeric_strings)
     found += [Witness(ABSENT, "absent"), Witness(None, "null"), Witness(True, "true"), Witness(False, "false")]
     if property_children:
         found.append(Witness({}, "{…}", container=True))
@@ -156,8 +153,6 @@ def field_witnesses(path: FieldPath, hints: Hints, *, property_children: bool, i
     if not (property_children or index_children):
         found.append(Witness({}, "{}"))
     found += number_witnesses(hints.numbers)
-    if numeric_strings:
-        found.append(Witness("0", '"0"'))
     if len(found) > limit:
         raise WitnessLimitError(f"{len(found)} values to try for {path_text(path)}")
     return found
