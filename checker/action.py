@@ -23,7 +23,7 @@ from pathlib import Path
 
 from checker import cli
 from checker.errors import InputError
-from checker.report.baseline import FAILING
+from checker.findings import FAILING
 from checker.report.document import load_report
 
 INPUT_NAMES = ("snapshot", "events", "policies", "org", "role-name", "regions", "fail-on", "formats",

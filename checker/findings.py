@@ -24,6 +24,9 @@ Severity = Literal["critical", "high", "medium", "low", "info"]
 # risk; a pass outranks a skip, so a control with one pass and one skip reads "pass".
 STATUSES: tuple[Status, ...] = ("fail", "error", "waived", "pass", "skipped")
 SEVERITIES: tuple[Severity, ...] = ("critical", "high", "medium", "low", "info")
+# What needs acting on: a confirmed gap, or a unit nobody could evaluate. These are the
+# findings SARIF and the Markdown summary list, a baseline compares, and the action counts.
+FAILING: tuple[Status, ...] = ("fail", "error")
 
 
 def status_rank(status: Status) -> int:

@@ -29,7 +29,7 @@ from importlib import resources
 from typing import Any
 
 from checker import __version__
-from checker.findings import SEVERITIES, STATUSES, Finding, RuleInfo, Status, severity_rank, worst_status
+from checker.findings import FAILING, SEVERITIES, STATUSES, Finding, RuleInfo, severity_rank, worst_status
 from checker.report.document import FORMAT_V2, to_document
 from checker.report.frameworks import natural_key
 from checker.report.model import Report
@@ -117,7 +117,6 @@ def _coverage(report: Report) -> dict[str, Any]:
     for finding in report.sorted_findings():
         if finding.account_id and finding.region and _is_region_scope(finding, report.rule(finding)):
             cells[(finding.account_id, finding.region)].append(finding)
-    problems: tuple[Status, ...] = ("fail", "error")
     return {
         "accounts": sorted({account for account, _ in cells}),
         "regions": sorted({region for _, region in cells}),
@@ -125,7 +124,7 @@ def _coverage(report: Report) -> dict[str, Any]:
                    "status": worst_status(f.status for f in members),
                    "counts": _counts(members),
                    "rules": {status: sorted({f.rule_id for f in members if f.status == status})
-                             for status in problems}}
+                             for status in FAILING}}
                   for (account, region), members in sorted(cells.items())],
     }
 

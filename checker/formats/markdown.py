@@ -16,7 +16,7 @@ from collections.abc import Sequence
 
 from checker import __version__
 from checker.errors import InputError
-from checker.findings import SEVERITIES, STATUSES, Finding, severity_rank, status_rank
+from checker.findings import FAILING, SEVERITIES, STATUSES, Finding, severity_rank, status_rank
 from checker.report.baseline import BaselineDiff
 from checker.report.frameworks import FrameworkView
 from checker.report.model import Report
@@ -88,7 +88,7 @@ def _summary(report: Report) -> str:
 
 
 def _findings_section(report: Report, budget: int) -> str:
-    actionable = [f for f in report.findings if f.status in ("fail", "error")]
+    actionable = [f for f in report.findings if f.status in FAILING]
     title = "## Failing and error findings\n\n"
     if not actionable:
         return title + "None.\n\n"

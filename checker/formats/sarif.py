@@ -18,7 +18,7 @@ from typing import Any
 from urllib.parse import quote
 
 from checker import __version__
-from checker.findings import Finding, RuleInfo
+from checker.findings import FAILING, Finding, RuleInfo
 from checker.formats.common import framework_refs
 from checker.report.model import Report
 
@@ -165,7 +165,7 @@ def to_sarif(report: Report) -> dict[str, Any]:
     baseline_states = _baseline_states(report)
     results = [_result(report, finding, indexes[finding.rule_id], report.rule(finding), baseline_states)
                for finding in sorted(report.findings, key=Finding.worst_first_key)
-               if finding.status in ("fail", "error")]
+               if finding.status in FAILING]
     return {
         "$schema": SARIF_SCHEMA_URI,
         "version": "2.1.0",

@@ -5,9 +5,10 @@ night, which were fixed, which are still there. Findings are paired by fingerpri
 account, region, resource: what a finding is about, not what it says), so a reworded
 message or new evidence does not make a finding "new".
 
-A finding is *failing* when its status is ``fail`` or ``error`` (an error blocks the gate
-too: nobody knows the answer). ``waived``, ``pass`` and ``skipped`` are not failing, so a
-failure that gets waived shows as resolved, and an expired waiver shows as a new failure.
+A finding is *failing* when its status is in :data:`checker.findings.FAILING`, ``fail`` or
+``error`` (an error blocks the gate too: nobody knows the answer). ``waived``, ``pass`` and
+``skipped`` are not failing, so a failure that gets waived shows as resolved, and an expired
+waiver shows as a new failure.
 
 ``trailcheck diff`` is a report, not a gate: it exits 0 whatever changed (2 on bad
 input). Gating is ``trailcheck scan --fail-on``'s job; CI that wants to block on new
@@ -23,9 +24,8 @@ from typing import Any, Literal
 
 from tabulate import tabulate
 
-from checker.findings import Finding, Status
+from checker.findings import FAILING, Finding, Status
 
-FAILING: tuple[Status, ...] = ("fail", "error")
 Absent = Literal["absent"]
 ABSENT: Absent = "absent"
 MESSAGE_WIDTH = 100  # characters of a message shown in the diff table

@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from checker.findings import SEVERITIES, STATUSES, Finding, RuleInfo
+from checker.findings import FAILING, SEVERITIES, STATUSES, Finding, RuleInfo
 from checker.report.baseline import BaselineDiff
 from checker.report.frameworks import FrameworkView
 from checker.report.waivers import WaiverSection
@@ -102,7 +102,7 @@ class Report:
     def summary(self) -> Summary:
         """Findings by status, and failing (``fail``/``error``) findings by severity."""
         by_status = Counter(f.status for f in self.findings)
-        by_severity = Counter(f.severity for f in self.findings if f.status in ("fail", "error"))
+        by_severity = Counter(f.severity for f in self.findings if f.status in FAILING)
         return {
             "by_status": {s: by_status.get(s, 0) for s in STATUSES},
             "by_severity": {s: by_severity.get(s, 0) for s in SEVERITIES},
