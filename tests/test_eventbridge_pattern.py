@@ -41,7 +41,10 @@ def pattern(source: dict[str, Any] | str) -> EventPattern:
     return parsed
 
 
-# (pattern, event, matches) — events are EventBridge events, not CloudTrail records.
+STAFF = {"staff": [[{"first": "Ana", "tags": [7, 8]}, {"first": "Bo"}], [{"first": "Cy", "tags": []}]]}
+"""Arrays of arrays of objects, one of them holding a list of numbers and one an empty list."""
+
+# (name, pattern, event, matches) — events are EventBridge events, not CloudTrail records.
 OPERATOR_CASES: list[tuple[str, dict[str, Any], dict[str, Any], bool]] = [
     # Equals, And, Or over a value list
     ("equals", {"Name": ["Alice"]}, {"Name": "Alice"}, True),
@@ -199,6 +202,15 @@ OPERATOR_CASES: list[tuple[str, dict[str, Any], dict[str, Any], bool]] = [
      {"d": [{"a": 1, "b": 2}, {"a": 3}]}, True),
     ("not exists, the only element has it", {"d": {"a": [{"exists": True}], "b": [{"exists": False}]}},
      {"d": [{"a": 1, "b": 2}]}, False),
+    ("not exists in nested arrays, element chosen first", {"staff": {"first": ["Bo"], "tags": [{"exists": False}]}},
+     STAFF, True),
+    ("an empty list is no value", {"staff": {"first": ["Cy"], "tags": [{"exists": False}]}}, STAFF, True),
+    ("exists in the chosen element only", {"staff": {"first": ["Bo"], "tags": [{"exists": True}]}}, STAFF, False),
+    ("leaves of a list inside the chosen element", {"staff": {"first": ["Ana"], "tags": [8]}}, STAFF, True),
+    # The engine takes fields in name order: "badges" sorts before "first", so when it asks
+    # whether badges are absent no element has been chosen yet, and Ana's badges count.
+    ("not exists is asked in name order", {"staff": {"first": ["Bo"], "badges": [{"exists": False}]}},
+     {"staff": [[{"first": "Ana", "badges": [7, 8]}, {"first": "Bo"}]]}, False),
 ]
 
 

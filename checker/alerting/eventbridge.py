@@ -20,6 +20,13 @@ EventBridge runs (aws/event-ruler):
   field name, or ``$or`` is not such a list, EventBridge reads ``$or`` as an ordinary field
   name instead.
 
+For a containment check (``checker.alerting.containment.covers``) the candidate is a
+``RuleMatcher`` and the reference is restricted to the records CloudTrail delivers to
+EventBridge (a known ``eventType``, an ``aws.`` source: ``DeliveredToEventBridge``), and, for
+an ``ENABLED`` rule, to the write events it is about: witnesses vary every field a pattern
+reads, so a reference that leaves ``eventType`` or ``readOnly`` open also stands for records
+of other types, or read-only ones, that the rule never sees.
+
 Broken patterns (not JSON, an empty list, an unknown operator, duplicate keys, longer than
 EventBridge accepts) raise ``EventPatternError``. A construct whose meaning trailcheck cannot
 settle (a dotted field name, a field given twice in one alternative, the delivery ``id``,
@@ -265,10 +272,11 @@ class _Flattener:
         self.fields: dict[str, list[tuple[Any, Membership]]] = {}
         self._arrays = 0
 
-    def walk(self, value: Any, name: str, membership: Membership) -> None:
+    def walk(self, value: Any, name: str | None, membership: Membership) -> None:
+        """Record the leaves below ``value``, found at ``name`` (None for the event itself)."""
         if isinstance(value, Mapping):
             for key, child in value.items():
-                child_name = f"{name}.{key}" if name else str(key)
+                child_name = str(key) if name is None else f"{name}.{key}"
                 if child_name in self.reachable:
                     self.walk(child, child_name, membership)
         elif isinstance(value, (list, tuple)):
@@ -323,6 +331,8 @@ def _field_hints(test: FieldTest) -> tuple[FieldPath | None, Hints, str | None]:
     if isinstance(field, RecordField):
         return field.path, hints, gap
     if isinstance(field, SourceField):
+        if hints.infixes:
+            gap = gap or "a wildcard with an inner part on source"
         return ("eventSource",), source_hints(hints), gap
     if isinstance(field, DetailTypeField):
         return ("eventType",), detail_type_hints(), gap
@@ -357,7 +367,7 @@ class EventPattern:
     def matches_event(self, event: Mapping[str, Any]) -> bool:
         """Does the pattern match this EventBridge event (an envelope, not a record)?"""
         flattener = _Flattener(self._field_names, self._reachable)
-        flattener.walk(event, "", frozenset())
+        flattener.walk(event, None, frozenset())
         return any(_alternative_matches(alternative, flattener.fields) for alternative in self.alternatives)
 
     def matches(self, record: Mapping[str, Any]) -> bool:
