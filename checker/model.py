@@ -69,11 +69,10 @@ class Selectors:
 
 @dataclass(frozen=True)
 class TrailStatus:
-    """The parts of GetTrailStatus the rules and the simulator use."""
+    """The part of GetTrailStatus the engine and the simulator read; rules read the rest
+    (delivery times and errors) from the trail's ``document``."""
 
     is_logging: bool
-    latest_delivery_time: datetime | None = None
-    latest_delivery_error: str | None = None
 
 
 @dataclass(frozen=True)
@@ -86,7 +85,6 @@ class Trail:
     """
 
     arn: str
-    name: str
     home_region: str
     owner_account_id: str
     partition: str

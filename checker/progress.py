@@ -1,4 +1,4 @@
-"""A small progress reporter for long work (live collection, event reading).
+"""A small progress reporter for long work (a live collection).
 
 Progress is for the human watching a scan, so it goes to stderr and never mixes with
 results. On a terminal it redraws one line (a bar, done/total, errors so far, elapsed);
@@ -13,7 +13,6 @@ import sys
 import threading
 import time
 from collections.abc import Callable
-from types import TracebackType
 from typing import TextIO
 
 BAR_WIDTH = 24
@@ -92,13 +91,6 @@ class Progress:
         parts.append(f"errors {self.errors}")
         parts.append(f"{minutes:02d}:{seconds:02d}")
         return " ".join(parts)
-
-    def __enter__(self) -> Progress:
-        return self
-
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
-        self.close()
 
     def _maybe_report(self) -> None:
         if self._quiet or self._closed:

@@ -61,8 +61,9 @@ def test_plain_lines_in_a_log_are_periodic_and_end_with_the_final_state() -> Non
 
 def test_quiet_prints_nothing() -> None:
     clock, stream = FakeClock(), FakeTerminal()
-    with Progress(2, "collect", stream, quiet=True, clock=clock) as progress:
-        progress.advance(2, errors=1)
+    progress = Progress(2, "collect", stream, quiet=True, clock=clock)
+    progress.advance(2, errors=1)
+    progress.close()
     assert stream.getvalue() == ""
     assert (progress.done, progress.errors) == (2, 1)
 

@@ -138,17 +138,11 @@ def _trail(item: Mapping[str, Any], where: str) -> Trail:
                 moment = _timestamp(status_doc[key], f"{where}.Status.{key}")
                 status_doc[key] = iso(moment) if moment else None
         document["Status"] = status_doc
-        delivered = status_doc.get("LatestDeliveryTime")
-        status = TrailStatus(
-            is_logging=status_doc["IsLogging"],
-            latest_delivery_time=parse_timestamp(delivered),
-            latest_delivery_error=status_doc.get("LatestDeliveryError") or None,
-        )
+        status = TrailStatus(is_logging=status_doc["IsLogging"])
     insight = item.get("InsightSelectors")
     arn = Arn.parse(item["TrailARN"])  # the schema's pattern admits only trail ARNs
     return Trail(
         arn=str(arn),
-        name=item["Name"],
         home_region=item["HomeRegion"],
         owner_account_id=arn.account,
         partition=arn.partition,
