@@ -1,8 +1,8 @@
-"""Every built-in configuration rule (SPEC §8) passes and fails where it should, on small
-hand-written snapshots, including the cases competitors get wrong (SPEC §1): selector
+"""Every built-in configuration rule (docs/rules.md) passes and fails where it should, on small
+hand-written snapshots, including the cases other checkers get wrong: selector
 names, exclusions cancelled by another selector, organization trails, global service
 events outside us-east-1, and SSM control-channel events selected one name at a time.
-Finding identity per scope follows SPEC §9.
+Finding identity per scope is the one docs/policies.md gives.
 """
 
 from __future__ import annotations
@@ -244,7 +244,7 @@ def test_multi_region_trail_evidence_names_the_exclusion(capsys: pytest.CaptureF
     assert KMS in row["reason"]
 
 
-# -- identity (SPEC §9) -------------------------------------------------------------------------
+# -- identity per scope -------------------------------------------------------------------------
 
 def test_finding_identity_per_scope(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     org_trail = trail("org", organization=True)

@@ -1,4 +1,4 @@
-"""The built-in event rules on real CloudTrail records (REFERENCE §5 corpora).
+"""The built-in event rules on real CloudTrail records (the corpora in tests/data).
 
 Every Stratus Red Team detonation a built-in rule is meant to catch is caught, by that
 rule, and no built-in rule fires on a detonation it is not about. The corpora are read
@@ -13,15 +13,15 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-import jmespath
 import pytest
 
 from checker.engine.events import evaluate_event_rules
 from checker.findings import Finding
 from checker.policy.loader import builtin_policy_dir, load_policies
-from checker.policy.model import EventRule, Expr
+from checker.policy.model import EventRule
 from checker.simulator import classify
 from tests.helpers.data import DOC_EXAMPLES_DIR, STRATUS_DIR, stratus_files
+from tests.helpers.policies import load_event_rule
 
 
 def load_records(path: Path) -> list[dict[str, Any]]:
@@ -76,7 +76,7 @@ CAUGHT: dict[str, dict[str, tuple[str, int]]] = {
     "aws.persistence.iam-create-backdoor-role": {"iam-policy-changes": ("AttachRolePolicy", 1)},
     "aws.exfiltration.ec2-security-group-open-port-22-ingress": {
         "security-group-changes": ("AuthorizeSecurityGroupIngress", 1)},
-    # The detonation's LeaveOrganization was denied (errorCode AccessDenied): per SPEC §8 a
+    # The detonation's LeaveOrganization was denied (errorCode AccessDenied): as docs/rules.md says, a
     # failed attempt is reported by unauthorized-api-calls, not as an organization change.
     "aws.defense-evasion.organizations-leave": {"unauthorized-api-calls": ("LeaveOrganization", 1)},
     "aws.credential-access.ec2-get-password-data": {"unauthorized-api-calls": ("GetPasswordData", 30)},
@@ -153,8 +153,7 @@ def test_cis_or_erratum_would_match_everything_and_the_and_reading_does_not() ->
     erratum_expr = ("ends_with(errorCode || '', 'UnauthorizedOperation') || starts_with(errorCode || '', "
                     "'AccessDenied') || sourceIPAddress != 'delivery.logs.amazonaws.com' "
                     "|| eventName != 'HeadBucket'")
-    erratum = EventRule(id="cis-erratum", title="t", severity="medium", source="t.yaml:1",
-                        expr=Expr(erratum_expr, jmespath.compile(erratum_expr)))
+    erratum = load_event_rule(id="cis-erratum", expr=erratum_expr)
     records = all_stratus_records()
     errors = [r for r in records if str(r.get("errorCode", "")).endswith("UnauthorizedOperation")
               or str(r.get("errorCode", "")).startswith("AccessDenied")]
@@ -208,9 +207,8 @@ def test_aws_documentation_examples_classify(name: str, category: str) -> None:
 
 def test_control_channel_example_is_a_data_event_of_ssm_messages() -> None:
     rec = load_records(DOC_EXAMPLES_DIR / "CreateControlChannel-1.08.json")[0]
-    probe = EventRule(id="control-channel", title="t", severity="info", source="t.yaml:1",
-                      match={"eventSource": "ssm.amazonaws.com", "resources.type": "AWS::SSMMessages::ControlChannel",
-                        "readOnly": False})
+    probe = load_event_rule(id="control-channel", match={
+        "eventSource": "ssm.amazonaws.com", "resources.type": "AWS::SSMMessages::ControlChannel", "readOnly": False})
     (finding,) = evaluate_event_rules([probe], [rec], None)
     assert finding.status == "fail" and finding.evidence["event_ids"] == [rec["eventID"]]
     assert classify(rec).category == "Data"

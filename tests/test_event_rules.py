@@ -6,26 +6,29 @@ import json
 from pathlib import Path
 from typing import Any
 
-import jmespath
 import pytest
 
 from checker.cli import main
 from checker.engine.events import EventEvaluator, evaluate_event_rules
-from checker.engine.events.evaluate import check_event_rules
 from checker.engine.events.groups import MAX_EVENT_IDS
 from checker.engine.events.index import RuleIndex, index_rule
 from checker.errors import InputError
 from checker.findings import Finding
 from checker.inputs.snapshot import parse_snapshot
 from checker.model import Snapshot
-from checker.policy.model import ConfigRule, EventRule, Expr, LoggedRequirement
+from checker.policy.model import EventRule
+from tests.helpers.policies import load_event_rule, load_rule
 
 
 def make_rule(match: dict[str, Any] | None = None, *, rule_id: str = "test-rule", expr: str | None = None,
-              group_by: tuple[str, ...] = (), logged: bool | None = None) -> EventRule:
-    return EventRule(id=rule_id, title="Test rule", severity="medium", source="test.yaml:3",
-                     match=match or {}, expr=Expr(expr, jmespath.compile(expr)) if expr else None,
-                     group_by=group_by, logged=logged)
+              group_by: tuple[str, ...] = (), logged: bool | None = None, **extra: Any) -> EventRule:
+    item: dict[str, Any] = {"id": rule_id, **extra}
+    for key, value in (("match", match), ("expr", expr), ("group_by", list(group_by))):
+        if value:
+            item[key] = value
+    if logged is not None:
+        item["logged"] = logged
+    return load_event_rule(**item)
 
 
 def record(**fields: Any) -> dict[str, Any]:
@@ -38,8 +41,8 @@ def record(**fields: Any) -> dict[str, Any]:
 
 
 def matches(match: dict[str, Any], rec: dict[str, Any], expr: str | None = None) -> bool:
-    compiled = index_rule(make_rule(match, expr=expr))
-    return compiled in RuleIndex([compiled]).candidates(rec) and compiled.predicate(rec)
+    indexed = index_rule(make_rule(match, expr=expr))
+    return indexed in RuleIndex([indexed]).candidates(rec) and indexed.predicate(rec)
 
 
 def failed(findings: list[Finding]) -> list[Finding]:
@@ -169,15 +172,16 @@ def test_expr_failing_on_a_record_is_an_error_finding_not_a_silent_miss() -> Non
 @pytest.mark.parametrize(("match", "problem"), [
     ({"eventName": {"regex": "Stop(Logging"}}, "match.eventName: invalid regex 'Stop(Logging'"),
     ({"eventName": {"not": {"regex": "["}}}, "match.eventName.not: invalid regex"),
-    ({"eventName": {"startswith": "Stop"}}, "unknown operator 'startswith'"),
-    ({"eventName": {"gt": "1"}}, "gt takes a number"),
-    ({"eventName": []}, "an empty list matches nothing"),
+    ({"eventName": {"startswith": "Stop"}}, "'startswith' was unexpected"),
+    ({"eventName": {"gt": "1"}}, "not of type 'number'"),
+    ({"eventName": []}, "should be non-empty"),
 ])
-def test_bad_matcher_is_an_input_error_naming_rule_source_and_id(match: dict[str, Any], problem: str) -> None:
+def test_bad_matcher_is_a_load_error_naming_rule_source_and_id(match: dict[str, Any], problem: str) -> None:
     with pytest.raises(InputError) as caught:
-        check_event_rules([make_rule(match, rule_id="bad-rule")])
-    assert caught.value.where == "test.yaml:3"
-    assert "rule bad-rule" in caught.value.what and problem in caught.value.what
+        make_rule(match, rule_id="bad-rule")
+    (error,) = caught.value.problems
+    assert error.where.startswith("test.yaml:")
+    assert error.what.startswith("rule bad-rule: match.eventName") and problem in error.what
 
 
 def test_index_dispatches_by_event_name_then_source_else_fallback() -> None:
@@ -209,8 +213,8 @@ def test_indexed_rule_still_checks_its_other_fields() -> None:
 
 def test_records_no_rule_can_match_never_reach_a_predicate() -> None:
     calls: list[str] = []
-    compiled = index_rule(make_rule({"eventName": "StopLogging"}), 0)
-    index = RuleIndex([compiled])
+    indexed = index_rule(make_rule({"eventName": "StopLogging"}), 0)
+    index = RuleIndex([indexed])
     for name in ("DescribeInstances", "GetObject", "StopLogging"):
         for candidate in index.candidates(record(eventName=name)):
             calls.append(name)
@@ -266,14 +270,12 @@ def test_rule_that_matched_nothing_passes_with_the_number_of_records_examined() 
 
 
 def test_configuration_rules_are_ignored_by_the_event_engine() -> None:
-    config_rule = ConfigRule(id="cfg", title="t", severity="low", scope="trail", source="x.yaml:1",
-                             require=LoggedRequirement(()))
+    config_rule = load_rule(id="cfg", scope="trail", require={"expr": "IsLogging == `true`"})
     assert evaluate_event_rules([config_rule], [record()], None) == []
 
 
 def test_messages_template_is_used_for_fail() -> None:
-    rule = EventRule(id="msg", title="t", severity="high", source="x.yaml:1",
-                     match={"eventName": "StopLogging"}, group_by=("awsRegion",),
+    rule = make_rule({"eventName": "StopLogging"}, group_by=("awsRegion",),
                      messages={"fail": "Logging stopped in {account_id}/{region}"})
     (finding,) = evaluate_event_rules([rule], [record(eventName="StopLogging")], None)
     assert finding.message == "Logging stopped in 111111111111/eu-west-1"

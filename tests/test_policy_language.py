@@ -1,4 +1,4 @@
-"""The policy language as a user writes it (SPEC §6): a custom policy directory evaluated
+"""The policy language as a user writes it (docs/policies.md): a custom policy directory evaluated
 with ``--no-builtin --policies DIR`` on a small hand-written snapshot.
 
 Covers every configuration scope and requirement kind (expr, logged, any_trail,

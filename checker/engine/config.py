@@ -2,8 +2,8 @@
 
 Each rule is evaluated once per *unit* of its scope. A unit knows the trails that reach
 it, the (account, region) *cells* where probe events must be logged, its JMESPath
-document, and the collection errors that could hide a trail. The verdict follows SPEC §4:
-coverage is monotonic, so "covered" stands despite missing data, while "not covered" with
+document, and the collection errors that could hide a trail. Coverage is monotonic
+(docs/semantics.md), so "covered" stands despite missing data, while "not covered" with
 data missing in that cell is an ``error``, never a ``fail``.
 """
 

@@ -1,49 +1,31 @@
-"""Policy files -> typed rules (:data:`~checker.policy.model.Rule`), or one precise error.
+"""Policy files -> typed rules (:data:`~checker.policy.model.Rule`), or every problem in them.
 
-Loading is where every mistake in a policy is caught, before any evaluation: YAML syntax,
-the JSON Schema, JMESPath compilation, duplicate ids, unknown parameters and message
-placeholders. Each error names ``file:line``, the rule id and the problem.
+Loading is the one place a policy is validated, before any evaluation: YAML syntax, the
+JSON Schema, then what the schema cannot see (:mod:`checker.policy.rule_builder`:
+JMESPath, ``match``, probes, message placeholders), and duplicate ids across files. Every
+problem of every file is collected and reported together, one line each, naming
+``file:line``, the rule id and the problem: ``trailcheck validate`` and ``trailcheck scan``
+share this code, so a scan rejects exactly what ``validate`` rejects.
 """
 
 from __future__ import annotations
 
 import hashlib
-import string
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-import jmespath
-import jmespath.exceptions
 import yaml
 
 import checker
-from checker.errors import InputError
-from checker.jmespath_dialect import DIALECT_FUNCTIONS, STANDARD_FUNCTIONS, field_names, functions_called
-from checker.policy.model import (
-    AllTrails,
-    AnyTrail,
-    ConfigRule,
-    EventRule,
-    Expr,
-    ExprRequirement,
-    LoggedRequirement,
-    Probe,
-    Requirement,
-    Rule,
-    When,
-)
-from checker.schemas.validation import schema_violation
+from checker.errors import InputError, InputErrors
+from checker.policy.model import Rule
+from checker.policy.rule_builder import build_rule
+from checker.schemas.validation import SchemaViolation, schema_violations
 from checker.yamlnodes import child, compose_and_construct, line_at
 
 POLICY_SUFFIXES = (".yaml", ".yml")
-MESSAGE_PLACEHOLDERS = frozenset({"account_id", "region", "resource"})
-# The record fields a probe may fix: the selector simulator's fields plus awsRegion.
-PROBE_FIELDS = frozenset({
-    "eventCategory", "eventSource", "eventName", "eventType", "readOnly", "resources.type", "resources.ARN",
-    "userIdentity.arn", "sessionCredentialFromConsole", "errorCode", "vpcEndpointId", "awsRegion",
-})
 
 
 def builtin_policy_dir() -> Path:
@@ -60,7 +42,42 @@ class PolicyFile:
     sha256: str
 
 
-def policy_files(paths: Sequence[Path]) -> list[Path]:
+def load_policies(paths: Sequence[Path]) -> tuple[list[Rule], list[PolicyFile]]:
+    """Load every rule of the given files and directories; ids must be unique across them.
+
+    Raises :class:`InputErrors` with every problem found, in file and line order.
+    """
+    problems: list[InputError] = []
+    rules: list[Rule] = []
+    files: list[PolicyFile] = []
+    first_seen: dict[str, str] = {}
+    for path in _policy_files(paths, problems):
+        try:
+            raw = path.read_bytes()
+        except OSError as exc:
+            problems.append(InputError(str(path), f"cannot read policy file: {exc.strerror or exc}"))
+            continue
+        files.append(PolicyFile(str(path), hashlib.sha256(raw).hexdigest()))
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            problems.append(InputError(str(path), f"not UTF-8 text at byte {exc.start}"))
+            continue
+        file_rules, file_problems = _parse(text, str(path))
+        problems.extend(file_problems)
+        for rule in file_rules:
+            if rule.id in first_seen:
+                problems.append(InputError(rule.source, f"rule {rule.id}: duplicate rule id (first defined at "
+                                                        f"{first_seen[rule.id]})"))
+                continue
+            first_seen[rule.id] = rule.source
+            rules.append(rule)
+    if problems:
+        raise InputErrors(problems)
+    return rules, files
+
+
+def _policy_files(paths: Sequence[Path], problems: list[InputError]) -> list[Path]:
     """Expand directories (recursively, sorted) into policy files."""
     found: list[Path] = []
     for path in paths:
@@ -69,60 +86,58 @@ def policy_files(paths: Sequence[Path]) -> list[Path]:
         elif path.is_file():
             found.append(path)
         else:
-            raise InputError(str(path), "no such policy file or directory")
+            problems.append(InputError(str(path), "no such policy file or directory"))
     return found
 
 
-def load_policies(paths: Sequence[Path]) -> tuple[list[Rule], list[PolicyFile]]:
-    """Load every rule of the given files and directories; ids must be unique across them."""
-    rules: list[Rule] = []
-    files: list[PolicyFile] = []
-    first_seen: dict[str, str] = {}
-    for path in policy_files(paths):
-        raw = _read(path)
-        files.append(PolicyFile(str(path), hashlib.sha256(raw).hexdigest()))
-        try:
-            text = raw.decode("utf-8")
-        except UnicodeDecodeError as exc:
-            raise InputError(str(path), f"not UTF-8 text at byte {exc.start}") from None
-        for rule in parse_policy(text, str(path)):
-            if rule.id in first_seen:
-                raise InputError(rule.source, f"rule {rule.id}: duplicate rule id (first defined at "
-                                              f"{first_seen[rule.id]})")
-            first_seen[rule.id] = rule.source
-            rules.append(rule)
-    return rules, files
-
-
-def _read(path: Path) -> bytes:
-    try:
-        return path.read_bytes()
-    except OSError as exc:
-        raise InputError(str(path), f"cannot read policy file: {exc.strerror or exc}") from None
-
-
 def parse_policy(text: str, source: str) -> list[Rule]:
-    """Parse one policy file's text; ``source`` is its name in messages."""
+    """The rules of one policy file's text (``source`` names it in messages), or
+    :class:`InputErrors` with all its problems."""
+    rules, problems = _parse(text, source)
+    if problems:
+        raise InputErrors(problems)
+    return rules
+
+
+def _parse(text: str, source: str) -> tuple[list[Rule], list[InputError]]:
+    """The rules that are right, and the problems of the others."""
     try:
         node, data = compose_and_construct(text)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         where = f"{source}:{mark.line + 1}:{mark.column + 1}" if mark else source
-        raise InputError(where, f"YAML syntax error: {exc.problem or exc.context}") from None
+        return [], [InputError(where, f"YAML syntax error: {exc.problem or exc.context}")]
     except yaml.YAMLError as exc:
-        raise InputError(source, f"YAML error: {exc}") from None
+        return [], [InputError(source, f"YAML error: {exc}")]
+    except InputError as exc:
+        return [], list(exc.problems)
     if node is None:
-        raise InputError(source, "empty policy file (expected a mapping with 'rules')")
-    _validate(data, node, source)
+        return [], [InputError(source, "empty policy file (expected a mapping with 'rules')")]
+    violations = sorted(schema_violations("policy", data), key=lambda v: line_at(node, v.path))
+    bad_rules = {v.path[1] for v in violations if len(v.path) >= 2 and v.path[0] == "rules"}
+    problems = [_schema_problem(v, data, node, source) for v in violations]
     rules_node = child(node, "rules")
-    assert isinstance(rules_node, yaml.SequenceNode)
-    return [_rule(item, item_node, source) for item, item_node in zip(data["rules"], rules_node.value, strict=True)]
+    if not isinstance(data, dict) or not isinstance(data.get("rules"), list) or rules_node is None:
+        return [], problems
+    rules: list[Rule] = []
+    built: list[InputError] = []
+    for index, (item, item_node) in enumerate(zip(data["rules"], rules_node.value, strict=True)):
+        if index not in bad_rules:
+            rule = build_rule(item, f"{source}:{item_node.start_mark.line + 1}", built)
+            if rule is not None:
+                rules.append(rule)
+    return rules, _in_line_order(problems + built)
 
 
-def _validate(data: Any, node: yaml.Node, source: str) -> None:
-    violation = schema_violation("policy", data)
-    if violation is None:
-        return
+def _in_line_order(problems: list[InputError]) -> list[InputError]:
+    """Problems of one file sorted by line (stable: the order found within a line)."""
+    def line(problem: InputError) -> int:
+        number = problem.where.rsplit(":", 1)[-1]
+        return int(number) if number.isdigit() else 0
+    return sorted(problems, key=line)
+
+
+def _schema_problem(violation: SchemaViolation, data: Any, node: yaml.Node, source: str) -> InputError:
     path = list(violation.path)
     line = line_at(node, path)
     rule_id = ""
@@ -132,111 +147,7 @@ def _validate(data: Any, node: yaml.Node, source: str) -> None:
             rule_id = f"rule {item['id']}: "
     field = ".".join(str(p) for p in path[2:]) or "rule"
     where = "/".join(map(str, path)) if not rule_id else field
-    raise InputError(f"{source}:{line}", f"{rule_id}{where}: {violation.message}")
-
-
-def _compile(text: str, where: str, rule_id: str, field: str, functions: frozenset[str] = DIALECT_FUNCTIONS) -> Expr:
-    try:
-        compiled = jmespath.compile(text)
-    except jmespath.exceptions.JMESPathError as exc:
-        detail = str(exc).splitlines()[0]
-        raise InputError(where, f"rule {rule_id}: {field}: invalid JMESPath {text!r}: {detail}") from None
-    bare = sorted(field_names(compiled.parsed) & {"true", "false", "null"})
-    if bare:
-        raise InputError(where, f"rule {rule_id}: {field}: {bare[0]!r} in {text!r} is a field name in JMESPath; "
-                                f"write the literal `{bare[0]}` with backticks")
-    unknown = sorted(functions_called(compiled.parsed) - functions)
-    if unknown:
-        raise InputError(where, f"rule {rule_id}: {field}: unknown JMESPath function(s) {', '.join(unknown)} "
-                                f"in {text!r}")
-    return Expr(text, compiled)
-
-
-def _check_probes(probes: Sequence[Mapping[str, Any]], where: str, rule_id: str, field: str) -> None:
-    for probe in probes:
-        unknown = sorted(set(probe) - PROBE_FIELDS)
-        if unknown:
-            raise InputError(where, f"rule {rule_id}: {field}: unknown probe field(s) {', '.join(unknown)} "
-                                    f"(fields: {', '.join(sorted(PROBE_FIELDS))})")
-
-
-def expand_probes(probes: Sequence[Mapping[str, Any]]) -> tuple[Probe, ...]:
-    """A list value in a probe means one probe per item (``eventName: [A, B]``)."""
-    expanded: list[Probe] = []
-    for probe in probes:
-        keys = list(probe)
-        variants: list[Probe] = [{}]
-        for key in keys:
-            values = probe[key] if isinstance(probe[key], list) else [probe[key]]
-            variants = [{**v, key: value} for v in variants for value in values]
-        expanded.extend(variants)
-    return tuple(expanded)
-
-
-def _quantified(kind: type[AnyTrail | AllTrails], data: Mapping[str, Any], where: str, rule_id: str,
-                name: str) -> AnyTrail | AllTrails:
-    _check_probes(data.get("logged", ()), where, rule_id, f"require.{name}.logged")
-    return kind(
-        where=_compile(data["where"], where, rule_id, f"require.{name}.where") if "where" in data else None,
-        logged=expand_probes(data.get("logged", ())),
-        expr=_compile(data["expr"], where, rule_id, f"require.{name}.expr") if "expr" in data else None,
-    )
-
-
-def _requirement(data: Mapping[str, Any], where: str, rule_id: str) -> Requirement:
-    """The one requirement of ``require`` (the schema allows exactly one key)."""
-    ((kind, body),) = data.items()
-    if kind == "expr":
-        return ExprRequirement(_compile(body, where, rule_id, "require.expr"))
-    if kind == "logged":
-        _check_probes(body, where, rule_id, "require.logged")
-        return LoggedRequirement(expand_probes(body))
-    if kind == "any_trail":
-        return _quantified(AnyTrail, body, where, rule_id, kind)
-    if kind == "all_trails":
-        return _quantified(AllTrails, body, where, rule_id, kind)
-    raise AssertionError(f"require.{kind} passed the schema but has no loader")
-
-
-def _rule(item: Mapping[str, Any], node: yaml.Node, source: str) -> Rule:
-    where = f"{source}:{node.start_mark.line + 1}"
-    rule_id = item["id"]
-    for kind, template in item.get("messages", {}).items():
-        try:
-            fields = [name for _, name, _, _ in string.Formatter().parse(template)]
-        except ValueError as exc:
-            raise InputError(where, f"rule {rule_id}: messages.{kind}: {exc}") from None
-        for name in fields:
-            if name is not None and name not in MESSAGE_PLACEHOLDERS:
-                raise InputError(where, f"rule {rule_id}: messages.{kind}: unknown placeholder {{{name}}} "
-                                        f"(use {', '.join(sorted(MESSAGE_PLACEHOLDERS))})")
-    meta: dict[str, Any] = {
-        "id": rule_id,
-        "title": item["title"],
-        "severity": item["severity"],
-        "source": where,
-        "description": item.get("description", ""),
-        "params": dict(item.get("params", {})),
-        "messages": dict(item.get("messages", {})),
-        "remediation": item.get("remediation", ""),
-        "frameworks": {k: [str(c) for c in v] for k, v in item.get("frameworks", {}).items()},
-        "references": tuple(item.get("references", ())),
-    }
-    if item["scope"] == "event":
-        return EventRule(
-            **meta,
-            match=dict(item.get("match", {})),
-            expr=_compile(item["expr"], where, rule_id, "expr", STANDARD_FUNCTIONS) if "expr" in item else None,
-            logged=item.get("logged"),
-            group_by=tuple(item.get("group_by", ())),
-        )
-    when = item.get("when")
-    return ConfigRule(
-        **meta,
-        scope=item["scope"],
-        require=_requirement(item["require"], where, rule_id),
-        when=When(_compile(when["expr"], where, rule_id, "when.expr"), when["skip_reason"]) if when else None,
-    )
+    return InputError(f"{source}:{line}", f"{rule_id}{where}: {violation.message}")
 
 
 def apply_params(rules: Sequence[Rule], overrides: Sequence[str]) -> list[Rule]:

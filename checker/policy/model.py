@@ -17,6 +17,7 @@ from typing import Any, ClassVar, Literal
 from jmespath.parser import ParsedResult
 
 from checker.findings import Severity
+from checker.policy.match import Match
 
 ConfigScope = Literal["trail", "region", "account", "organization"]
 Scope = Literal[ConfigScope, "event"]
@@ -112,7 +113,7 @@ class EventRule(RuleMeta):
     the matches into findings."""
 
     scope: ClassVar[Literal["event"]] = "event"
-    match: dict[str, Any] = field(default_factory=dict)
+    match: Match = field(default_factory=Match)
     expr: Expr | None = None
     logged: bool | None = None
     group_by: tuple[str, ...] = ()

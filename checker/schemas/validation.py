@@ -41,6 +41,16 @@ def schema_violation(schema_name: str, data: Any) -> SchemaViolation | None:
     return SchemaViolation(tuple(error.absolute_path), error.json_path, _message(error))
 
 
+def schema_violations(schema_name: str, data: Any) -> list[SchemaViolation]:
+    """Every independent violation (each made as specific as ``best_match`` makes it), for
+    loaders that report all the mistakes of a file at once."""
+    found: list[SchemaViolation] = []
+    for error in _errors(schema_name, data):
+        specific = best_match([error]) or error
+        found.append(SchemaViolation(tuple(specific.absolute_path), specific.json_path, _message(specific)))
+    return found
+
+
 def _errors(schema_name: str, data: Any) -> Iterator[ValidationError]:
     """The schema's errors, then NaN and Infinity: Python's JSON and YAML readers accept
     them, and JSON Schema's ``number`` lets them pass."""
@@ -73,4 +83,6 @@ def _message(error: ValidationError) -> str:
         message = f"{error.instance!r} does not have the expected form: {schema['description']}"
     elif error.validator == "type" and schema.get("type") == "string" and not isinstance(error.instance, str):
         message += " (quote the value)"
+    elif error.validator == "not" and error.validator_value == {}:
+        message = str(schema.get("description", "not allowed here"))
     return message if len(message) <= MAX_MESSAGE else message[:MAX_MESSAGE - 3] + "..."

@@ -83,13 +83,6 @@ class EventEvaluator:
         return sorted(found, key=Finding.sort_key)
 
 
-def check_event_rules(rules: Sequence[Rule]) -> None:
-    """Compile every event rule once, raising the :class:`InputError` of the first bad one."""
-    for position, rule in enumerate(rules):
-        if isinstance(rule, EventRule):
-            index_rule(rule, position)
-
-
 def evaluate_event_rules(rules: Sequence[Rule], records: Iterable[Mapping[str, Any]],
                          snapshot: Snapshot | None) -> list[Finding]:
     """Findings of the event-scope ``rules`` over ``records`` (other scopes are ignored)."""

@@ -11,7 +11,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from checker.engine.events.match import RecordPredicate, literal_keys, record_predicate
+from checker.engine.events.match import RecordPredicate, record_predicate
 from checker.policy.model import EventRule
 
 INDEX_FIELDS = ("eventName", "eventSource")
@@ -39,7 +39,8 @@ def index_rule(rule: EventRule, position: int = 0) -> IndexedRule:
     index_field: str | None = None
     index_keys: frozenset[str] = frozenset()
     for name in INDEX_FIELDS:
-        keys = literal_keys(rule.match[name]) if name in rule.match else None
+        matcher = rule.match.matcher(name)
+        keys = matcher.literal_keys() if matcher is not None else None
         if keys is not None:
             index_field, index_keys = name, keys
             break

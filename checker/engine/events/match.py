@@ -1,11 +1,9 @@
-"""Event rules' ``match`` and ``expr`` compiled once into record predicates.
+"""Event rules' compiled ``match`` and ``expr`` turned into fast record predicates.
 
-An event rule's ``match`` maps dotted field paths to matchers (policy language, "Event
-rules"): a scalar means *equals*, a list means *any of*, an operator object means *all of
-its operators*. Rules are compiled when the engine starts, never per record: regexes are
-compiled (a bad one is an :class:`InputError` naming the rule), literal sets become
-frozensets, paths become small getter closures. Scanning a million records then costs
-little more than parsing them.
+The loader compiled and checked every matcher (:mod:`checker.policy.match`); here each
+one becomes a few small closures, once per process, never per record: literal sets stay
+frozensets, paths become getters, a list of alternatives costs one pass over a field's
+values. Scanning a million records then costs little more than parsing them.
 
 Value semantics, chosen to fit how CloudTrail records arrive:
 
@@ -22,75 +20,73 @@ Value semantics, chosen to fit how CloudTrail records arrive:
 from __future__ import annotations
 
 import math
-import re
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from fnmatch import fnmatchcase
 from typing import Any
 
 from jmespath.exceptions import JMESPathError
 
 from checker.engine.events.paths import Many, compile_path
-from checker.errors import InputError
+from checker.policy.match import (
+    Comparison,
+    Literals,
+    Matcher,
+    Presence,
+    Regex,
+    TextTest,
+    ValueTest,
+    is_number,
+)
 from checker.policy.model import EventRule
+from checker.typing_compat import assert_never
 
-ElementTest = Callable[[Any], bool]
-FieldTest = Callable[[Any], bool]
+ValueCheck = Callable[[Any], bool]
+"""A test of one value (an element, after an array)."""
+FieldCheck = Callable[[Any], bool]
+"""A test of a field's resolved value: a scalar, or :class:`Many` values."""
 RecordPredicate = Callable[[Mapping[str, Any]], bool]
 
 
-def _is_number(value: Any) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool)
-
-
-class _Literals:
-    """A set of literals matched with the value semantics of the module docstring."""
-
-    def __init__(self, literals: Iterable[Any]) -> None:
-        strings: set[str] = set()
-        booleans: set[bool] = set()
-        numbers: set[float] = set()
-        self.null = False
-        for literal in literals:
-            if literal is None:
-                self.null = True
-            elif isinstance(literal, bool):
-                booleans.add(literal)
-            elif _is_number(literal):
-                numbers.add(literal)
-            elif literal in ("true", "false"):
-                booleans.add(literal == "true")
-            else:
-                strings.add(str(literal))
-        self.strings = frozenset(strings)
-        self.booleans = frozenset(booleans)
-        self.numbers = frozenset(numbers)
-
-    def only_strings(self) -> frozenset[str] | None:
-        """The literals, when they are all plain strings (the index can use them)."""
-        return self.strings if not (self.null or self.booleans or self.numbers) else None
-
-    def fastest(self) -> ElementTest:
-        """This test, or an equivalent single closure when the literals are plain strings."""
-        strings = self.only_strings()
-        if strings is None:
-            return self
+def _literal_check(literals: Literals) -> ValueCheck:
+    strings, booleans, numbers, null = literals.strings, literals.booleans, literals.numbers, literals.null
+    if literals.only_strings() is not None:
         return lambda value: type(value) is str and value in strings
 
-    def __call__(self, value: Any) -> bool:
+    def check(value: Any) -> bool:
         kind = type(value)
         if kind is str:
-            if value in self.strings:
+            if value in strings:
                 return True
-            return bool(self.booleans) and value in ("true", "false") and (value == "true") in self.booleans
+            return bool(booleans) and value in ("true", "false") and (value == "true") in booleans
         if kind is bool:
-            return value in self.booleans
+            return value in booleans
         if value is None:
-            return self.null
-        return _is_number(value) and value in self.numbers
+            return null
+        return is_number(value) and value in numbers
+
+    return check
+
+
+def _text_check(test: TextTest) -> ValueCheck:
+    text = test.text
+    if test.operator == "prefix":
+        return lambda value: type(value) is str and value.startswith(text)
+    if test.operator == "suffix":
+        return lambda value: type(value) is str and value.endswith(text)
+    if test.operator == "contains":
+        return lambda value: type(value) is str and text in value
+    if test.operator == "glob":
+        return lambda value: type(value) is str and fnmatchcase(value, text)
+    assert_never(test.operator)
+
+
+def _regex_check(regex: Regex) -> ValueCheck:
+    search = regex.compiled.search
+    return lambda value: type(value) is str and search(value) is not None
 
 
 def _as_number(value: Any) -> float | None:
-    if _is_number(value):
+    if is_number(value):
         return float(value)
     if isinstance(value, str):
         try:
@@ -101,153 +97,104 @@ def _as_number(value: Any) -> float | None:
     return None
 
 
-def _compare(op: Callable[[float, float], bool], bound: float) -> ElementTest:
-    def test(value: Any) -> bool:
-        number = _as_number(value)
-        return number is not None and op(number, bound)
-
-    return test
-
-
-_COMPARISONS: dict[str, Callable[[float, float], bool]] = {
+_ORDER: dict[str, Callable[[float, float], bool]] = {
     "gt": lambda a, b: a > b, "ge": lambda a, b: a >= b,
     "lt": lambda a, b: a < b, "le": lambda a, b: a <= b,
 }
 
 
-def _presence(wanted: bool) -> ElementTest:
-    return (lambda value: value is not None) if wanted else (lambda value: value is None)
+def _comparison_check(comparison: Comparison) -> ValueCheck:
+    holds, bound = _ORDER[comparison.operator], comparison.bound
+
+    def check(value: Any) -> bool:
+        number = _as_number(value)
+        return number is not None and holds(number, bound)
+
+    return check
 
 
-class _MatcherCompiler:
-    """Compiles one rule's matchers; errors name the rule's source, id and field path."""
-
-    def __init__(self, rule: EventRule) -> None:
-        self.rule = rule
-
-    def fail(self, path: str, what: str) -> InputError:
-        return InputError(self.rule.source, f"rule {self.rule.id}: match.{path}: {what}")
-
-    def field(self, spec: Any, path: str) -> FieldTest:
-        """The test for one field's value (scalar, or :class:`Many`).
-
-        Alternatives that are element tests are OR-ed per element before lifting, so a
-        list of operators costs one pass over the values, not one per alternative.
-        """
-        if not isinstance(spec, list):
-            spec = [spec]
-        if not spec:
-            raise self.fail(path, "an empty list matches nothing")
-        literals = [item for item in spec if not isinstance(item, dict)]
-        elements: list[ElementTest] = [_Literals(literals).fastest()] if literals else []
-        fields: list[FieldTest] = []
-        for item in spec:
-            if isinstance(item, dict):
-                element, negated = self.operators(item, path)
-                if negated is not None:
-                    fields.append(_negation(element, negated))
-                elif element is not None:
-                    elements.append(element)
-        if elements:
-            fields.insert(0, _field_of(_any_test(elements)))
-        return _any_test(fields)
-
-    def operators(self, spec: Mapping[str, Any], path: str) -> tuple[ElementTest | None, FieldTest | None]:
-        """An operator object as (AND of its element operators, the field test under ``not``)."""
-        if not spec:
-            raise self.fail(path, "an operator object needs at least one operator")
-        elements: list[ElementTest] = []
-        negated: FieldTest | None = None
-        for name, argument in spec.items():
-            if name == "not":
-                negated = self.field(argument, f"{path}.not")
-            else:
-                elements.append(self.element(name, argument, path))
-        return (_all_test(elements) if elements else None), negated
-
-    def element(self, name: str, argument: Any, path: str) -> ElementTest:
-        if name == "equals":
-            return _Literals([argument]).fastest()
-        if name == "any_of":
-            if not isinstance(argument, list) or not argument:
-                raise self.fail(path, "any_of needs a non-empty list")
-            return _Literals(argument).fastest()
-        if name in ("exists", "absent"):
-            if not isinstance(argument, bool):
-                raise self.fail(path, f"{name} takes true or false")
-            return _presence(argument if name == "exists" else not argument)
-        if name in _COMPARISONS:
-            if not _is_number(argument):
-                raise self.fail(path, f"{name} takes a number, not {argument!r}")
-            return _compare(_COMPARISONS[name], float(argument))
-        if not isinstance(argument, str):
-            if name in ("prefix", "suffix", "contains", "glob", "regex"):
-                raise self.fail(path, f"{name} takes a string, not {argument!r}")
-            raise self.fail(path, f"unknown operator {name!r}")
-        return self.string_element(name, argument, path)
-
-    def string_element(self, name: str, text: str, path: str) -> ElementTest:
-        """String operators: one closure each (they run on every candidate record)."""
-        if name == "prefix":
-            return lambda value: type(value) is str and value.startswith(text)
-        if name == "suffix":
-            return lambda value: type(value) is str and value.endswith(text)
-        if name == "contains":
-            return lambda value: type(value) is str and text in value
-        if name == "glob":
-            return lambda value: type(value) is str and fnmatchcase(value, text)
-        if name == "regex":
-            try:
-                search = re.compile(text).search
-            except re.error as exc:
-                raise self.fail(path, f"invalid regex {text!r}: {exc}") from None
-            return lambda value: type(value) is str and search(value) is not None
-        raise self.fail(path, f"unknown operator {name!r}")
+def _presence_check(presence: Presence) -> ValueCheck:
+    if presence.present:
+        return lambda value: value is not None
+    return lambda value: value is None
 
 
-def _field_of(element: ElementTest) -> FieldTest:
-    """Lift an element test to a field: one of the values after an array must pass."""
+def _value_check(test: ValueTest) -> ValueCheck:
+    if isinstance(test, Literals):
+        return _literal_check(test)
+    if isinstance(test, TextTest):
+        return _text_check(test)
+    if isinstance(test, Regex):
+        return _regex_check(test)
+    if isinstance(test, Comparison):
+        return _comparison_check(test)
+    if isinstance(test, Presence):
+        return _presence_check(test)
+    assert_never(test)
 
-    def test(value: Any) -> bool:
-        if type(value) is not Many:
-            return element(value)
-        return any(element(item) for item in value) if value else element(None)
 
-    return test
+def field_check(matcher: Matcher) -> FieldCheck:
+    """The check of one field's value (a scalar, or :class:`Many`).
+
+    Alternatives without ``not`` are OR-ed per value before lifting, so a list of
+    operators costs one pass over the values, not one per alternative.
+    """
+    values: list[ValueCheck] = []
+    fields: list[FieldCheck] = []
+    for alternative in matcher.alternatives:
+        if alternative.negated is None:
+            values.append(_all([_value_check(t) for t in alternative.tests]))
+        else:
+            fields.append(_negation(alternative.tests, alternative.negated))
+    if values:
+        fields.insert(0, _lift(_any(values)))
+    return _any(fields)
 
 
-def _negation(element: ElementTest | None, negated: FieldTest) -> FieldTest:
+def _negation(tests: Sequence[ValueTest], matcher: Matcher) -> FieldCheck:
     """``{ops..., not: m}``: the operators hold (if any) and the matcher ``m`` does not."""
-    if element is None:
+    negated = field_check(matcher)
+    if not tests:
         return lambda value: not negated(value)
-    positive = _field_of(element)
+    positive = _lift(_all([_value_check(t) for t in tests]))
     return lambda value: positive(value) and not negated(value)
 
 
-def _all_test(tests: Sequence[ElementTest]) -> ElementTest:
-    if len(tests) == 1:
-        return tests[0]
+def _lift(check: ValueCheck) -> FieldCheck:
+    """A value check applied to a field: one of the values after an array must pass."""
 
-    def test(value: Any) -> bool:
-        for one in tests:  # noqa: SIM110 - a plain loop: no generator object per record
+    def lifted(value: Any) -> bool:
+        if type(value) is not Many:
+            return check(value)
+        return any(check(item) for item in value) if value else check(None)
+
+    return lifted
+
+
+def _all(checks: Sequence[ValueCheck]) -> ValueCheck:
+    if len(checks) == 1:
+        return checks[0]
+
+    def check(value: Any) -> bool:
+        for one in checks:  # noqa: SIM110 - a plain loop: no generator object per record
             if not one(value):
                 return False
         return True
 
-    return test
+    return check
 
 
-def _any_test(tests: Sequence[ElementTest]) -> ElementTest:
-    if len(tests) == 1:
-        return tests[0]
+def _any(checks: Sequence[ValueCheck]) -> ValueCheck:
+    if len(checks) == 1:
+        return checks[0]
 
-    def test(value: Any) -> bool:
-        for one in tests:  # noqa: SIM110 - a plain loop: no generator object per record
+    def check(value: Any) -> bool:
+        for one in checks:  # noqa: SIM110 - a plain loop: no generator object per record
             if one(value):
                 return True
         return False
 
-    return test
+    return check
 
 
 def is_truthy(value: Any) -> bool:
@@ -257,34 +204,17 @@ def is_truthy(value: Any) -> bool:
     return not (isinstance(value, (str, list, dict)) and not value)
 
 
-def literal_keys(spec: Any) -> frozenset[str] | None:
-    """The string values a matcher accepts when it is a plain literal set, else ``None``.
-
-    Only such matchers can be answered by an index lookup: scalars, lists of scalars,
-    and operator objects holding only ``equals`` or only ``any_of``.
-    """
-    if isinstance(spec, dict):
-        if len(spec) != 1 or not ({"equals", "any_of"} & set(spec)):
-            return None
-        items = [spec["equals"]] if "equals" in spec else list(spec["any_of"])
-    else:
-        items = spec if isinstance(spec, list) else [spec]
-    if any(isinstance(item, (dict, list)) for item in items):
-        return None
-    return _Literals(items).only_strings()
-
-
-def _field_check(path: str, test: FieldTest) -> RecordPredicate:
+def _record_check(path: str, check: FieldCheck) -> RecordPredicate:
     """One ``match`` entry as a record predicate; top-level fields skip the getter call."""
     if "." in path:
         get = compile_path(path)
-        return lambda record: test(get(record))
+        return lambda record: check(get(record))
 
-    def check(record: Mapping[str, Any]) -> bool:
+    def on_record(record: Mapping[str, Any]) -> bool:
         value = record.get(path)
-        return test(Many(value) if type(value) is list else value)
+        return check(Many(value) if type(value) is list else value)
 
-    return check
+    return on_record
 
 
 class ExprFailure(Exception):
@@ -298,9 +228,7 @@ def record_predicate(rule: EventRule, decided: str | None) -> RecordPredicate:
     The predicate raises :class:`ExprFailure` when ``expr`` fails on a record (e.g. a
     function given a null): that record is undecided for the rule, not a non-match.
     """
-    compiler = _MatcherCompiler(rule)
-    field_tests = {path: compiler.field(spec, path) for path, spec in rule.match.items()}
-    checks = [_field_check(path, test) for path, test in field_tests.items() if path != decided]
+    checks = [_record_check(f.path, field_check(f.matcher)) for f in rule.match.fields if f.path != decided]
     expression = rule.expr.compiled if rule.expr is not None else None
     expr_source = rule.expr.source if rule.expr is not None else ""
 

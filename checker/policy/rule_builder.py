@@ -1,0 +1,180 @@
+"""One rule of a policy file, already valid against the schema, -> a typed rule.
+
+Here is everything the JSON Schema cannot check: JMESPath expressions compile, call only
+functions the rule's kind has, and use no bare ``true``/``false``/``null``; probes fix only
+fields the simulator knows; message templates use only known placeholders; an event
+rule's ``match`` compiles (:mod:`checker.policy.match`). Every problem of the rule is
+reported, not only the first, each naming the rule's ``file:line``, its id and the field.
+"""
+
+from __future__ import annotations
+
+import string
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import jmespath
+import jmespath.exceptions
+
+from checker.errors import InputError
+from checker.jmespath_dialect import DIALECT_FUNCTIONS, STANDARD_FUNCTIONS, field_names, functions_called
+from checker.policy.match import compile_match
+from checker.policy.model import (
+    AllTrails,
+    AnyTrail,
+    ConfigRule,
+    EventRule,
+    Expr,
+    ExprRequirement,
+    LoggedRequirement,
+    Probe,
+    Requirement,
+    Rule,
+    When,
+)
+
+MESSAGE_PLACEHOLDERS = frozenset({"account_id", "region", "resource"})
+# The record fields a probe may fix: the selector simulator's fields plus awsRegion.
+PROBE_FIELDS = frozenset({
+    "eventCategory", "eventSource", "eventName", "eventType", "readOnly", "resources.type", "resources.ARN",
+    "userIdentity.arn", "sessionCredentialFromConsole", "errorCode", "vpcEndpointId", "awsRegion",
+})
+
+
+def build_rule(item: Mapping[str, Any], where: str, problems: list[InputError]) -> Rule | None:
+    """The typed rule of ``item`` (defined at ``where``, ``file:line``), or ``None`` when
+    it has problems, which are appended to ``problems``."""
+    return _RuleBuilder(item, where, problems).rule()
+
+
+def expand_probes(probes: Sequence[Mapping[str, Any]]) -> tuple[Probe, ...]:
+    """A list value in a probe means one probe per item (``eventName: [A, B]``)."""
+    expanded: list[Probe] = []
+    for probe in probes:
+        variants: list[Probe] = [{}]
+        for key, value in probe.items():
+            values = value if isinstance(value, list) else [value]
+            variants = [{**v, key: one} for v in variants for one in values]
+        expanded.extend(variants)
+    return tuple(expanded)
+
+
+class _RuleBuilder:
+    """Builds one rule, reporting each problem and carrying on to find the next."""
+
+    def __init__(self, item: Mapping[str, Any], where: str, problems: list[InputError]) -> None:
+        self.item = item
+        self.where = where
+        self.rule_id: str = item["id"]
+        self.problems = problems
+        self.first_problem = len(problems)
+
+    def report(self, field: str, what: str) -> None:
+        self.problems.append(InputError(self.where, f"rule {self.rule_id}: {field}: {what}"))
+
+    @property
+    def failed(self) -> bool:
+        return len(self.problems) > self.first_problem
+
+    def rule(self) -> Rule | None:
+        self.check_messages()
+        item = self.item
+        meta: dict[str, Any] = {
+            "id": self.rule_id,
+            "title": item["title"],
+            "severity": item["severity"],
+            "source": self.where,
+            "description": item.get("description", ""),
+            "params": dict(item.get("params", {})),
+            "messages": dict(item.get("messages", {})),
+            "remediation": item.get("remediation", ""),
+            "frameworks": {k: [str(c) for c in v] for k, v in item.get("frameworks", {}).items()},
+            "references": tuple(item.get("references", ())),
+        }
+        if item["scope"] == "event":
+            return self.event_rule(meta)
+        return self.config_rule(meta)
+
+    def event_rule(self, meta: dict[str, Any]) -> EventRule | None:
+        item = self.item
+        match = compile_match(item.get("match", {}), self.report)
+        expr = self.expr(item["expr"], "expr", STANDARD_FUNCTIONS) if "expr" in item else None
+        if match is None or self.failed:
+            return None
+        return EventRule(**meta, match=match, expr=expr, logged=item.get("logged"),
+                         group_by=tuple(item.get("group_by", ())))
+
+    def config_rule(self, meta: dict[str, Any]) -> ConfigRule | None:
+        item = self.item
+        when = item.get("when")
+        gate = self.expr(when["expr"], "when.expr") if when else None
+        requirement = self.requirement(item["require"])
+        if requirement is None or self.failed:
+            return None
+        return ConfigRule(**meta, scope=item["scope"], require=requirement,
+                          when=When(gate, when["skip_reason"]) if gate is not None and when else None)
+
+    def requirement(self, data: Mapping[str, Any]) -> Requirement | None:
+        """The one requirement of ``require`` (the schema allows exactly one key)."""
+        ((kind, body),) = data.items()
+        if kind == "expr":
+            expr = self.expr(body, "require.expr")
+            return ExprRequirement(expr) if expr is not None else None
+        if kind == "logged":
+            return LoggedRequirement(self.probes(body, "require.logged"))
+        if kind == "any_trail":
+            return self.quantified(AnyTrail, body, f"require.{kind}")
+        if kind == "all_trails":
+            return self.quantified(AllTrails, body, f"require.{kind}")
+        raise AssertionError(f"require.{kind} passed the policy schema but has no builder")
+
+    def quantified(self, kind: type[AnyTrail | AllTrails], data: Mapping[str, Any],
+                   field: str) -> AnyTrail | AllTrails | None:
+        before = len(self.problems)
+        where = self.expr(data["where"], f"{field}.where") if "where" in data else None
+        expr = self.expr(data["expr"], f"{field}.expr") if "expr" in data else None
+        logged = self.probes(data.get("logged", ()), f"{field}.logged")
+        if len(self.problems) > before:
+            return None
+        return kind(where=where, logged=logged, expr=expr)
+
+    def expr(self, text: str, field: str, functions: frozenset[str] = DIALECT_FUNCTIONS) -> Expr | None:
+        """``text`` compiled, or ``None`` after reporting why it cannot be used."""
+        try:
+            compiled = jmespath.compile(text)
+        except jmespath.exceptions.JMESPathError as exc:
+            detail = str(exc).splitlines()[0]
+            self.report(field, f"invalid JMESPath {text!r}: {detail}")
+            return None
+        bare = sorted(field_names(compiled.parsed) & {"true", "false", "null"})
+        if bare:
+            self.report(field, f"{bare[0]!r} in {text!r} is a field name in JMESPath; "
+                               f"write the literal `{bare[0]}` with backticks")
+            return None
+        unknown = sorted(functions_called(compiled.parsed) - functions)
+        if unknown:
+            hint = (" (hours_since counts from a snapshot's collection time: configuration rules only)"
+                    if set(unknown) <= DIALECT_FUNCTIONS else "")
+            self.report(field, f"unknown JMESPath function(s) {', '.join(unknown)} in {text!r}{hint}")
+            return None
+        return Expr(text, compiled)
+
+    def probes(self, probes: Sequence[Mapping[str, Any]], field: str) -> tuple[Probe, ...]:
+        for probe in probes:
+            unknown = sorted(set(probe) - PROBE_FIELDS)
+            if unknown:
+                self.report(field, f"unknown probe field(s) {', '.join(unknown)} "
+                                   f"(fields: {', '.join(sorted(PROBE_FIELDS))})")
+        return expand_probes(probes)
+
+    def check_messages(self) -> None:
+        for kind, template in self.item.get("messages", {}).items():
+            try:
+                names = [name for _, name, _, _ in string.Formatter().parse(template)]
+            except ValueError as exc:
+                self.report(f"messages.{kind}", str(exc))
+                continue
+            unknown = sorted({name for name in names if name is not None and name not in MESSAGE_PLACEHOLDERS})
+            if unknown:
+                self.report(f"messages.{kind}", f"unknown placeholder {{{unknown[0]}}} "
+                                                f"(use {', '.join(sorted(MESSAGE_PLACEHOLDERS))})")
