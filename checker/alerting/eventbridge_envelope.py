@@ -9,7 +9,8 @@ call happened, wrapped in an EventBridge event::
 
 ``detail-type`` follows the record's ``eventType`` and ``source`` is ``aws.`` followed by the
 event source without ``.amazonaws.com`` (``ssm.amazonaws.com`` -> ``aws.ssm``,
-``signin.amazonaws.com`` -> ``aws.signin``). A record whose ``eventType`` or ``eventSource``
+``signin.amazonaws.com`` -> ``aws.signin``, ``monitoring.amazonaws.com`` -> ``aws.monitoring``,
+as the EventBridge events reference pairs them for each service). A record whose ``eventType`` or ``eventSource``
 does not fit these rules gets no envelope: trailcheck does not know how EventBridge would
 present it, so no rule is taken to receive it (never overstate an alert).
 
