@@ -2,6 +2,8 @@
 
 Policy files and waiver files are both validated by JSON Schema on the plain data; the
 node tree turns the schema error's JSON path back into a line of the user's file.
+Composition is bounded (no aliases, no duplicate keys, limited depth): see
+:mod:`checker.safeyaml`.
 """
 
 from __future__ import annotations
@@ -11,6 +13,8 @@ from typing import Any
 
 import yaml
 
+from checker.safeyaml import compose_single_node
+
 _SafeLoader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
@@ -18,7 +22,7 @@ def compose_and_construct(text: str, loader_class: type[yaml.SafeLoader] = _Safe
     """Parse once: the node tree and the plain data built from it (``yaml.safe_load`` rules)."""
     loader = loader_class(text)
     try:
-        node = loader.get_single_node()
+        node = compose_single_node(loader)
         return node, (loader.construct_document(node) if node is not None else None)
     finally:
         loader.dispose()

@@ -1,0 +1,1 @@
+"""The abuse suite: hostile and clumsy input through the real command line (see abuse.py)."""
