@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any, Literal
 
 Status = Literal["pass", "fail", "error", "waived", "skipped"]
@@ -39,9 +40,12 @@ def worst_status(statuses: Iterable[Status]) -> Status | None:
     return min(statuses, key=status_rank, default=None)
 
 
+_SEVERITY_RANKS: dict[str, int] = {severity: rank for rank, severity in enumerate(SEVERITIES)}
+
+
 def severity_rank(severity: str) -> int:
     """0 for critical up to 4 for info: lower is more severe."""
-    return [str(s) for s in SEVERITIES].index(severity)
+    return _SEVERITY_RANKS[severity]
 
 
 def fingerprint(rule_id: str, account_id: str | None, region: str | None, resource: str | None) -> str:
@@ -79,7 +83,7 @@ class Finding:
     evidence: dict[str, Any] = field(default_factory=dict)
     location: Location | None = None
 
-    @property
+    @cached_property
     def fingerprint(self) -> str:
         return fingerprint(self.rule_id, self.account_id, self.region, self.resource)
 

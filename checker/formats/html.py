@@ -29,7 +29,7 @@ from importlib import resources
 from typing import Any
 
 from checker import __version__
-from checker.findings import FAILING, SEVERITIES, STATUSES, Finding, RuleInfo, severity_rank, worst_status
+from checker.findings import FAILING, SEVERITIES, STATUSES, Finding, RuleInfo, Status, severity_rank, worst_status
 from checker.report.document import FORMAT_V2, to_document
 from checker.report.frameworks import natural_key
 from checker.report.model import Report
@@ -113,19 +113,21 @@ def _is_region_scope(finding: Finding, rule: RuleInfo) -> bool:
 def _coverage(report: Report) -> dict[str, Any]:
     """The account x region grid of region-scope findings: each cell's worst status, its
     counts, and the rules failing or in error there."""
-    cells: dict[tuple[str, str], list[Finding]] = defaultdict(list)
-    for finding in report.sorted_findings():
+    counts: dict[tuple[str, str], Counter[Status]] = defaultdict(Counter)
+    failing: dict[tuple[str, str], dict[Status, set[str]]] = defaultdict(lambda: {s: set() for s in FAILING})
+    for finding in report.findings:
         if finding.account_id and finding.region and _is_region_scope(finding, report.rule(finding)):
-            cells[(finding.account_id, finding.region)].append(finding)
+            cell = (finding.account_id, finding.region)
+            counts[cell][finding.status] += 1
+            if finding.status in FAILING:
+                failing[cell][finding.status].add(finding.rule_id)
     return {
-        "accounts": sorted({account for account, _ in cells}),
-        "regions": sorted({region for _, region in cells}),
-        "cells": [{"account": account, "region": region,
-                   "status": worst_status(f.status for f in members),
-                   "counts": _counts(members),
-                   "rules": {status: sorted({f.rule_id for f in members if f.status == status})
-                             for status in FAILING}}
-                  for (account, region), members in sorted(cells.items())],
+        "accounts": sorted({account for account, _ in counts}),
+        "regions": sorted({region for _, region in counts}),
+        "cells": [{"account": account, "region": region, "status": worst_status(present),
+                   "counts": {status: present[status] for status in STATUSES},
+                   "rules": {status: sorted(rule_ids) for status, rule_ids in failing[(account, region)].items()}}
+                  for (account, region), present in sorted(counts.items())],
     }
 
 
