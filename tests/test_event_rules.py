@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import pickle
 from pathlib import Path
 from typing import Any
 
@@ -103,6 +104,34 @@ def test_numbers_compare_as_numbers(matcher: Any, value: Any, expected: bool) ->
 def test_read_only_as_lookup_events_string_equals_boolean(matcher: Any, value: Any, expected: bool) -> None:
     """LookupEvents gives ReadOnly as "true"/"false"; trail records give a boolean."""
     assert matches({"readOnly": matcher}, record(readOnly=value)) is expected
+
+
+@pytest.mark.parametrize(("pattern", "value", "expected"), [
+    ("^caf.$", "café", True),
+    ("^caf.$", "cafe\u0301", False),
+    ("^[^a-z]+$", "ÉTÉ", True),
+    ("Bob", "bob", False),
+    ("(?i)Bob", "bob", True),
+])
+def test_regex_runs_on_utf8_text_code_point_by_code_point(pattern: str, value: str, expected: bool) -> None:
+    assert matches({"userIdentity.userName": {"regex": pattern}}, record(userIdentity={"userName": value})) is expected
+
+
+def test_catastrophic_pattern_on_a_large_field_finishes() -> None:
+    """``(a+)+$`` backtracks exponentially in most engines; RE2 is linear in the text."""
+    rule = make_rule({"requestParameters.policyDocument": {"regex": "(a+)+$"}})
+    huge = record(requestParameters={"policyDocument": "a" * 100_000 + "!"})
+    assert [f.status for f in evaluate_event_rules([rule], [huge], None)] == ["pass"]
+    assert failed(evaluate_event_rules([rule], [record(requestParameters={"policyDocument": "a" * 100_000})], None))
+
+
+def test_compiled_rules_survive_pickling_for_worker_processes() -> None:
+    rule = make_rule({"eventName": [{"regex": "^Stop"}, "DeleteTrail"], "errorCode": {"absent": True}})
+    copy = pickle.loads(pickle.dumps(rule))
+    assert copy == rule
+    records = [record(eventName="StopLogging"), record(eventName="DeleteTrail"), record(eventName="GetTrail")]
+    assert [f.to_dict() for f in evaluate_event_rules([copy], records, None)] == [
+        f.to_dict() for f in evaluate_event_rules([rule], records, None)]
 
 
 @pytest.mark.parametrize(("matcher", "fields", "expected"), [

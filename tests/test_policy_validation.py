@@ -138,3 +138,28 @@ def test_a_missing_path_does_not_hide_the_problems_of_the_others(capsys: pytest.
     policy = write(tmp_path / "policies", "stop.yaml", BAD_REGEX)
     lines = errors(run_cli(capsys, "validate", str(tmp_path / "nowhere"), str(policy)))
     assert [line.split(": ", 1)[0] for line in lines] == [str(tmp_path / "nowhere"), f"{policy}:2"]
+
+
+# -- regular expressions: RE2, bounded -------------------------------------------------------
+
+def regex_policy(folder: Path, pattern: str) -> Path:
+    text = BAD_REGEX.replace('"Stop(Logging"', "'" + pattern.replace("'", "''") + "'")
+    return write(folder, "regex.yaml", text)
+
+
+@pytest.mark.parametrize(("pattern", "detail"), [
+    ("^(?!Describe)", "invalid perl operator"),
+    ("(?<=Stop)Logging", "invalid perl operator"),
+    (r"(Stop)\1", "invalid escape sequence"),
+    ("a" * 1001, "1001 characters, over the limit of 1000"),
+    (r"\pL{800}", "pattern too large"),
+])
+def test_regex_re2_cannot_run_is_rejected_at_load(capsys: pytest.CaptureFixture[str], tmp_path: Path,
+                                                  pattern: str, detail: str) -> None:
+    policy = regex_policy(tmp_path / "policies", pattern)
+    (line,) = errors(run_cli(capsys, "validate", str(policy)))
+    assert line.startswith(f"{policy}:2: rule stop-logging-regex: match.eventName: ")
+    assert detail in line
+    scanned = errors(run_cli(capsys, "scan", "--policies", str(policy.parent), "--no-builtin",
+                             "--snapshot", str(ESTATE), "--output-dir", str(tmp_path / "out")))
+    assert scanned == [line]

@@ -8,14 +8,21 @@ the file, line, rule and field, and the event engine only ever runs matchers tha
 
 The tree is plain picklable data: the engine builds its fast per-record closures from it
 in every process that evaluates records.
+
+Regular expressions are RE2's (the ``google-re2`` binding), not Python's: matching takes
+time linear in the text whatever the pattern, so a rule from a policy repository anyone
+can send a pull request to cannot stall a scan with a pattern like ``(a+)+$``. RE2 has no
+lookaround and no backreferences; such a pattern is a load-time error. A pattern is also
+bounded in length and in the memory its compiled form may take.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, Protocol
+
+import re2
 
 TextOperator = Literal["prefix", "suffix", "contains", "glob"]
 ComparisonOperator = Literal["gt", "ge", "lt", "le"]
@@ -24,6 +31,11 @@ Report = Callable[[str, str], None]
 
 TEXT_OPERATORS: tuple[TextOperator, ...] = ("prefix", "suffix", "contains", "glob")
 COMPARISON_OPERATORS: tuple[ComparisonOperator, ...] = ("gt", "ge", "lt", "le")
+
+REGEX_MAX_LENGTH = 1000
+"""Characters in one ``regex`` pattern (a long alternation of literals is ``any_of``'s job)."""
+REGEX_MAX_MEMORY = 1 << 20
+"""Bytes RE2 may use for one compiled pattern; a pattern that needs more does not load."""
 
 
 def is_number(value: Any) -> bool:
@@ -73,12 +85,18 @@ class TextTest:
     text: str
 
 
+class Searcher(Protocol):
+    """What the engine uses of a compiled RE2 pattern."""
+
+    def search(self, text: str) -> object | None: ...
+
+
 @dataclass(frozen=True)
 class Regex:
-    """``regex``: the pattern is searched for in a string (not anchored)."""
+    """``regex``: the RE2 pattern is searched for in a string (not anchored)."""
 
     source: str
-    compiled: re.Pattern[str] = field(compare=False, repr=False)
+    compiled: Searcher = field(compare=False, repr=False)
 
 
 @dataclass(frozen=True)
@@ -151,10 +169,24 @@ class Match:
 
 def compile_regex(source: str) -> Regex:
     """A :class:`Regex`; ``ValueError`` saying why when the pattern cannot be used."""
+    if len(source) > REGEX_MAX_LENGTH:
+        raise ValueError(f"regex of {len(source)} characters, over the limit of {REGEX_MAX_LENGTH}")
+    options = re2.Options()
+    options.max_mem = REGEX_MAX_MEMORY
+    options.log_errors = False
     try:
-        return Regex(source, re.compile(source))
-    except re.error as exc:
-        raise ValueError(f"invalid regex {source!r}: {exc}") from None
+        return Regex(source, re2.compile(source, options))
+    except re2.error as exc:
+        detail = exc.args[0].decode("utf-8", "replace") if exc.args and isinstance(exc.args[0], bytes) else str(exc)
+        if "too large" in detail:
+            detail += f" (over the limit of {REGEX_MAX_MEMORY >> 20} MiB)"
+        elif detail.startswith(_UNSUPPORTED):
+            detail += " (RE2 syntax: no lookaround, no backreferences; see docs/policies.md)"
+        raise ValueError(f"invalid regex '{source}': {detail}") from None
+
+
+# RE2's errors for Perl and Python syntax it does not have (lookaround, \1, a++, \Z).
+_UNSUPPORTED = ("invalid perl operator", "invalid escape sequence", "bad repetition operator")
 
 
 def compile_match(data: Mapping[str, Any], report: Report) -> Match | None:
