@@ -118,6 +118,8 @@ rules:
     params: {forbidden: account-222}
     require:
       expr: "name != params.forbidden"
+    messages:
+      fail: "{account_id} ({resource}, {region}) has the forbidden name"
 
   - id: custom-stop-logging
     title: Somebody stopped a trail
@@ -231,6 +233,7 @@ def test_organization_scope_identity(custom: list[Finding]) -> None:
 def test_account_expr_over_the_account_document(custom: list[Finding]) -> None:
     assert status_of(custom, "custom-account-name") == {
         (MANAGEMENT, None, None): "pass", (MEMBER, None, None): "fail"}
+    assert find(custom, "custom-account-name", MEMBER)["message"] == f"{MEMBER} (-, -) has the forbidden name"
 
 
 # -- probe semantics -------------------------------------------------------------------------

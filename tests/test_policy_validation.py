@@ -50,7 +50,7 @@ rules:
     severity: low
     scope: account
     require: {logged: [{eventCategory: Management, eventname: DisableKey}]}
-    messages: {fail: "{acount} is wrong"}
+    messages: {fail: "{acount} is wrong", pass: "{region:d} is right"}
 """
 
 SECOND_FILE = """\
@@ -109,6 +109,7 @@ def test_validate_lists_every_problem_of_every_file(capsys: pytest.CaptureFixtur
         (f"{first}:8: rule two-mistakes: expr:", "invalid JMESPath"),
         (f"{first}:19: rule bad-severity: severity:", "'urgent'"),
         (f"{first}:23: rule bad-placeholder: messages.fail:", "{acount}"),
+        (f"{first}:23: rule bad-placeholder: messages.pass:", "Unknown format code 'd'"),
         (f"{first}:23: rule bad-placeholder: require.logged:", "eventname"),
         (f"{second}:2: rule good-rule: require.expr:", "`true`"),
         (f"{second}:12: rule event-rule-with-when: when:", "not allowed in an event rule"),

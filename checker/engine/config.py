@@ -287,12 +287,9 @@ class ConfigEvaluator:
     # -- findings ---------------------------------------------------------------------
 
     def _finding(self, rule: ConfigRule, unit: Unit, verdict: Verdict) -> Finding:
-        template = rule.messages.get(verdict.status)
-        if template is not None:
-            message = template.format(account_id=unit.account_id or "", region=unit.region or "",
-                                      resource=unit.resource or "")
-        else:
-            message = _default_message(rule, verdict)
+        message = rule.message(verdict.status, unit.account_id, unit.region, unit.resource)
+        if message is None:
+            message = _default_message(verdict)
         return Finding(
             rule_id=rule.id, severity=rule.severity, status=verdict.status,
             account_id=unit.account_id, region=unit.region, resource=unit.resource, message=message,
@@ -335,6 +332,6 @@ def _undecided_reason(rows: Sequence[dict[str, Any]], unit: Unit) -> str:
         f"{e.region or 'all regions'} {e.operation} {e.code}" for e in unit.errors[:3])
 
 
-def _default_message(rule: ConfigRule, verdict: Verdict) -> str:
+def _default_message(verdict: Verdict) -> str:
     """The finding's sentence: the specific detail (the rule's title is a field of its own)."""
     return verdict.detail if verdict.status != "error" else f"could not decide: {verdict.detail}"

@@ -20,7 +20,8 @@ from checker.findings import Severity
 from checker.policy.match import Match
 
 ConfigScope = Literal["trail", "region", "account", "organization"]
-Scope = Literal[ConfigScope, "event"]
+MESSAGE_PLACEHOLDERS = ("account_id", "region", "resource")
+"""What a ``messages`` template may name: the finding's identity."""
 ProbeValue = str | bool
 Probe = dict[str, ProbeValue]
 
@@ -95,6 +96,15 @@ class RuleMeta:
     remediation: str = ""
     frameworks: dict[str, list[str]] = field(default_factory=dict)
     references: tuple[str, ...] = ()
+
+    def message(self, status: str, account_id: str | None, region: str | None, resource: str | None) -> str | None:
+        """The rule's ``messages`` template for ``status`` filled in (a part the finding
+        lacks reads ``-``), or ``None`` when the rule has none. The loader has tried every
+        template, so filling one in cannot fail."""
+        template = self.messages.get(status)
+        if template is None:
+            return None
+        return template.format(account_id=account_id or "-", region=region or "-", resource=resource or "-")
 
 
 @dataclass(frozen=True, kw_only=True)

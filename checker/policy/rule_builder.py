@@ -20,6 +20,7 @@ from checker.errors import InputError
 from checker.jmespath_dialect import DIALECT_FUNCTIONS, STANDARD_FUNCTIONS, field_names, functions_called
 from checker.policy.match import compile_match
 from checker.policy.model import (
+    MESSAGE_PLACEHOLDERS,
     AllTrails,
     AnyTrail,
     ConfigRule,
@@ -33,7 +34,6 @@ from checker.policy.model import (
     When,
 )
 
-MESSAGE_PLACEHOLDERS = frozenset({"account_id", "region", "resource"})
 # The record fields a probe may fix: the selector simulator's fields plus awsRegion.
 PROBE_FIELDS = frozenset({
     "eventCategory", "eventSource", "eventName", "eventType", "readOnly", "resources.type", "resources.ARN",
@@ -168,6 +168,7 @@ class _RuleBuilder:
         return expand_probes(probes)
 
     def check_messages(self) -> None:
+        """Every template names only known placeholders and formats (so it cannot fail later)."""
         for kind, template in self.item.get("messages", {}).items():
             try:
                 names = [name for _, name, _, _ in string.Formatter().parse(template)]
@@ -177,4 +178,9 @@ class _RuleBuilder:
             unknown = sorted({name for name in names if name is not None and name not in MESSAGE_PLACEHOLDERS})
             if unknown:
                 self.report(f"messages.{kind}", f"unknown placeholder {{{unknown[0]}}} "
-                                                f"(use {', '.join(sorted(MESSAGE_PLACEHOLDERS))})")
+                                                f"(use {', '.join(MESSAGE_PLACEHOLDERS)})")
+                continue
+            try:
+                template.format_map(dict.fromkeys(MESSAGE_PLACEHOLDERS, "-"))
+            except ValueError as exc:
+                self.report(f"messages.{kind}", f"cannot fill in {template!r}: {exc}")

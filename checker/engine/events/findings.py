@@ -18,14 +18,6 @@ from checker.model import Snapshot
 from checker.policy.model import EventRule
 
 
-def _format(template: str, account_id: str | None, region: str | None, resource: str | None) -> str:
-    values = {"account_id": account_id or "-", "region": region or "-", "resource": resource or "-"}
-    try:
-        return template.format_map(values)
-    except (KeyError, IndexError, ValueError):
-        return template
-
-
 def _plural(count: int, noun: str) -> str:
     return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
 
@@ -41,11 +33,10 @@ class RuleFindings:
 
     def finding(self, status: Status, message: str, evidence: dict[str, Any], account_id: str | None = None,
                 region: str | None = None, resource: str | None = None) -> Finding:
-        template = self.rule.messages.get(status)
-        if template:
-            message = _format(template, account_id, region, resource)
+        custom = self.rule.message(status, account_id, region, resource)
         return Finding(rule_id=self.rule.id, severity=self.rule.severity, status=status, account_id=account_id,
-                       region=region, resource=resource, message=message, evidence=evidence)
+                       region=region, resource=resource, message=message if custom is None else custom,
+                       evidence=evidence)
 
     def group_finding(self, status: Status, group: Group, message: str) -> Finding:
         return self.finding(status, message, group.evidence(), group.account_id, group.region, group.resource())

@@ -57,7 +57,6 @@ class RuleIndex:
     """
 
     def __init__(self, rules: Sequence[IndexedRule]) -> None:
-        self.rules = tuple(rules)
         self.by_field: dict[str, dict[str, list[IndexedRule]]] = {name: {} for name in INDEX_FIELDS}
         self.fallback: tuple[IndexedRule, ...] = tuple(r for r in rules if r.index_field is None)
         for indexed in rules:
