@@ -24,7 +24,7 @@ from checker.formats import markdown, parse_formats
 from checker.inputs.events import EventOptions, parse_since, read_single_record
 from checker.inputs.live import LiveOptions, collect_snapshot, write_snapshot
 from checker.inputs.live.options import DEFAULT_ROLE_NAME, DEFAULT_WORKERS
-from checker.inputs.snapshot import load_snapshot
+from checker.inputs.snapshot import SnapshotFile
 from checker.policy.loader import builtin_policy_dir, load_policies
 from checker.policy.model import Rule
 from checker.report.baseline import Baseline, diff_findings, render_diff_json, render_diff_table
@@ -302,7 +302,7 @@ def _validate(args: argparse.Namespace) -> int:
 
 
 def _explain(args: argparse.Namespace) -> int:
-    snapshot, _ = load_snapshot(args.snapshot)
+    snapshot = SnapshotFile(args.snapshot).load()
     record = read_single_record(args.event, EventOptions())
     verdict = record_verdict(snapshot, record)
     if args.format == "json":

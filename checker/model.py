@@ -167,7 +167,8 @@ class Organization:
 
 @dataclass(frozen=True)
 class Snapshot:
-    """The whole estate at ``collected_at``. ``contents`` lists the data families it carries
+    """The whole estate at ``collected_at``, read from ``source`` (a document whose SHA-256 is
+    ``sha256``; ``None`` for one built in memory). ``contents`` lists the data families it carries
     (always ``trails``); within a family it does not carry, every datum is unknown."""
 
     collected_at: datetime | None
@@ -175,6 +176,7 @@ class Snapshot:
     organization: Organization | None
     accounts: tuple[Account, ...]
     source: str = "<memory>"
+    sha256: str | None = field(default=None, compare=False)
     contents: frozenset[DataFamily] = frozenset({"trails"})
 
     def carries(self, family: DataFamily) -> bool:

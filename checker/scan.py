@@ -7,8 +7,6 @@ exactly what users run.
 
 from __future__ import annotations
 
-import hashlib
-import json
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -21,8 +19,9 @@ from checker.errors import InputError
 from checker.event_scan import evaluate_event_sources
 from checker.findings import Finding, RuleInfo, severity_rank
 from checker.inputs.events import EventOptions, EventStats
-from checker.inputs.live import LiveOptions, collect_snapshot
-from checker.inputs.snapshot import load_snapshot, parse_snapshot
+from checker.inputs.interface import SnapshotSource
+from checker.inputs.live import LiveCollection, LiveOptions
+from checker.inputs.snapshot import SnapshotFile
 from checker.model import Snapshot
 from checker.policy.loader import PolicyFile, apply_params, builtin_policy_dir, load_policies, select_rules
 from checker.policy.model import Rule
@@ -104,14 +103,10 @@ def run_scan(options: ScanOptions) -> Report:
     snapshot: Snapshot | None = None
     snapshot_read: SnapshotInput | None = None
     events_read: dict[str, Any] | None = None
-    if options.snapshot is not None:
-        snapshot, raw = load_snapshot(options.snapshot)
-        snapshot_read = snapshot_input(snapshot, raw)
-    elif options.live is not None:
-        document = collect_snapshot(options.live)
-        raw = json.dumps(document, sort_keys=True).encode()
-        snapshot = parse_snapshot(document, "live")
-        snapshot_read = snapshot_input(snapshot, raw)
+    source = snapshot_source(options)
+    if source is not None:
+        snapshot = source.load()
+        snapshot_read = snapshot_input(source, snapshot)
     if snapshot is not None:
         findings.extend(ConfigEvaluator(snapshot).evaluate(rules))
     if options.events:
@@ -141,8 +136,17 @@ def _report_event_problems(stats: EventStats, quiet: bool) -> None:
     print(f"events: {stats.read} read, {stats.skipped} skipped", file=sys.stderr)
 
 
-def snapshot_input(snapshot: Snapshot, raw: bytes) -> SnapshotInput:
-    return SnapshotInput(path=snapshot.source, sha256=hashlib.sha256(raw).hexdigest(),
+def snapshot_source(options: ScanOptions) -> SnapshotSource | None:
+    """``--snapshot FILE``, else a live collection, else none (a scan of events alone)."""
+    if options.snapshot is not None:
+        return SnapshotFile(options.snapshot)
+    return LiveCollection(options.live) if options.live is not None else None
+
+
+def snapshot_input(source: SnapshotSource, snapshot: Snapshot) -> SnapshotInput:
+    if snapshot.sha256 is None:
+        raise TypeError(f"{source.describe()}: a snapshot source must record the digest of what it read")
+    return SnapshotInput(path=source.describe(), sha256=snapshot.sha256,
                          collected_at=iso(snapshot.collected_at) if snapshot.collected_at else None)
 
 

@@ -7,6 +7,7 @@ one test starts ``python -m checker`` to prove the module entry point works.
 from __future__ import annotations
 
 import gzip
+import hashlib
 import io
 import json
 import subprocess
@@ -48,7 +49,8 @@ def test_scan_prints_a_table_and_writes_schema_valid_json(capsys: pytest.Capture
     schema = json.loads(run_cli(capsys, "schema", "findings").out)
     jsonschema.validate(report, schema)
     assert report["format"] == "trailcheck.findings/v2"
-    assert report["inputs"]["snapshot"]["collected_at"] == "2026-11-20T02:00:00Z"
+    assert report["inputs"]["snapshot"] == {"path": str(ESTATE), "collected_at": "2026-11-20T02:00:00Z",
+                                            "sha256": hashlib.sha256(ESTATE.read_bytes()).hexdigest()}
     assert {f["status"] for f in report["findings"]} >= {"pass", "fail", "error", "skipped"}
 
 

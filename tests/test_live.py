@@ -20,6 +20,7 @@ Where moto differs from AWS the tests say so:
 from __future__ import annotations
 
 import copy
+import hashlib
 import io
 import json
 import threading
@@ -34,9 +35,9 @@ import pytest
 from checker.engine.config import ConfigEvaluator
 from checker.errors import InputError
 from checker.inputs.clients import ClientFactory, ClientSettings
-from checker.inputs.live import LiveOptions, collect_snapshot, write_snapshot
+from checker.inputs.live import LiveCollection, LiveOptions, collect_snapshot, write_snapshot
 from checker.inputs.live.trails import DEFAULT_EVENT_SELECTORS, TrailRegistry, selectors_from
-from checker.inputs.snapshot import load_snapshot, parse_snapshot
+from checker.inputs.snapshot import SnapshotFile, parse_snapshot
 from checker.policy.loader import builtin_policy_dir, load_policies
 from checker.progress import Progress
 from tests.helpers.moto_harness import (
@@ -200,13 +201,22 @@ def test_live_findings_equal_the_findings_of_the_hand_written_snapshot(estate: d
 
 
 def test_scanning_the_collected_file_gives_the_live_findings(estate: dict[str, str], tmp_path: Path) -> None:
+    """A live collection and the file it was written to are two sources of one snapshot."""
+    path = tmp_path / "snapshot.json"
     collected = org_scan()
-    write_snapshot(collected, tmp_path / "snapshot.json")
-    loaded, _ = load_snapshot(tmp_path / "snapshot.json")
+    write_snapshot(collected, path)
+    from_file = SnapshotFile(path).load()
+    assert (SnapshotFile(path).describe(), from_file.source) == (str(path), str(path))
+    assert from_file.sha256 == hashlib.sha256(path.read_bytes()).hexdigest()
     rules, _ = load_policies([builtin_policy_dir()])
-    from_file = ConfigEvaluator(loaded).evaluate(rules)
-    assert [f.to_dict() for f in from_file] == [f.to_dict() for f in ConfigEvaluator(
-        parse_snapshot(collected, str(tmp_path / "snapshot.json"))).evaluate(rules)]
+    assert [f.to_dict() for f in ConfigEvaluator(from_file).evaluate(rules)] == \
+        [f.to_dict() for f in ConfigEvaluator(parse_snapshot(collected, "live")).evaluate(rules)]
+
+    live = LiveCollection(LiveOptions(org=True, regions=REGIONS, quiet=True, workers=4))
+    loaded = live.load()
+    assert (live.describe(), loaded.source) == ("live", "live")
+    assert loaded.sha256 is not None and len(loaded.sha256) == 64
+    assert loaded.accounts == from_file.accounts
 
 
 def test_output_is_deterministic(estate: dict[str, str]) -> None:

@@ -8,8 +8,10 @@ collector, which saw the API answer, may record the AWS default.
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -61,8 +63,21 @@ def validate_snapshot_data(data: Any, source: str) -> None:
         raise InputError(source, f"invalid snapshot: {violation}")
 
 
-def load_snapshot(path: Path) -> tuple[Snapshot, bytes]:
-    """Read, validate and parse a snapshot file; also return its bytes (for the report's hash)."""
+@dataclass(frozen=True)
+class SnapshotFile:
+    """A ``trailcheck.snapshot/v1`` file: the :class:`~checker.inputs.interface.SnapshotSource` of ``--snapshot``."""
+
+    path: Path
+
+    def describe(self) -> str:
+        return str(self.path)
+
+    def load(self) -> Snapshot:
+        return load_snapshot(self.path)
+
+
+def load_snapshot(path: Path) -> Snapshot:
+    """Read, validate and parse a snapshot file; its ``sha256`` is that of the file's bytes."""
     source = str(path)
     try:
         raw = path.read_bytes()
@@ -74,11 +89,11 @@ def load_snapshot(path: Path) -> tuple[Snapshot, bytes]:
         raise InputError(source, f"not UTF-8 text at byte {exc.start}") from None
     except json.JSONDecodeError as exc:
         raise InputError(f"{source}:{exc.lineno}:{exc.colno}", f"invalid JSON: {exc.msg}") from None
-    return parse_snapshot(data, source), raw
+    return parse_snapshot(data, source, sha256=hashlib.sha256(raw).hexdigest())
 
 
-def parse_snapshot(data: Any, source: str) -> Snapshot:
-    """Validate a snapshot document and build the model."""
+def parse_snapshot(data: Any, source: str, sha256: str | None = None) -> Snapshot:
+    """Validate a snapshot document and build the model; ``source`` names it in messages."""
     validate_snapshot_data(data, source)
     seen: set[str] = set()
     accounts = []
@@ -97,6 +112,7 @@ def parse_snapshot(data: Any, source: str) -> Snapshot:
         organization=Organization(org["id"], org.get("management_account_id")) if org else None,
         accounts=tuple(sorted(accounts, key=lambda a: a.account_id)),
         source=source,
+        sha256=sha256,
         contents=_contents(data),
     )
 

@@ -5,7 +5,7 @@ that ``trailcheck collect`` writes and ``trailcheck scan`` evaluates, so a live 
 a scan of the collected file give the same findings.
 """
 
-from checker.inputs.live.collector import collect_snapshot, write_snapshot
+from checker.inputs.live.collector import LiveCollection, collect_snapshot, write_snapshot
 from checker.inputs.live.options import LiveOptions
 
-__all__ = ["LiveOptions", "collect_snapshot", "write_snapshot"]
+__all__ = ["LiveCollection", "LiveOptions", "collect_snapshot", "write_snapshot"]

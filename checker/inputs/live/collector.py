@@ -15,6 +15,7 @@ absent (unknown), never filled in.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import queue
@@ -50,6 +51,8 @@ from checker.inputs.live.trails import (
     describe_trails,
     home_region_of,
 )
+from checker.inputs.snapshot import parse_snapshot
+from checker.model import Snapshot
 from checker.progress import Progress
 from checker.timefmt import iso
 
@@ -111,6 +114,22 @@ def collect_snapshot(options: LiveOptions, progress: Progress | None = None) -> 
     finally:
         if own_progress:
             report.close()
+
+
+@dataclass(frozen=True)
+class LiveCollection:
+    """A collection from AWS: the :class:`~checker.inputs.interface.SnapshotSource` of a live
+    scan. Its ``sha256`` is that of the collected document as JSON with sorted keys."""
+
+    options: LiveOptions
+
+    def describe(self) -> str:
+        return "live"
+
+    def load(self) -> Snapshot:
+        document = collect_snapshot(self.options)
+        digest = hashlib.sha256(json.dumps(document, sort_keys=True).encode()).hexdigest()
+        return parse_snapshot(document, self.describe(), sha256=digest)
 
 
 def live_client_settings(options: LiveOptions) -> ClientSettings:
