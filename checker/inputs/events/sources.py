@@ -25,6 +25,7 @@ from checker.inputs.events.interface import (
 from checker.inputs.events.lookup import SPEC_WORD, expand_lookup, read_lookup
 from checker.inputs.events.s3 import SCHEME, expand_s3, read_s3_object
 from checker.inputs.events.stats import EventStats
+from checker.typing_compat import assert_never
 
 STDIN_SPEC = "-"
 
@@ -55,8 +56,10 @@ def read_source(unit: EventSource, stats: EventStats, options: EventOptions) -> 
         records = read_s3_object(unit, stats, options)
     elif isinstance(unit, LookupRegion):
         records = read_lookup(unit, stats, options)
-    else:
+    elif isinstance(unit, StandardInput):
         records = read_stdin(unit, stats, options)
+    else:
+        assert_never(unit)
     return _at_most(records, options.max_events)
 
 
