@@ -65,12 +65,12 @@ class Miss:
 @dataclass(frozen=True)
 class Containment:
     """The answer: ``covered`` is ``None`` when undecided (``reason`` says why). ``missed``
-    lists up to :data:`MAX_LISTED_MISSES` misses, ``missed_total`` counts them all (of those
-    found before the budget ran out); ``explored`` is the work done."""
+    lists the first :data:`MAX_LISTED_MISSES` misses; ``more_missed``: the search found more
+    and stopped there. ``explored`` is the work done."""
 
     covered: bool | None
     missed: tuple[Miss, ...] = ()
-    missed_total: int = 0
+    more_missed: bool = False
     reason: str = ""
     explored: int = 0
 
@@ -79,6 +79,10 @@ class Containment:
 
 
 class _OutOfBudget(Exception):
+    pass
+
+
+class _EnoughMisses(Exception):
     pass
 
 
@@ -156,7 +160,7 @@ class _Search:
         self.forced: set[FieldPath] = set()
         self.explored = 0
         self.misses: list[Miss] = []
-        self.missed_total = 0
+        self.more_missed = False
         self.open_question = ""
 
     def run(self) -> None:
@@ -256,10 +260,11 @@ class _Search:
         return ", ".join(shown) or "every record"
 
     def record_miss(self) -> None:
-        self.missed_total += 1
-        if len(self.misses) < MAX_LISTED_MISSES:
-            record = build_record({p: self.domains[p][i] for p, i in self.assigned.items()})
-            self.misses.append(Miss(self.describe(), record))
+        if len(self.misses) == MAX_LISTED_MISSES:
+            self.more_missed = True
+            raise _EnoughMisses
+        record = build_record({p: self.domains[p][i] for p, i in self.assigned.items()})
+        self.misses.append(Miss(self.describe(), record))
 
 
 def _field_order(patterns: Sequence[RecordPattern], paths: set[FieldPath]) -> list[FieldPath]:
@@ -310,9 +315,10 @@ def covers(candidate: RecordPattern | Sequence[RecordPattern], reference: Record
         search.run()
     except _OutOfBudget:
         exhausted = True
-    found = (tuple(search.misses), search.missed_total)
-    if search.missed_total:
-        return Containment(False, *found, explored=search.explored)
+    except _EnoughMisses:
+        pass
+    if search.misses:
+        return Containment(False, tuple(search.misses), search.more_missed, explored=search.explored)
     if exhausted:
         return Containment(None, reason=f"undecided within budget {budget}", explored=search.explored)
     if search.open_question:
