@@ -1,4 +1,4 @@
-"""The ``trailcheck`` command line: parse options, call the pipeline, print, exit per SPEC §3.
+"""The ``trailcheck`` command line: parse options, call the pipeline, print, exit.
 
 Exit codes: 0 nothing blocking; 1 a blocking ``fail`` or any ``error`` finding; 2 bad
 invocation or bad input (a one-line message naming the place, never a traceback).

@@ -1,4 +1,4 @@
-"""Bad input never gives a traceback (SPEC §3, §11): exit code 2 and ONE line on stderr that
+"""Bad input never gives a traceback: exit code 2 and ONE line on stderr that
 names the place (file and line, JSON path, or option) and what is wrong there."""
 
 from __future__ import annotations

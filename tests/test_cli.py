@@ -1,4 +1,4 @@
-"""The commands as a user types them (SPEC §3): scan, rules, validate, explain, schema, --help.
+"""The commands as a user types them: scan, rules, validate, explain, schema, --help.
 
 Everything runs in-process through ``checker.cli.main`` so failures show the real stack;
 one test starts ``python -m checker`` to prove the module entry point works.

@@ -1,4 +1,4 @@
-"""Reading sampled CloudTrail events from local inputs (SPEC §5).
+"""Reading sampled CloudTrail events from local inputs (``--events PATH`` and ``-``).
 
 Every delivery form, gzip by magic bytes, directory recursion, streaming in bounded
 memory, and corrupt inputs that are reported (file and position) while the rest is read.

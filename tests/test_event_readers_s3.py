@@ -1,4 +1,4 @@
-"""``--events s3://bucket/prefix`` against a real moto S3 server over HTTP (SPEC §11).
+"""``--events s3://bucket/prefix`` against a real moto S3 server over HTTP.
 
 The bucket holds a trail's layout with real corpus records: log files on several days
 and regions, a digest file, a corrupt file, and an organization-trail path.

@@ -1,4 +1,4 @@
-"""Live collection against a real moto server over HTTP (SPEC §10, §11).
+"""Live collection against a real moto server over HTTP.
 
 The estate is an organization built through the API: a management account with a
 KMS-excluding organization trail, members with a KMS-excluding multi-region trail, SSM
@@ -99,7 +99,7 @@ def arn(account: str, region: str, name: str) -> str:
 
 
 def hand_written(ids: dict[str, str]) -> dict[str, Any]:
-    """The estate as a user would write the snapshot by hand (SPEC §4)."""
+    """The estate as a user would write the snapshot by hand."""
     delivered = {"IsLogging": True, "LatestDeliveryTime": "2026-01-01T00:00:00Z"}
     stopped = {"IsLogging": False, "LatestDeliveryTime": "2026-01-01T00:00:00Z"}
 

@@ -1,4 +1,4 @@
-"""Snapshot semantics a user relies on (SPEC §4): timestamps in either form, forward
+"""Snapshot semantics a user relies on: timestamps in either form, forward
 compatibility, and "missing data is unknown, never fine"."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Snapshot files (``trailcheck.snapshot/v1``, SPEC §4) -> :class:`checker.model.Snapshot`.
+"""Snapshot files (``trailcheck.snapshot/v1``) -> :class:`checker.model.Snapshot`.
 
 The snapshot mirrors the AWS API responses so users can assemble one with the AWS CLI.
 It is validated against its JSON Schema first; a problem is reported with its JSON path.

@@ -1,4 +1,4 @@
-"""Streaming readers of sampled CloudTrail events (SPEC §5).
+"""Streaming readers of sampled CloudTrail events (``scan --events``).
 
 ``--events`` specs — files, directories, ``-``, ``s3://bucket/prefix``, ``lookup`` — give
 records in any delivery form (log files, arrays, JSON Lines, LookupEvents responses,

@@ -2,8 +2,8 @@
 
 A path that does not exist is a bad invocation (:class:`InputError`, exit 2): the user
 typed it. Anything found *inside* the inputs that cannot be read (a corrupt or unreadable
-file, an unlistable subdirectory) is reported in the stats and the rest is still read,
-as SPEC §5 requires. Directories are walked recursively in path order, hidden entries
+file, an unlistable subdirectory) is reported in the stats and the rest is still read:
+one bad file never hides the others. Directories are walked recursively in path order, hidden entries
 skipped, picking ``.json``, ``.jsonl`` and ``.ndjson`` files (optionally ``.gz``).
 """
 

@@ -1,6 +1,6 @@
 """The wrappers a CloudTrail record arrives in, and how to get the record out.
 
-Users hand us records the way they got them (REFERENCE §2.4): bare, inside a log file's
+Users hand us records the way they got them: bare, inside a log file's
 ``Records``, as LookupEvents items whose ``CloudTrailEvent`` is the record as a JSON
 *string*, or as an EventBridge envelope's ``detail``. Digest files travel alongside log
 files and are recognised so that they are skipped without being called errors.

@@ -1,7 +1,7 @@
 """``lookup``: management events from CloudTrail LookupEvents, region by region.
 
 LookupEvents is regional, covers 90 days, pages by ``NextToken`` (at most 50 events a
-page) and allows 2 requests per second per account and region (REFERENCE §2.4, §2.5).
+page) and allows 2 requests per second per account and region.
 Each item carries the record as a JSON string (``CloudTrailEvent``) that
 :mod:`checker.inputs.events.forms` parses. A failed call is reported and ends that
 region only.

@@ -1,6 +1,6 @@
 """``s3://bucket/prefix``: the log files a trail delivered, newest first.
 
-Keys follow the trail layout (REFERENCE §2.4)::
+Keys follow the layout CloudTrail delivers to::
 
     <prefix>/AWSLogs/[<o-id>/]<account>/CloudTrail[-Insight|-Digest]/<region>/YYYY/MM/DD/
         <account>_CloudTrail_<region>_<YYYYMMDDTHHmmZ>_<random>.json.gz

@@ -1,6 +1,6 @@
 """What the readers read and what they could not: the report's ``inputs.events`` section.
 
-SPEC §5: a corrupt file is reported (file and position) and the rest is still evaluated;
+A corrupt file is reported (file and position) and the rest is still evaluated;
 the report says how many records were read, skipped and why. Counts are exact; the list
 of problems is capped so that a directory of garbage cannot bloat the report.
 """

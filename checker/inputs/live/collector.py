@@ -100,7 +100,7 @@ def _error_order(entry: dict[str, Any]) -> tuple[str, ...]:
 
 
 def collect_snapshot(options: LiveOptions, progress: Progress | None = None) -> dict[str, Any]:
-    """Read the estate from AWS and return the snapshot document (SPEC §4, §10).
+    """Read the estate from AWS and return the ``trailcheck.snapshot/v1`` document (see docs/live-scans.md).
 
     Raises :class:`InputError` for bad options and for credentials that cannot even
     identify the caller; every other AWS failure is recorded in the snapshot.

@@ -7,8 +7,8 @@ and says who fetches its details. Those three calls (GetTrailStatus, GetEventSel
 GetInsightSelectors) go to the trail's home region with the ARN, because a shadow
 trail's ARN does not resolve anywhere else.
 
-What is recorded mirrors the API answer (SPEC §4) with two rules of the collector, which
-alone knows the difference: a trail whose selectors were never set gets the AWS default
+What is recorded mirrors the API answer (the snapshot format is the API's), with two
+rules of the collector, which alone knows the difference: a trail whose selectors were never set gets the AWS default
 selector written out, and Insights never enabled is ``[]``.
 """
 
