@@ -1,9 +1,9 @@
 """``--events lookup``: CloudTrail LookupEvents per region, paginated and rate limited.
 
 moto has no useful LookupEvents, so these tests use ``botocore.stub.Stubber`` for that
-call only (every other AWS call in the tests goes to a moto server): the stub checks the exact request parameters (StartTime,
-MaxResults, NextToken) and serves responses in the real API shape, validated against
-the botocore service model. The rate limiter runs on a fake clock: no real sleeps.
+call only (every other AWS call in the tests goes to a moto server): the stub checks the
+exact request parameters (StartTime, MaxResults, NextToken) and serves responses in the
+real API shape, validated against the botocore service model. The rate limiter runs on a fake clock: no real sleeps.
 """
 
 from __future__ import annotations
