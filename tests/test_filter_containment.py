@@ -12,8 +12,8 @@ Foundations Benchmarks as transcribed by Prowler and Steampipe.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import NamedTuple
+from collections.abc import Mapping, Sequence
+from typing import Any, NamedTuple
 
 import pytest
 
@@ -21,6 +21,7 @@ from checker.alerting.benign import BENIGN_RECORDS
 from checker.alerting.containment import MAX_LISTED_MISSES, Containment, covers, overbroad
 from checker.alerting.filter_parse import parse_lenient, parse_strict
 from checker.alerting.filter_pattern import FilterPattern
+from checker.alerting.interface import FieldPath, Hints
 
 
 def stored(text: str) -> FilterPattern:
@@ -347,3 +348,42 @@ def test_the_search_stops_after_listing_enough_misses() -> None:
     assert result.covered is False
     assert len(result.missed) == MAX_LISTED_MISSES
     assert result.more_missed
+
+
+class SourceAndNames:
+    """A pattern that is not a filter pattern (as an EventBridge rule is): the containment check
+    only sees its ``matches`` and ``hints``."""
+
+    def __init__(self, source: str, names: Sequence[str]) -> None:
+        self.source = source
+        self.names = frozenset(names)
+
+    @property
+    def text(self) -> str:
+        return f"{self.source}: {sorted(self.names)}"
+
+    def matches(self, record: Mapping[str, Any]) -> bool:
+        name = record.get("eventName")
+        return record.get("eventSource") == self.source and isinstance(name, str) and name in self.names
+
+    def hints(self) -> Mapping[FieldPath, Hints]:
+        return {("eventSource",): Hints(literals=frozenset({self.source})), ("eventName",): Hints(literals=self.names)}
+
+
+def test_other_patterns_are_judged_by_their_matches() -> None:
+    reference = REFERENCES["kms-key-disable-or-deletion"]
+    assert check([], reference).covered is False
+    assert covers(SourceAndNames("kms.amazonaws.com", KMS), parse_strict(reference)).covered is True
+    partial = covers(SourceAndNames("kms.amazonaws.com", ["DisableKey"]), parse_strict(reference))
+    assert partial.missed_text() == ["eventSource=kms.amazonaws.com, eventName=ScheduleKeyDeletion"]
+    # A filter and another pattern can split the events between them.
+    split = covers([stored("{ $.eventName = ScheduleKeyDeletion }"),
+                    SourceAndNames("kms.amazonaws.com", ["DisableKey"])], parse_strict(reference))
+    assert split.covered is True
+
+
+def test_within_restricts_the_reference() -> None:
+    everything = parse_strict('{ $.eventSource = "kms.amazonaws.com" }')
+    rule = SourceAndNames("kms.amazonaws.com", KMS)
+    assert covers(rule, everything).missed_text()[0] == "eventSource=kms.amazonaws.com, eventName=*"
+    assert covers(rule, everything, within=[stored(V14["4.7"])]).covered is True

@@ -139,6 +139,17 @@ def _any_of(judges: Sequence[_Judge], assigned: Assigned, atoms: Mapping[Term, b
     return result
 
 
+def _all_of(judges: Sequence[_Judge], assigned: Assigned, atoms: Mapping[Term, bool]) -> bool | None:
+    result: bool | None = True
+    for judge in judges:
+        verdict = judge.verdict(assigned, atoms)
+        if verdict is False:
+            return False
+        if verdict is None:
+            result = None
+    return result
+
+
 @dataclass
 class _Frame:
     path: FieldPath
@@ -147,7 +158,7 @@ class _Frame:
 
 
 class _Search:
-    def __init__(self, reference: _Judge, candidates: Sequence[_Judge], order: list[FieldPath],
+    def __init__(self, reference: Sequence[_Judge], candidates: Sequence[_Judge], order: list[FieldPath],
                  domains: Mapping[FieldPath, list[Witness]], budget: int) -> None:
         self.reference = reference
         self.candidates = candidates
@@ -155,6 +166,8 @@ class _Search:
         self.domains = domains
         self.budget = budget
         self.below = {p: [q for q in order if len(q) > len(p) and q[:len(p)] == p] for p in order}
+        # Only fields under the same top-level property can constrain each other's values.
+        self.related = {p: [q for q in order if q[0] == p[0] and q != p] for p in order}
         self.absent = {p: next(i for i, w in enumerate(ws) if w.value is ABSENT) for p, ws in domains.items()}
         self.assigned: Assigned = {}
         self.forced: set[FieldPath] = set()
@@ -184,8 +197,8 @@ class _Search:
                 frames.append(_Frame(following))
 
     def fits(self, path: FieldPath, witness: Witness) -> bool:
-        return all(compatible(path, witness, other, self.domains[other][index])
-                   for other, index in self.assigned.items())
+        return all(compatible(path, witness, other, self.domains[other][self.assigned[other]])
+                   for other in self.related[path] if other in self.assigned)
 
     def place(self, frame: _Frame, index: int) -> None:
         """Assign the witness, and ``absent`` to the fields below that it cannot hold."""
@@ -214,19 +227,19 @@ class _Search:
     def enter(self) -> FieldPath | None:
         """Judge the current assignment; the field to branch on next, or ``None``."""
         self.step()
-        reference = self.reference.verdict(self.assigned, {})
-        if reference is False:
+        references = [judge.verdict(self.assigned, {}) for judge in self.reference]
+        if False in references:
             return None
-        verdicts = [judge.verdict(self.assigned, {}) for judge in self.candidates]
-        if True in verdicts:
+        candidates = [judge.verdict(self.assigned, {}) for judge in self.candidates]
+        if True in candidates:
             return None
-        if reference is True and None not in verdicts:
+        if None not in references and None not in candidates:
             self.record_miss()
             return None
         # Branch only on fields that a pattern still undecided here reads.
-        open_judges = [j for j, v in zip(self.candidates, verdicts, strict=True) if v is None]
-        relevant = frozenset().union(*(j.fields for j in open_judges),
-                                     self.reference.fields if reference is None else frozenset())
+        undecided = [judge for judge, verdict in zip((*self.reference, *self.candidates), (*references, *candidates),
+                                                     strict=True) if verdict is None]
+        relevant = frozenset().union(*(judge.fields for judge in undecided))
         following = next((p for p in self.order if p in relevant and p not in self.assigned), None)
         if following is None:
             self.settle_open_terms()
@@ -234,7 +247,7 @@ class _Search:
 
     def settle_open_terms(self) -> None:
         """Every field has a value and the verdict hangs on terms the docs leave open."""
-        terms = list(dict.fromkeys(t for judge in (self.reference, *self.candidates)
+        terms = list(dict.fromkeys(t for judge in (*self.reference, *self.candidates)
                                    for t in judge.open_terms(self.assigned)))
         if self.explored + 2 ** len(terms) > self.budget:
             raise _OutOfBudget
@@ -243,7 +256,7 @@ class _Search:
         for values in itertools.product((False, True), repeat=len(terms)):
             self.explored += 1
             atoms = dict(zip(terms, values, strict=True))
-            reference = self.reference.verdict(self.assigned, atoms)
+            reference = _all_of(self.reference, self.assigned, atoms)
             candidate = _any_of(self.candidates, self.assigned, atoms)
             always = always and reference is True and candidate is False
             sometimes = sometimes or (reference is not False and candidate is not True)
@@ -281,11 +294,13 @@ def _field_order(patterns: Sequence[RecordPattern], paths: set[FieldPath]) -> li
 
 
 def covers(candidate: RecordPattern | Sequence[RecordPattern], reference: RecordPattern,
-           budget: int = MAX_WITNESS_RECORDS) -> Containment:
+           budget: int = MAX_WITNESS_RECORDS, *, within: Sequence[RecordPattern] = ()) -> Containment:
     """Does ``candidate`` (or, given several, at least one of them) match every record that
-    ``reference`` matches? See the module doc; ``budget`` bounds the witness records tried."""
+    ``reference`` — and every pattern of ``within`` — matches? See the module doc; ``budget``
+    bounds the witness records tried."""
     candidates = list(candidate) if isinstance(candidate, Sequence) else [candidate]
-    patterns = [reference, *candidates]
+    references = [reference, *within]
+    patterns = [*references, *candidates]
     hints = union_hints(patterns)
     numeric = frozenset().union(*(p.number_fields() for p in patterns if isinstance(p, FilterPattern)))
     domains: dict[FieldPath, list[Witness]] = {}
@@ -308,7 +323,7 @@ def covers(candidate: RecordPattern | Sequence[RecordPattern], reference: Record
     def judge(pattern: RecordPattern) -> _Judge:
         return _FilterJudge(pattern, outcomes) if isinstance(pattern, FilterPattern) else _OpaqueJudge(pattern, domains)
 
-    search = _Search(judge(reference), [judge(c) for c in candidates], _field_order(patterns, set(hints)),
+    search = _Search([judge(r) for r in references], [judge(c) for c in candidates], _field_order(patterns, set(hints)),
                      domains, budget)
     exhausted = False
     try:
