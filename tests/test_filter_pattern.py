@@ -270,6 +270,7 @@ EVALUATIONS = [
     EvalRow("{ $.latency > 100 }", {}, False, "absent"),
     EvalRow("{ $.latency != 100 }", {}, False, "absent, numeric !="),
     EvalRow("{ $.latency > 100 }", {"latency": "abc"}, False, "no reading makes text greater"),
+    EvalRow("{ $.big > 1e300 }", {"big": 10**400}, True, "an integer past the float range"),
     # What the guide leaves open is unsettled, never guessed.
     EvalRow("{ $.latency > 100 }", {"latency": "150"}, None, "a number written as a string"),
     EvalRow("{ $.a = 5 }", {"a": "5"}, None, "a numeric value against a string"),

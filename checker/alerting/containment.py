@@ -338,7 +338,7 @@ def covers(candidate: RecordPattern | Sequence[RecordPattern], reference: Record
         return Containment(None, reason=f"undecided within budget {budget}", explored=search.explored)
     if search.open_question:
         return Containment(None, reason=f"undecided: {search.open_question}", explored=search.explored)
-    return Containment(True, explored=min(search.explored, budget))
+    return Containment(True, explored=search.explored)
 
 
 def overbroad(candidate: RecordPattern) -> str | None:

@@ -210,7 +210,7 @@ def _string_outcome(term: StringTerm, leaf: Leaf) -> bool | None:
 
 def _number_outcome(term: NumberTerm, leaf: Leaf) -> bool | None:
     if _is_number(leaf):
-        return _compare(float(leaf), term.op, term.number)
+        return _compare(leaf, term.op, term.number)  # int/float compare exactly, even past float range
     if leaf is ABSENT or isinstance(leaf, dict | list):
         return False
     if isinstance(leaf, str) and numeric_looking(leaf):
