@@ -114,12 +114,17 @@ class _OpaqueJudge:
     def __init__(self, pattern: RecordPattern, domains: Mapping[FieldPath, list[Witness]]) -> None:
         self.pattern = pattern
         self.fields = frozenset(pattern.hints())
+        self.ordered = sorted(self.fields, key=repr)
         self.domains = domains
+        self.known: dict[tuple[int, ...], bool] = {}
 
     def verdict(self, assigned: Assigned, atoms: Mapping[Term, bool]) -> bool | None:
         if any(path not in assigned for path in self.fields):
             return None
-        return self.pattern.matches(build_record({p: self.domains[p][i] for p, i in assigned.items()}))
+        key = tuple(assigned[path] for path in self.ordered)  # the pattern reads these fields only
+        if key not in self.known:
+            self.known[key] = self.pattern.matches(build_record({p: self.domains[p][i] for p, i in assigned.items()}))
+        return self.known[key]
 
     def open_terms(self, assigned: Assigned) -> list[Term]:
         return []
