@@ -1,0 +1,1 @@
+"""trailcheck's tests: a package so that test modules and ``tests.helpers`` import by one name."""
