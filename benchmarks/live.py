@@ -3,11 +3,12 @@
 A moto server (its own process, so it does not share our GIL) sits behind the test
 suite's proxy, which adds a fixed latency to every call and counts calls by operation.
 The organization has 50 accounts scanned in 4 regions; the collector runs with 16
-workers. Two figures against their ideal (SPEC §11):
+workers. Two figures against their ideal:
 
-- calls made vs the minimum: 1 DescribeTrails per (account, region), 3 calls per unique
-  trail, and the organization calls (GetCallerIdentity, DescribeOrganization, ListAccounts
-  pages, one AssumeRole per member; DescribeRegions is not needed with --regions);
+- calls made vs the minimum (the call table of docs/live-scans.md): 1 DescribeTrails per
+  (account, region), 3 calls per unique trail, and the organization calls
+  (GetCallerIdentity, DescribeOrganization, ListAccounts pages, one AssumeRole per member;
+  DescribeRegions is not needed with --regions);
 - wall time vs calls x latency / workers (perfect overlap, no dependency between calls).
 
 It also measures the CPU each process spends during the collection (collector, moto,
