@@ -154,7 +154,9 @@ def test_printed_schemas_accept_the_shipped_files(capsys: pytest.CaptureFixture[
     for estate in (ESTATE, ACQUIRED):
         jsonschema.validate(json.loads(estate.read_text(encoding="utf-8")), snapshot_schema)
     policy_schema = json.loads(run_cli(capsys, "schema", "policy").out)
-    for policy in sorted((REPO / "policies").glob("*.yaml")):
+    policies = sorted((REPO / "policies").glob("*.yaml"))
+    assert policies, "the built-in policy files are missing"
+    for policy in policies:
         jsonschema.validate(yaml.safe_load(policy.read_text(encoding="utf-8")), policy_schema)
 
 
