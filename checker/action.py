@@ -14,7 +14,6 @@ Run it as ``python -m checker.action``.
 from __future__ import annotations
 
 import os
-import re
 import sys
 import uuid
 from collections.abc import Mapping
@@ -22,6 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from checker import cli
+from checker.comma_list import comma_list
 from checker.errors import InputError
 from checker.findings import FAILING
 from checker.report.document import load_report
@@ -32,7 +32,6 @@ INPUT_NAMES = ("snapshot", "events", "policies", "org", "role-name", "regions", 
 REQUIRED_FORMATS = ("json", "md")
 FINDINGS_JSON = "findings.json"
 FINDINGS_SARIF = "findings.sarif"
-_LIST_SEPARATORS = re.compile(r"[,\n]")
 
 
 def env_name(input_name: str) -> str:
@@ -78,8 +77,7 @@ def read_inputs(env: Mapping[str, str]) -> ActionInputs:
         return env.get(env_name(name), "").strip() or default
 
     def items(name: str, default: tuple[str, ...] = ()) -> tuple[str, ...]:
-        found = tuple(item.strip() for item in _LIST_SEPARATORS.split(text(name)) if item.strip())
-        return found or default
+        return comma_list(text(name)) or default
 
     def flag(name: str, default: bool) -> bool:
         value = text(name).lower()
