@@ -160,8 +160,7 @@ trailcheck validate policies/a.yaml policies/b.yaml""")
 
     explain = _command(sub, "explain", "Explain which trails would record one CloudTrail record, and why.", """
 trailcheck explain --snapshot examples/estate.json examples/events/disable-key.json
-aws cloudtrail lookup-events --max-results 1 --query 'Events[0].CloudTrailEvent' --output text \\
-  | trailcheck explain --snapshot estate.json -
+aws cloudtrail lookup-events --max-results 1 | trailcheck explain --snapshot estate.json -
 trailcheck explain --snapshot estate.json record.json --format json""")
     explain.add_argument("--snapshot", type=Path, required=True, metavar="FILE")
     explain.add_argument("event", metavar="EVENT.json|-",
