@@ -132,14 +132,24 @@ class AlertJudge:
         if not in_scope:
             return AlertVerdict("error", "no Regions in scope: nowhere to check that the events raise an alert")
         within = self._restrictions(question)
+        listed = self.candidates(question, account_id, in_scope)
+        answers = [self._region_answer(question, account_id, region,
+                                       [c for c in listed if c.region in (None, region)], within)
+                   for region in in_scope]
+        return self._verdict(question, answers, listed, self.snapshot.trails_reaching(account_id), in_scope)
+
+    def candidates(self, question: AlertQuestion, account_id: str, regions: Sequence[str]) -> list[Chain]:
+        """The chains :meth:`judge` weighs for ``account_id``: those that could alert on an event of
+        the question (metric-filter chains first, then each Region's EventBridge chains). A live
+        collection reads exactly what their unknown links lack (:mod:`checker.plan`)."""
+        in_scope = alert_regions(question, regions, self.snapshot.partition)
+        within = self._restrictions(question)
         trails = self.snapshot.trails_reaching(account_id)
         metric = self._metric_candidates(question, trails, in_scope, within) if "metric-filter" in question.via else []
-        by_region = {region: (self._eventbridge_candidates(question, account_id, trails, region, within)
-                              if "eventbridge" in question.via else []) for region in in_scope}
-        answers = [self._region_answer(question, account_id, region, [*metric, *by_region[region]], within)
-                   for region in in_scope]
-        listed = [*metric, *(c for region in in_scope for c in by_region[region])]
-        return self._verdict(question, answers, listed, trails, in_scope)
+        bridged = [chain for region in in_scope
+                   for chain in self._eventbridge_candidates(question, account_id, trails, region, within)
+                   ] if "eventbridge" in question.via else []
+        return [*metric, *bridged]
 
     def _restrictions(self, question: AlertQuestion) -> tuple[RecordPattern, ...]:
         """What the reference is restricted to: records of the probes; records CloudTrail can
