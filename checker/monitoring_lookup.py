@@ -114,7 +114,11 @@ def metric_filters_on_log_group(snapshot: Snapshot,
         return Missing(log_group_arn, "not a CloudWatch Logs log group ARN")
     monitoring = _monitoring(snapshot, place.account_id, place.region)
     filters = monitoring.metric_filters if monitoring else None
-    if filters is None:
+    account = snapshot.account(place.account_id)
+    failed = account is not None and any(  # another log group's filters were read, this one's failed
+        e.operation == "DescribeMetricFilters" and e.region in (None, place.region)
+        and e.resource in (place.name, log_group_arn) for e in account.errors)
+    if filters is None or failed:
         return _not_collected(snapshot, place.account_id, place.region, "metric_filters")
     return tuple(f for f in filters if f.log_group_name == place.name)
 

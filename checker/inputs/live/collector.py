@@ -8,6 +8,12 @@ thread applies to the collection state and that yields the next tasks. All state
 therefore touched by one thread only, and the tree unfolds as fast as the answers come
 back (accounts of the first ListAccounts page are scanned while the second is fetched).
 
+Then, when the rules in effect need monitoring data (or ``--with monitoring`` asks for it),
+the monitoring reads follow in rounds: the plan (:func:`checker.plan.monitoring.monitoring_plan`)
+is asked what the chains of the snapshot collected so far still lack, those reads are made
+in the accounts and Regions that own the resources, and the plan is asked again, until it
+needs nothing new. Each resource is read once; see docs/live-scans.md for the calls.
+
 Failures never abort the scan: each becomes an ``errors`` entry of the account it
 concerns (see :mod:`checker.inputs.live.faults`), and whatever depended on it stays
 absent (unknown), never filled in.
@@ -22,7 +28,7 @@ import queue
 import re
 import sys
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -32,6 +38,7 @@ from typing import Any
 from checker.errors import InputError
 from checker.inputs.clients import ClientFactory, ClientSettings, Credentials
 from checker.inputs.live.faults import Failure, attempt
+from checker.inputs.live.monitoring import AccountMonitoring, perform, service_of
 from checker.inputs.live.options import LiveOptions
 from checker.inputs.live.organization import (
     Caller,
@@ -52,7 +59,11 @@ from checker.inputs.live.trails import (
     home_region_of,
 )
 from checker.inputs.snapshot import parse_snapshot
-from checker.model import Snapshot
+from checker.model import DataFamily, Snapshot
+from checker.plan.monitoring import monitoring_plan
+from checker.plan.reads import PlacedRead
+from checker.plan.rules import FAMILIES, families_needed
+from checker.policy.model import Rule
 from checker.progress import Progress
 from checker.timefmt import iso
 
@@ -75,16 +86,23 @@ class AccountScan:
     regions: list[str] | None = None
     trails: dict[str, dict[str, Any]] = field(default_factory=dict)
     errors: list[dict[str, Any]] = field(default_factory=list)
+    monitoring: AccountMonitoring = field(default_factory=AccountMonitoring)
 
-    def document(self, fallback_regions: list[str]) -> dict[str, Any]:
+    def document(self, fallback_regions: list[str], shared_errors: Sequence[dict[str, Any]]) -> dict[str, Any]:
+        """The account's snapshot entry; ``shared_errors`` are failures of calls made for the
+        whole scan (the organization) that concern this account too."""
         regions = self.regions if self.regions is not None else fallback_regions
-        return {
+        document: dict[str, Any] = {
             "account_id": self.account_id,
             "name": self.name,
             "regions": sorted(regions),
             "trails": [_in_api_order(self.trails[arn]) for arn in sorted(self.trails)],
-            "errors": sorted(self.errors, key=_error_order),
         }
+        monitoring = self.monitoring.document()
+        if monitoring:
+            document["monitoring"] = monitoring
+        document["errors"] = sorted([*self.errors, *shared_errors], key=_error_order)
+        return document
 
 
 def _in_api_order(trail: dict[str, Any]) -> dict[str, Any]:
@@ -95,12 +113,14 @@ def _in_api_order(trail: dict[str, Any]) -> dict[str, Any]:
 
 
 def _error_order(entry: dict[str, Any]) -> tuple[str, ...]:
-    return (entry["region"] or "", entry["operation"], entry.get("trail_arn", ""), entry["code"],
-            entry["message"])
+    return (entry["region"] or "", entry["operation"], entry.get("trail_arn", ""), entry.get("resource", ""),
+            entry["code"], entry["message"])
 
 
-def collect_snapshot(options: LiveOptions, progress: Progress | None = None) -> dict[str, Any]:
-    """Read the estate from AWS and return the ``trailcheck.snapshot/v1`` document (see docs/live-scans.md).
+def collect_snapshot(options: LiveOptions, progress: Progress | None = None,
+                     rules: Sequence[Rule] = ()) -> dict[str, Any]:
+    """Read the estate from AWS and return the ``trailcheck.snapshot/v1`` document (see docs/live-scans.md):
+    the trails, and what ``rules`` (the rules in effect) and ``options.with_families`` need beyond them.
 
     Raises :class:`InputError` for bad options and for credentials that cannot even
     identify the caller; every other AWS failure is recorded in the snapshot.
@@ -110,7 +130,7 @@ def collect_snapshot(options: LiveOptions, progress: Progress | None = None) -> 
     report = progress if progress is not None else Progress(0, "collect (account-regions)",
                                                            quiet=options.quiet)
     try:
-        return _Collector(options, ClientFactory(live_client_settings(options)), report).collect()
+        return _Collector(options, ClientFactory(live_client_settings(options)), report, rules).collect()
     finally:
         if own_progress:
             report.close()
@@ -118,16 +138,17 @@ def collect_snapshot(options: LiveOptions, progress: Progress | None = None) -> 
 
 @dataclass(frozen=True)
 class LiveCollection:
-    """A collection from AWS: the :class:`~checker.inputs.interface.SnapshotSource` of a live
-    scan. Its ``sha256`` is that of the collected document as JSON with sorted keys."""
+    """A collection from AWS for ``rules``: the :class:`~checker.inputs.interface.SnapshotSource`
+    of a live scan. Its ``sha256`` is that of the collected document as JSON with sorted keys."""
 
     options: LiveOptions
+    rules: tuple[Rule, ...] = ()
 
     def describe(self) -> str:
         return "live"
 
     def load(self) -> Snapshot:
-        document = collect_snapshot(self.options)
+        document = collect_snapshot(self.options, rules=self.rules)
         digest = hashlib.sha256(json.dumps(document, sort_keys=True).encode()).hexdigest()
         return parse_snapshot(document, self.describe(), sha256=digest)
 
@@ -178,10 +199,13 @@ def _check_options(options: LiveOptions) -> None:
 class _Collector:
     """One collection run; its state is only touched on the calling (main) thread."""
 
-    def __init__(self, options: LiveOptions, clients: ClientFactory, progress: Progress) -> None:
+    def __init__(self, options: LiveOptions, clients: ClientFactory, progress: Progress,
+                 rules: Sequence[Rule] = ()) -> None:
         self.options = options
         self.clients = clients
         self.progress = progress
+        self.rules = tuple(rules)
+        self.families: frozenset[DataFamily] = families_needed(rules, options.with_families)
         self.scans: dict[str, AccountScan] = {}
         self.registry = TrailRegistry()
         self.organization: dict[str, Any] | None = None
@@ -213,6 +237,8 @@ class _Collector:
         try:
             _run(pool, first)
             _run(pool, self._place_unclaimed())
+            if "monitoring" in self.families:
+                self._collect_monitoring(pool, started)
         finally:
             pool.shutdown(wait=True, cancel_futures=True)  # Ctrl-C: drop the queued calls
         return self._document(started)
@@ -356,32 +382,65 @@ class _Collector:
             tasks.append(self._describe_organization())
         return tasks
 
+    # -- monitoring ------------------------------------------------------------------------
+
+    def _collect_monitoring(self, pool: ThreadPoolExecutor, started: datetime) -> None:
+        """Rounds of reads until the plan needs nothing new (see the module doc)."""
+        everything = "monitoring" in self.options.with_families
+        done: set[PlacedRead] = set()
+        while True:
+            snapshot = parse_snapshot(self._document(started), "the live collection")
+            wanted = monitoring_plan(self.rules, snapshot, everything).without(done)
+            if not wanted:
+                return
+            done.update(wanted)
+            _run(pool, [self._monitoring_read(placed) for placed in wanted
+                        if placed.account_id in self.scans and self.scans[placed.account_id].credentials])
+
+    def _monitoring_read(self, placed: PlacedRead) -> Task:
+        """One planned read, with the owner's credentials in the resource's Region."""
+        owner = self.scans[placed.account_id]
+        assert owner.credentials is not None
+        credentials = owner.credentials
+
+        def work() -> Merge:
+            result = perform(placed, self.clients.client(service_of(placed.read), placed.region, credentials))
+
+            def merge() -> list[Task]:
+                for entry in owner.monitoring.record(result):
+                    self._record(owner.errors, entry)
+                return []
+            return merge
+        return work
+
     # -- the document ----------------------------------------------------------------------
 
     def _document(self, started: datetime) -> dict[str, Any]:
+        """The snapshot of what is collected so far (it changes nothing, so the monitoring
+        plan may read it between rounds)."""
         assert self.caller is not None
         self._report_unscanned_requests()
-        if self.org_wide_errors:
-            for scan in self.scans.values():
-                scan.errors.extend(self.org_wide_errors)
-        if self.listing_errors:
-            caller_scan = self.scans.get(self.caller.account_id)
-            for scan in [caller_scan] if caller_scan else self.scans.values():
-                scan.errors.extend(self.listing_errors)
+        caller_scan = self.scans.get(self.caller.account_id)
+        listing_concerns = {caller_scan.account_id} if caller_scan else set(self.scans)
         discovered = sorted({r for scan in self.scans.values() for r in scan.regions or ()})
         document: dict[str, Any] = {
             "format": SNAPSHOT_FORMAT,
             "collected_at": iso(started),
             "partition": self.caller.partition,
         }
+        if self.families != {"trails"}:
+            document["contents"] = [family for family in FAMILIES if family in self.families]
         if self.organization is not None:
             document["organization"] = self.organization
-        document["accounts"] = [self.scans[a].document(discovered) for a in sorted(self.scans)]
+        document["accounts"] = [
+            self.scans[a].document(discovered, [*self.org_wide_errors,
+                                                *(self.listing_errors if a in listing_concerns else ())])
+            for a in sorted(self.scans)]
         return document
 
     def _report_unscanned_requests(self) -> None:
         """An account asked for with ``--accounts`` but not ACTIVE in the organization is an
-        error entry of its own, never silently dropped."""
+        error entry of its own, never silently dropped (once, however often it is asked)."""
         if not self.options.org or self.listing_failed:
             return
         for account_id in sorted(set(self.options.accounts or ()) - set(self.scans)):

@@ -3,7 +3,7 @@
 A live scan of an organization always meets some failure: a member without the audit
 role, an SCP denying a region, throttling past the retries, a timeout. None of them may
 abort the scan or pass silently: each becomes ``{region, operation, code, message,
-trail_arn?}`` in the account it concerns, and the engine turns the gap into ``error``
+trail_arn?, resource?}`` in the account it concerns, and the engine turns the gap into ``error``
 findings for exactly the rules that needed the missing data.
 """
 
@@ -27,12 +27,16 @@ class Failure:
     code: str
     message: str
 
-    def entry(self, region: str | None, operation: str, trail_arn: str | None = None) -> dict[str, Any]:
-        """The snapshot ``errors`` item for this failure."""
+    def entry(self, region: str | None, operation: str, trail_arn: str | None = None,
+              resource: str | None = None) -> dict[str, Any]:
+        """The snapshot ``errors`` item for this failure (``resource``: the log group, topic,
+        bus or rule a monitoring read was about)."""
         item: dict[str, Any] = {"region": region, "operation": operation,
                                 "code": self.code, "message": self.message}
         if trail_arn:
             item["trail_arn"] = trail_arn
+        if resource:
+            item["resource"] = resource
         return item
 
 

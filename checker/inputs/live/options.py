@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from checker.model import DataFamily
+
 DEFAULT_ROLE_NAME = "OrganizationAccountAccessRole"
 DEFAULT_WORKERS = 16
 
@@ -20,6 +22,8 @@ class LiveOptions:
     ``accounts`` ``None`` means every ACTIVE account of the organization (with ``org``)
     or the caller's own account. ``max_attempts`` and the timeouts go to botocore's
     adaptive retry mode: a call that still fails after them becomes a recorded error.
+    ``with_families`` (``--with``) are data families to collect whatever the rules need:
+    ``monitoring`` then reads every monitoring chain, not only those the rules can use.
     """
 
     profile: str | None = None
@@ -33,3 +37,4 @@ class LiveOptions:
     max_attempts: int = 8
     connect_timeout: float = 5.0
     read_timeout: float = 30.0
+    with_families: tuple[DataFamily, ...] = ()
