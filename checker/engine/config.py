@@ -13,11 +13,14 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from checker.alerting.chain_model import ALERT_PATHS
+from checker.alerting.chains import AlertJudge, AlertQuestion
 from checker.arn import Arn
 from checker.engine.expressions import Outcome, evaluate, trail_document
 from checker.findings import Finding, Status
 from checker.model import CollectionError, Snapshot, Trail
 from checker.policy.model import (
+    AlertedRequirement,
     AllTrails,
     AnyTrail,
     ConfigRule,
@@ -125,6 +128,7 @@ class ConfigEvaluator:
 
     def __init__(self, snapshot: Snapshot) -> None:
         self.snapshot = snapshot
+        self.alerts = AlertJudge(snapshot)
 
     def evaluate(self, rules: Sequence[Rule]) -> list[Finding]:
         """Findings of the configuration rules among ``rules`` (event rules are the event engine's)."""
@@ -155,6 +159,8 @@ class ConfigEvaluator:
                 return self._quantified(requirement, unit, every=False)
             if isinstance(requirement, AllTrails):
                 return self._quantified(requirement, unit, every=True)
+            if isinstance(requirement, AlertedRequirement):
+                return self._alerted_verdict(requirement, rule.params, unit)
             assert_never(requirement)
         except ProbeTooLargeError as exc:
             return Verdict("error", str(exc))
@@ -212,6 +218,17 @@ class ConfigEvaluator:
                    if errors else "missing trail data leaves coverage open")
             return Verdict("error", f"{_describe_gaps(undecided)} ({why})", evidence)
         return Verdict("pass", f"{len(results)} probe check(s) covered", evidence)
+
+    def _alerted_verdict(self, requirement: AlertedRequirement, params: dict[str, Any], unit: Unit) -> Verdict:
+        """Monitoring chains (checker.alerting.chains); skipped without monitoring data."""
+        if not self.snapshot.carries("monitoring"):
+            return Verdict("skipped", _NO_MONITORING)
+        assert unit.account_id is not None
+        question = AlertQuestion(requirement.pattern, requirement.recorded, requirement.recorded_pattern,
+                                 tuple(path for path in ALERT_PATHS if path in params["via"]),
+                                 bool(params["multi_region"]))
+        verdict = self.alerts.judge(question, unit.account_id, [region for _, region in unit.cells])
+        return Verdict(verdict.status, verdict.detail, verdict.evidence)
 
     def _trail_qualifies(self, trail: Trail, quantifier: TrailQuantifier, unit: Unit) -> tuple[bool | None, str]:
         """Whether one trail satisfies the quantifier's body, and why (not)."""
@@ -298,6 +315,9 @@ class ConfigEvaluator:
 
 
 _NO_REGIONS = "no regions in scope: nowhere to check that the events are logged"
+_NO_MONITORING = ("the snapshot carries no monitoring data (metric filters, alarms, SNS topics, EventBridge rules); "
+                  "collect it with 'trailcheck collect', which reads what the monitoring rules need, or add a "
+                  "'monitoring' object per account (docs/semantics.md, \"Monitoring chains\")")
 _COVERAGE_PHRASE = {"covered": "logged", "partial": "only partly logged", "not-covered": "not logged",
                    "unknown": "undecided"}
 

@@ -16,6 +16,7 @@ from typing import Any, ClassVar, Literal
 
 from jmespath.parser import ParsedResult
 
+from checker.alerting.filter_pattern import FilterPattern
 from checker.findings import Severity
 from checker.policy.match import Match
 
@@ -77,7 +78,25 @@ class AllTrails(TrailQuantifier):
     """``require.all_trails``: every logging trail reaching the unit qualifies."""
 
 
-Requirement = ExprRequirement | LoggedRequirement | AnyTrail | AllTrails
+@dataclass(frozen=True)
+class AlertedRequirement:
+    """``require.alerted``: the events ``pattern`` describes (a CloudWatch Logs filter pattern,
+    strict-parsed at load) must be recorded, as the ``recorded`` probes say, and raise an alert
+    through a monitoring chain (docs/semantics.md, "Monitoring chains"). ``recorded_pattern`` is
+    the probes as a filter pattern: the reference is compared on the records they describe.
+    The alert paths that count and the trail's reach are the rule's ``via`` and ``multi_region``
+    parameters."""
+
+    pattern: FilterPattern
+    recorded: tuple[Probe, ...]
+    recorded_pattern: FilterPattern
+
+    @property
+    def pattern_text(self) -> str:
+        return self.pattern.text
+
+
+Requirement = ExprRequirement | LoggedRequirement | AnyTrail | AllTrails | AlertedRequirement
 
 
 # -- rules ----------------------------------------------------------------------------------
