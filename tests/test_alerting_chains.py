@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from checker.alerting.chains import AlertJudge, AlertQuestion
+from checker.alerting.chains import AlertJudge, AlertQuestion, RecordAlert, record_alert
 from checker.engine.config import ConfigEvaluator
 from checker.findings import Finding
 from checker.inputs.snapshot import parse_snapshot
@@ -463,3 +463,54 @@ def test_an_enabled_rule_misses_read_only_events() -> None:
         assert finding.status == status, (state, finding.message)
         if status == "fail":
             assert "readOnly=true" in finding.message
+
+
+# -- one record (what explain shows) ---------------------------------------------------------------
+
+def api_call(source: str, name: str, region: str = "us-east-1", read_only: bool = False) -> Document:
+    return {"eventVersion": "1.09", "eventSource": source, "eventName": name, "awsRegion": region,
+            "recipientAccountId": MANAGEMENT, "eventType": "AwsApiCall", "eventCategory": "Management",
+            "managementEvent": True, "readOnly": read_only, "sourceIPAddress": "198.51.100.7",
+            "userIdentity": {"type": "IAMUser", "accountId": MANAGEMENT,
+                             "arn": f"arn:aws:iam::{MANAGEMENT}:user/mallory"}}
+
+
+def alert_for(document: Document, record: Document) -> RecordAlert:
+    return record_alert(parse_snapshot(json.loads(json.dumps(document)), "snapshot.json"), record)
+
+
+def test_a_stop_logging_record_raises_the_cis_alarm_link_by_link() -> None:
+    found = alert_for(estate(), api_call("cloudtrail.amazonaws.com", "StopLogging"))
+    assert found.alerted is True
+    (chain,) = [c for c in found.chains if c.fires]
+    assert [link.kind for link in chain.links] == ["trail", "log-group", "metric-filter", "match", "metric", "alarm",
+                                                   "topic"]
+    assert chain.links[3].reason == "the pattern matches the record"
+
+
+def test_a_record_no_filter_matches_raises_nothing() -> None:
+    found = alert_for(estate(), api_call("cloudtrail.amazonaws.com", "DescribeTrails", read_only=True))
+    assert found.alerted is False
+    assert all(c.first_broken() == next(link for link in c.links if link.kind == "match") for c in found.chains
+               if c.via == "metric-filter")
+
+
+def test_a_record_the_trail_does_not_record_raises_nothing() -> None:
+    silenced = trail(AdvancedEventSelectors=[management_selector(exclude=("cloudtrail.amazonaws.com",))])
+    found = alert_for(estate(None, silenced), api_call("cloudtrail.amazonaws.com", "StopLogging"))
+    assert found.alerted is False
+    broken = [c.first_broken() for c in found.chains]
+    assert {link.kind for link in broken if link is not None} == {"trail", "trails"}
+
+
+def test_a_session_record_reaches_the_eventbridge_rule_of_its_region_only() -> None:
+    document = ssm_estate("eu-west-1")
+    there = alert_for(document, api_call("ssm.amazonaws.com", "StartSession", region="eu-west-1"))
+    assert there.alerted is True
+    assert [c.via for c in there.chains if c.fires] == ["eventbridge"]
+    assert alert_for(document, api_call("ssm.amazonaws.com", "StartSession")).alerted is False
+
+
+def test_without_monitoring_data_whether_a_record_alerts_is_unknown() -> None:
+    found = alert_for(snapshot(account(MANAGEMENT, trail())), api_call("cloudtrail.amazonaws.com", "StopLogging"))
+    assert (found.alerted, found.chains) == (None, ())

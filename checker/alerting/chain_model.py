@@ -23,7 +23,8 @@ ALERT_PATHS: tuple[AlertPath, ...] = ("metric-filter", "eventbridge")
 """The alert paths a rule's ``via`` parameter may name."""
 
 LinkKind = Literal["trail", "trails", "log-group", "metric-filter", "metric", "alarm", "topic", "event-bus",
-                   "event-rule"]
+                   "event-rule", "match"]
+"""``match`` appears only in the chains of one record (``explain``): does the chain's pattern match it?"""
 
 
 @dataclass(frozen=True)

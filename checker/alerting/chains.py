@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Hashable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
 from checker.alerting.chain_model import AlertPath, AllPatterns, Chain, Link, short_id
@@ -39,7 +39,7 @@ from checker.alerting.filter_pattern import FilterPattern
 from checker.alerting.interface import RecordPattern, Undecided
 from checker.alerting.metric_chain import log_group_chains
 from checker.model import CollectionError, Snapshot, Trail
-from checker.simulator import ProbeResult, ProbeTooLargeError, probe_coverage
+from checker.simulator import ProbeResult, ProbeTooLargeError, probe_coverage, record_verdict
 from checker.simulator.decide import GLOBAL_EVENTS_REGION, GLOBAL_SERVICE_SOURCES
 from checker.simulator.probes import probe_text
 
@@ -328,6 +328,58 @@ class AlertJudge:
         more = f" (and {len(covering) - 1} more chain(s))" if len(covering) > 1 else ""
         note = f"; over-broad: {loud[0]['pattern']} also matches {loud[0]['matches']}" if loud else ""
         return AlertVerdict("pass", f"alerted in {', '.join(regions)} through {how}{more}{note}", evidence)
+
+
+@dataclass(frozen=True)
+class RecordAlert:
+    """Would one recorded event raise an alert? ``alerted`` is ``True`` when some chain fires on
+    it, ``None`` when none does for sure but an unknown one might (or the snapshot carries no
+    monitoring data), ``False`` otherwise; ``chains`` are the candidate chains, link by link."""
+
+    alerted: bool | None
+    chains: tuple[Chain, ...]
+
+
+def record_alert(snapshot: Snapshot, record: Mapping[str, Any]) -> RecordAlert:
+    """The chains that could alert on ``record`` (``trailcheck explain``): every metric-filter chain
+    of a trail reaching its account and every EventBridge chain of its account and Region, each
+    with the trail's decision for the record first and, after its pattern, a ``match`` link saying
+    whether the pattern matches the record. The same chains as the rules, for one record and
+    without their multi-Region condition."""
+    verdict = record_verdict(snapshot, record)
+    if not snapshot.carries("monitoring") or verdict.account_id is None or verdict.region is None:
+        return RecordAlert(None, ())
+    trails = {t.arn: t for t in snapshot.trails_reaching(verdict.account_id)}
+    chains: list[Chain] = []
+    for decision in verdict.trails:
+        head = Link("trail", decision.arn, decision.logged, decision.reason)
+        chains += [_matched(chain, record).after(head) for chain in log_group_chains(snapshot, trails[decision.arn])]
+    recorded = Link("trails", f"{verdict.account_id}:{verdict.region}", verdict.logged,
+                    "recorded by a trail reaching the account" if verdict.logged
+                    else "no trail reaching the account records it" if verdict.logged is False
+                    else "whether a trail records it is unknown")
+    chains += [_matched(chain, record).after(recorded)
+               for chain in eventbridge_chains(snapshot, verdict.account_id, verdict.region)]
+    fired = [chain.fires for chain in chains]
+    alerted = True if True in fired else None if None in fired else False
+    return RecordAlert(alerted, tuple(chains))
+
+
+def _matched(chain: Chain, record: Mapping[str, Any]) -> Chain:
+    """``chain`` with a ``match`` link after its last pattern link: does its matcher match ``record``?"""
+    matcher = chain.matcher
+    if matcher is None:
+        return chain
+    if isinstance(matcher, Undecided):
+        link = Link("match", "", None, f"undecided: {matcher.reason}")
+    else:
+        outcome = matcher.evaluate(record) if isinstance(matcher, FilterPattern) else matcher.matches(record)
+        link = Link("match", "", outcome, {True: "the pattern matches the record",
+                                           False: "the pattern does not match the record",
+                                           None: "whether the pattern matches depends on a comparison the "
+                                                 "documentation leaves open"}[outcome])
+    last = max(i for i, step in enumerate(chain.links) if step.kind in ("metric-filter", "event-rule"))
+    return replace(chain, links=(*chain.links[:last + 1], link, *chain.links[last + 1:]))
 
 
 def _matchers(chains: Sequence[Chain]) -> list[RecordPattern]:
