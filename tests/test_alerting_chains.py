@@ -265,8 +265,12 @@ def test_a_filter_without_alarm_does_not_hide_its_working_duplicate() -> None:
     region = region_data(filters, [alarm("cis-4.5")], [topic()], [])
     finding = judge(estate(region))
     assert finding.status == "pass", finding.message
-    broken = [c for c in finding.evidence["chains"] if c["fires"] is False]
-    assert [c["first_broken"]["id"] for c in broken] == ["CISBenchmark/Unwatched"]
+    assert [link["id"] for c in finding.evidence["chains"] for link in c["links"] if link["kind"] == "metric-filter"] \
+        == ["cis-4.5"]
+    assert finding.evidence["chains_total"] == 2
+    region["alarms"] = []
+    broken = judge(estate(region)).evidence["chains"]
+    assert [c["first_broken"]["id"] for c in broken] == ["CISBenchmark/Unwatched", "CISBenchmark/cis-4.5"]
 
 
 def test_a_broken_chain_and_an_unknown_one_give_an_error_when_the_unknown_could_match() -> None:

@@ -301,16 +301,18 @@ class AlertJudge:
 
     def _verdict(self, question: AlertQuestion, answers: Sequence[_RegionAnswer], listed: Sequence[Chain],
                  trails: Sequence[Trail], regions: Sequence[str]) -> AlertVerdict:
+        covering = list({id(c): c for a in answers for c in a.covering}.values())
+        # A pass shows the chains that alert; anything else every candidate, with its first broken link.
+        shown = covering if all(a.status == "pass" for a in answers) else listed
         evidence: dict[str, Any] = {
             "reference": question.reference.text, "via": list(question.via), "regions": list(regions),
-            "chains": [chain.to_dict() for chain in listed[:MAX_LISTED_CHAINS]],
+            "chains": [chain.to_dict() for chain in shown[:MAX_LISTED_CHAINS]],
         }
-        if len(listed) > MAX_LISTED_CHAINS:
+        if len(listed) > len(shown[:MAX_LISTED_CHAINS]):
             evidence["chains_total"] = len(listed)
         not_alerted = _group_missed(answers)
         if not_alerted:
             evidence["not_alerted"] = not_alerted
-        covering = list({id(c): c for a in answers for c in a.covering}.values())
         loud = _overbroad(covering)
         if loud:
             evidence["overbroad"] = loud
