@@ -1,7 +1,8 @@
 """The ``trailcheck`` command line: parse options, call the pipeline, print, exit.
 
 Exit codes: 0 nothing blocking; 1 a blocking ``fail`` or any ``error`` finding; 2 bad
-invocation or bad input (a one-line message naming the place, never a traceback).
+invocation or bad input (a one-line message naming the place, never a traceback); 3 an
+internal error, a bug (one line saying so; ``--verbose`` adds the traceback).
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ import argparse
 import json
 import os
 import sys
+import traceback
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -30,11 +32,12 @@ from checker.policy.model import Rule
 from checker.report.baseline import Baseline, diff_findings, render_diff_json, render_diff_table
 from checker.report.document import load_report
 from checker.report.model import Report
+from checker.safetext import encodable, for_terminal, json_for_terminal
 from checker.scan import ScanOptions, exit_code, load_rules, run_scan
 from checker.schemas import SCHEMA_NAMES, load_schema
 from checker.simulator import record_verdict
 
-EXIT_OK, EXIT_BAD_INPUT = 0, 2
+EXIT_OK, EXIT_BAD_INPUT, EXIT_BUG = 0, 2, 3
 
 
 class _Formatter(argparse.RawDescriptionHelpFormatter):
@@ -192,10 +195,24 @@ def main(argv: Sequence[str] | None = None) -> int:
         return handler(args)
     except InputError as exc:
         for problem in exc.problems:
-            print(f"trailcheck: error: {problem}", file=sys.stderr)
+            print(f"trailcheck: error: {for_terminal(str(problem))}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except BrokenPipeError:
         return EXIT_OK
+    except Exception as exc:  # a bug: exit 3, never 1 (findings) and never a bare traceback
+        return report_bug(exc, verbose=getattr(args, "verbose", False))
+
+
+def report_bug(exc: BaseException, verbose: bool) -> int:
+    """One line saying trailcheck failed and how to report it; the traceback with ``--verbose``."""
+    if verbose:
+        traceback.print_exception(exc, file=sys.stderr)
+    detail = for_terminal(" ".join(f"{type(exc).__name__}: {exc}".split()))
+    detail = detail if len(detail) <= 300 else detail[:297] + "..."
+    print(f"trailcheck: internal error (a bug in trailcheck, not in your input): {detail}; please report it "
+          "in the project's issue tracker with the command line and the output of the same run with --verbose",
+          file=sys.stderr)
+    return EXIT_BUG
 
 
 def _scan(args: argparse.Namespace) -> int:
@@ -222,12 +239,12 @@ def write_outputs(report: Report, formats: Sequence[Any], output_dir: Path, quie
     for fmt in formats:
         text = fmt.render(report)
         if fmt.filename is None:
-            sys.stdout.write(text)
+            sys.stdout.write(for_terminal(text))
             continue
         try:
             output_dir.mkdir(parents=True, exist_ok=True)
             path = output_dir / fmt.filename
-            path.write_text(text, encoding="utf-8")
+            path.write_text(encodable(text), encoding="utf-8")
         except OSError as exc:
             raise InputError(str(output_dir), f"cannot write report: {exc.strerror or exc}") from None
         written.append(path)
@@ -258,7 +275,7 @@ def _rules(args: argparse.Namespace) -> int:
         sys.stdout.write(rules_markdown(rules))
         return EXIT_OK
     rows = [[r.id, r.severity, r.scope, _frameworks_text(r.frameworks)] for r in sorted(rules, key=lambda r: r.id)]
-    print(tabulate(rows, headers=["id", "severity", "scope", "frameworks"], tablefmt="simple"))
+    print(for_terminal(tabulate(rows, headers=["id", "severity", "scope", "frameworks"], tablefmt="simple")))
     return EXIT_OK
 
 
@@ -268,15 +285,6 @@ def _frameworks_text(frameworks: dict[str, list[str]]) -> str:
 
 def _md_cell(text: str) -> str:
     return " ".join(text.split()).replace("|", "\\|")
-
-
-def _param_text(value: object) -> str:
-    """A parameter as ``--param`` takes it: a list comma-separated, ``true``/``false``."""
-    if isinstance(value, list):
-        return ",".join(map(str, value))
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return str(value)
 
 
 def rules_markdown(rules: Sequence[Rule]) -> str:
@@ -294,8 +302,7 @@ def rules_markdown(rules: Sequence[Rule]) -> str:
         if rule.description:
             lines += [" ".join(rule.description.split()), ""]
         if rule.params:
-            lines += ["Parameters: " + ", ".join(f"`{k}` = `{_param_text(v)}`" for k, v in sorted(rule.params.items())),
-                      ""]
+            lines += ["Parameters: " + ", ".join(f"`{k}` = `{v}`" for k, v in sorted(rule.params.items())), ""]
         if rule.remediation:
             lines += ["Remediation: " + " ".join(rule.remediation.split()), ""]
         if rule.references:
@@ -323,14 +330,14 @@ def _explain(args: argparse.Namespace) -> int:
         return EXIT_OK
     what = f"{record.get('eventSource')} {record.get('eventName')} ({verdict.category})"
     if not verdict.known_account:
-        print(f"{what}: account {verdict.account_id} is not in the snapshot: nothing to decide")
+        print(for_terminal(f"{what}: account {verdict.account_id} is not in the snapshot: nothing to decide"))
         return EXIT_OK
     answer = {True: "LOGGED", False: "NOT LOGGED", None: "UNKNOWN"}[verdict.logged]
-    print(f"{what} in {verdict.account_id} {verdict.region}: {answer}")
+    print(for_terminal(f"{what} in {verdict.account_id} {verdict.region}: {answer}"))
     rows = [[d.arn, {True: "yes", False: "no", None: "?"}[d.logged], d.decision, d.reason] for d in verdict.trails]
     if rows:
-        print(tabulate(rows, headers=["trail", "logged", "decision", "reason"], tablefmt="simple",
-                       maxcolwidths=[None, None, None, 80]))
+        print(for_terminal(tabulate(rows, headers=["trail", "logged", "decision", "reason"], tablefmt="simple",
+                                    maxcolwidths=[None, None, None, 80])))
     else:
         print("no trail reaches this account")
     return EXIT_OK
@@ -339,7 +346,8 @@ def _explain(args: argparse.Namespace) -> int:
 def _diff(args: argparse.Namespace) -> int:
     """Always 0 for readable reports: a diff informs; gating is ``scan --fail-on``'s job."""
     changes = diff_findings(Baseline(str(args.old), load_report(args.old).findings), load_report(args.new).findings)
-    text = render_diff_json(changes) if args.format == "json" else render_diff_table(changes)
+    text = json_for_terminal(render_diff_json(changes)) if args.format == "json" else for_terminal(
+        render_diff_table(changes))
     sys.stdout.write(text if text.endswith("\n") else text + "\n")
     return EXIT_OK
 

@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any, Literal
 
+from checker.safetext import encodable
+
 Status = Literal["pass", "fail", "error", "waived", "skipped"]
 Severity = Literal["critical", "high", "medium", "low", "info"]
 
@@ -49,9 +51,13 @@ def severity_rank(severity: str) -> int:
 
 
 def fingerprint(rule_id: str, account_id: str | None, region: str | None, resource: str | None) -> str:
-    """A stable identity for a finding across runs: what it is about, not what it says."""
+    """A stable identity for a finding across runs: what it is about, not what it says.
+
+    Hashed as the reports write the text (a lone surrogate as U+FFFD), so a finding read
+    back from a report has the fingerprint it was written with.
+    """
     key = "\x1f".join([rule_id, account_id or "", region or "", resource or ""])
-    return hashlib.sha256(key.encode()).hexdigest()[:32]
+    return hashlib.sha256(encodable(key).encode()).hexdigest()[:32]
 
 
 @dataclass(frozen=True)

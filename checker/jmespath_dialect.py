@@ -54,6 +54,18 @@ def _nodes_of_type(tree: Any, node_type: str) -> set[str]:
     return names
 
 
+def nesting_depth(tree: Any) -> int:
+    """How deeply the nodes of a parsed JMESPath expression nest (evaluation recurses as deep)."""
+    deepest = 0
+    stack = [(tree, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if isinstance(node, dict):
+            deepest = max(deepest, depth)
+            stack.extend((child, depth + 1) for child in node.get("children", []))
+    return deepest
+
+
 def functions_called(tree: Any) -> set[str]:
     """Names of the functions a parsed JMESPath expression calls."""
     return _nodes_of_type(tree, "function_expression")

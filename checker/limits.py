@@ -106,8 +106,13 @@ PROBE_WITNESS_BUDGET = Limit("MAX_PROBE_WITNESSES", 100_000, "witness decisions"
 decision that would need more is an ``error`` finding for that unit ("undecided within
 budget"), and a policy whose own probes exceed it is bad input when it loads."""
 
-REGEX_CHARS = Limit("MAX_REGEX_CHARS", 2_000, "characters", overridable=False)
-"""The length of a regular expression in an event rule's ``match``."""
+REGEX_CHARS = Limit("MAX_REGEX_CHARS", 1_000, "characters", overridable=False)
+"""The length of one ``regex`` in an event rule's ``match`` (a long alternation of
+literals is ``any_of``'s job)."""
+
+REGEX_MEMORY_BYTES = Limit("MAX_REGEX_MEMORY_BYTES", 1 << 20, "bytes", overridable=False)
+"""Memory RE2 may use for one compiled ``regex``; a pattern that needs more does not load.
+RE2 matches in time linear in the text, so size is the only cost a pattern can raise."""
 
 EXPRESSION_DEPTH = Limit("MAX_EXPRESSION_DEPTH", 32, "levels", overridable=False)
 """JMESPath expressions in policies: parentheses, ``!``, sub-expressions and function
@@ -121,6 +126,6 @@ report."""
 ALL: tuple[Limit, ...] = (
     NESTING_DEPTH, DOCUMENT_BYTES, YAML_BYTES, DECOMPRESSED_BYTES, DECOMPRESSION_RATIO, RATIO_FLOOR_BYTES,
     REGIONS_PER_ACCOUNT, TRAILS_PER_ACCOUNT, SELECTOR_VALUES_PER_TRAIL, PROBE_WITNESS_BUDGET, REGEX_CHARS,
-    EXPRESSION_DEPTH, EVENT_GROUPS_PER_RULE,
+    REGEX_MEMORY_BYTES, EXPRESSION_DEPTH, EVENT_GROUPS_PER_RULE,
 )
 """Every limit, for the documentation test and ``docs/security.md``."""

@@ -62,6 +62,34 @@ _DECODER = json.JSONDecoder(object_pairs_hook=_unique_keys, parse_constant=_refu
                             parse_float=_finite_float)
 
 
+STRICT_DECODER = _DECODER
+"""The strict decoder, for readers that decode value by value (``raw_decode``); a value
+that is JSON but not strict raises a ``ValueError`` that :func:`strictness` explains and
+:func:`value_end` skips."""
+
+_LENIENT = json.JSONDecoder(parse_int=lambda text: None, parse_float=lambda text: None,
+                            parse_constant=lambda text: None)
+
+
+def value_end(text: str, position: int) -> int:
+    """Where the JSON value at ``position`` ends, read leniently (numbers left unconverted).
+
+    Used to step over a value the strict decoder refused; raises ``json.JSONDecodeError``
+    when the value is not JSON at all (or is cut short).
+    """
+    end: int = _LENIENT.raw_decode(text, position)[1]
+    return end
+
+
+def strictness(exc: ValueError) -> str:
+    """Why the strict decoder refused a value, in words."""
+    if isinstance(exc, NotStrict):
+        return f"not strict JSON: {exc}"
+    if "integer string conversion" in str(exc):
+        return f"not strict JSON: an integer with more than {_MAX_INTEGER_DIGITS:,} digits"
+    return f"not strict JSON: {exc}"
+
+
 class JsonProblem(ValueError):
     """Why a text is not strict JSON, and where: ``line`` and ``column`` are 1-based."""
 
@@ -117,17 +145,19 @@ def load_file(path: Path, what: str) -> tuple[Any, bytes]:
     return loads(raw, str(path)), raw
 
 
-def dumps(value: Any, *, indent: int | None = None, sort_keys: bool = False) -> str:
+def dumps(value: Any, *, indent: int | None = None, sort_keys: bool = False,
+          separators: tuple[str, str] | None = None) -> str:
     """JSON that any strict parser reads back: never ``NaN``, never a lone surrogate.
 
     A non-finite number (it can only come from a lenient input such as an event record)
     is written as its name in a string; a lone surrogate becomes U+FFFD.
     """
+    options: dict[str, Any] = {"indent": indent, "sort_keys": sort_keys, "separators": separators,
+                               "ensure_ascii": False, "allow_nan": False}
     try:
-        text = json.dumps(value, indent=indent, sort_keys=sort_keys, ensure_ascii=False, allow_nan=False)
+        text = json.dumps(value, **options)
     except ValueError:
-        text = json.dumps(_finite_copy(value), indent=indent, sort_keys=sort_keys, ensure_ascii=False,
-                          allow_nan=False)
+        text = json.dumps(_finite_copy(value), **options)
     return encodable(text)
 
 

@@ -32,9 +32,11 @@ one-byte CSI, ``\\r`` rewrites the line), the bidi controls that reorder what is
 _UNSAFE_IN_MARKDOWN = re.compile(f"[\n{UNSAFE_ON_TERMINAL.pattern[1:-1]}]")
 """What is unsafe on a terminal, and newlines, which would end a table row."""
 
-_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+!~|])")
-"""ASCII punctuation with a meaning in (GitHub-flavoured) Markdown; a backslash before
-any of them shows it literally. ``<``, ``>`` and ``&`` are HTML-escaped instead."""
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]~|])")
+"""Punctuation with a meaning inside a line of (GitHub-flavoured) Markdown: brackets
+(links, images), code, emphasis, strike-through, table pipes, and the backslash itself.
+A backslash before any of them shows it literally; ``<``, ``>`` and ``&`` (raw HTML,
+autolinks) are HTML-escaped instead."""
 
 
 def _escape(match: re.Match[str]) -> str:
@@ -55,6 +57,16 @@ def for_markdown(text: str) -> str:
     escaped = _UNSAFE_IN_MARKDOWN.sub(_escape, text.replace("\t", " "))
     escaped = _MARKDOWN_SPECIAL.sub(r"\\\1", escaped)
     return html.escape(escaped, quote=False)
+
+
+def json_for_terminal(text: str) -> str:
+    """JSON text with what :func:`for_terminal` escapes written as ``\\uXXXX`` escapes.
+
+    Outside strings JSON is ASCII, so the result is the same JSON value, safe to print.
+    """
+    if not UNSAFE_ON_TERMINAL.search(text):
+        return text
+    return UNSAFE_ON_TERMINAL.sub(lambda match: f"\\u{ord(match.group()):04x}", text)
 
 
 def encodable(text: str) -> str:

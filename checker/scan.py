@@ -24,13 +24,14 @@ from checker.inputs.live import LiveCollection, LiveOptions
 from checker.inputs.snapshot import SnapshotFile
 from checker.model import Snapshot
 from checker.policy.loader import PolicyFile, apply_params, builtin_policy_dir, load_policies, select_rules
-from checker.policy.model import Rule
+from checker.policy.model import EventRule, Rule
 from checker.report import PostProcessing, post_process
 from checker.report.baseline import Baseline
 from checker.report.document import load_report
 from checker.report.frameworks import rules_for_framework
 from checker.report.model import Inputs, PolicyInput, Report, SnapshotInput
 from checker.report.waivers import load_waivers
+from checker.safetext import for_terminal
 from checker.timefmt import iso
 
 
@@ -104,8 +105,11 @@ def run_scan(options: ScanOptions) -> Report:
     snapshot_read: SnapshotInput | None = None
     events_read: dict[str, Any] | None = None
     source = snapshot_source(options)
+    check_input_kinds(rules, options, configuration=source is not None)
     if source is not None:
         snapshot = source.load()
+        if not snapshot.accounts:
+            raise InputError(source.describe(), "the snapshot lists no accounts: there is nothing to scan")
         snapshot_read = snapshot_input(source, snapshot)
     if snapshot is not None:
         findings.extend(ConfigEvaluator(snapshot).evaluate(rules))
@@ -119,7 +123,7 @@ def run_scan(options: ScanOptions) -> Report:
     findings, sections = post_process(findings, rules, stages, now.date())
     if sections.waivers is not None and not options.quiet:
         for notice in sections.waivers.notices():
-            print(f"trailcheck: warning: {notice}", file=sys.stderr)
+            print(f"trailcheck: warning: {for_terminal(notice)}", file=sys.stderr)
     inputs = Inputs(snapshot=snapshot_read, events=events_read,
                     policies=tuple(PolicyInput(f.path, f.sha256) for f in policy_files))
     return Report(findings=tuple(findings), rules={rule.id: rule_info(rule) for rule in rules}, inputs=inputs,
@@ -131,9 +135,28 @@ def _report_event_problems(stats: EventStats, quiet: bool) -> None:
     if quiet:
         return
     for problem in stats.problems:
-        print(f"trailcheck: warning: {problem['source']}: {problem['position']}: {problem['reason']}",
+        print(for_terminal(f"trailcheck: warning: {problem['source']}: {problem['position']}: {problem['reason']}"),
               file=sys.stderr)
     print(f"events: {stats.read} read, {stats.skipped} skipped", file=sys.stderr)
+
+
+def check_input_kinds(rules: Sequence[Rule], options: ScanOptions, configuration: bool) -> None:
+    """Selected rules none of which has its input is a bad invocation, not "no findings".
+
+    Rules of one kind next to rules whose input is given are simply not evaluated (the
+    default selection holds both kinds); only a selection left with nothing to evaluate
+    fails, naming the option that chose it and the input it needs.
+    """
+    def has_input(rule: Rule) -> bool:
+        return bool(options.events) if isinstance(rule, EventRule) else configuration
+
+    if not rules or any(has_input(rule) for rule in rules):
+        return
+    option = "--rules" if options.rules else "--framework" if options.framework else "--policies"
+    if all(isinstance(rule, EventRule) for rule in rules):
+        raise InputError(option, "the selected rules are event rules, which read sampled CloudTrail events: "
+                                 "give --events")
+    raise InputError(option, "the selected rules read trail configurations: give --snapshot FILE (or --live)")
 
 
 def snapshot_source(options: ScanOptions) -> SnapshotSource | None:
@@ -147,7 +170,8 @@ def snapshot_input(source: SnapshotSource, snapshot: Snapshot) -> SnapshotInput:
     if snapshot.sha256 is None:
         raise TypeError(f"{source.describe()}: a snapshot source must record the digest of what it read")
     return SnapshotInput(path=source.describe(), sha256=snapshot.sha256,
-                         collected_at=iso(snapshot.collected_at) if snapshot.collected_at else None)
+                         collected_at=iso(snapshot.collected_at) if snapshot.collected_at else None,
+                         ignored_trail_copies=snapshot.ignored_trail_copies)
 
 
 def exit_code(report: Report, fail_on: str) -> int:

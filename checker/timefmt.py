@@ -15,19 +15,24 @@ from typing import Any
 def parse_timestamp(value: Any) -> datetime | None:
     """ISO 8601 string or epoch seconds -> aware UTC datetime (``None`` for ``None``).
 
-    A naive ISO time is taken as UTC. Anything else is a ``ValueError``.
+    A naive ISO time is taken as UTC. Anything else, or a time that falls outside the
+    calendar (years 1 to 9999) once moved to UTC, is a ``ValueError``.
     """
     if value is None:
         return None
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        return datetime.fromtimestamp(value, tz=timezone.utc)
-    if isinstance(value, str):
-        text = value.strip().replace("Z", "+00:00").replace(" ", "T", 1)
-        parsed = datetime.fromisoformat(text)
-        return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
+    try:
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            return datetime.fromtimestamp(value, tz=timezone.utc)
+        if isinstance(value, str):
+            text = value.strip().replace("Z", "+00:00").replace(" ", "T", 1)
+            parsed = datetime.fromisoformat(text)
+            return parsed.astimezone(timezone.utc) if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
+    except (OverflowError, OSError) as exc:  # epoch or offset beyond the calendar
+        raise ValueError(f"out of range: {value!r}") from exc
     raise ValueError(f"not a timestamp: {value!r}")
 
 
 def iso(moment: datetime) -> str:
     """``2026-11-20T01:00:00Z``: UTC, whole seconds, the form every report uses."""
-    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    utc = moment.astimezone(timezone.utc)
+    return f"{utc.year:04d}-{utc:%m-%dT%H:%M:%S}Z"  # %Y drops leading zeros before year 1000

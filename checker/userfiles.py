@@ -17,6 +17,8 @@ from typing import BinaryIO
 from checker.errors import InputError
 from checker.limits import Limit
 
+_CHUNK = 1 << 24  # read in pieces: one read of the whole limit would reserve all of it at once
+
 _KINDS = ((stat.S_ISDIR, "a directory"), (stat.S_ISFIFO, "a FIFO (named pipe)"),
           (stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"),
           (stat.S_ISSOCK, "a socket"))
@@ -67,11 +69,17 @@ def open_regular(path: str | Path, what: str) -> BinaryIO:
 def read_regular_file(path: str | Path, what: str, limit: Limit) -> bytes:
     """The whole content of a regular file of at most ``limit`` bytes."""
     size = limit.value()
+    chunks: list[bytes] = []
+    read = 0
     with open_regular(path, what) as handle:
+        if os.fstat(handle.fileno()).st_size > size:
+            raise InputError(str(path), limit.exceeded(f"the {what}", size))
         try:
-            data = handle.read(size + 1)
+            while read <= size and (chunk := handle.read(min(_CHUNK, size + 1 - read))):
+                chunks.append(chunk)
+                read += len(chunk)
         except OSError as exc:
             raise InputError(str(path), f"cannot read the {what}: {exc.strerror or exc}") from None
-    if len(data) > size:
+    if read > size:  # the file grew while it was read
         raise InputError(str(path), limit.exceeded(f"the {what}", size))
-    return data
+    return b"".join(chunks)

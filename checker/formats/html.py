@@ -21,14 +21,13 @@ from __future__ import annotations
 import base64
 import hashlib
 import html
-import json
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from functools import cache
 from importlib import resources
 from typing import Any
 
-from checker import __version__
+from checker import __version__, safejson
 from checker.findings import FAILING, SEVERITIES, STATUSES, Finding, RuleInfo, Status, severity_rank, worst_status
 from checker.report.document import FORMAT_V2, to_document
 from checker.report.frameworks import natural_key
@@ -68,7 +67,7 @@ def _row(finding: dict[str, Any]) -> list[Any]:
 
 def script_json(data: Any) -> str:
     """JSON that can sit inside a ``<script>`` element: nothing in it can close the element."""
-    return json.dumps(data, ensure_ascii=False, separators=(",", ":")).translate(_SCRIPT_SAFE)
+    return safejson.dumps(data, separators=(",", ":")).translate(_SCRIPT_SAFE)
 
 
 def _counts(findings: Iterable[Finding]) -> dict[str, int]:

@@ -10,7 +10,6 @@ table or inject markup.
 
 from __future__ import annotations
 
-import html
 import os
 from collections.abc import Sequence
 
@@ -20,6 +19,7 @@ from checker.findings import FAILING, SEVERITIES, STATUSES, Finding, severity_ra
 from checker.report.baseline import BaselineDiff
 from checker.report.frameworks import FrameworkView
 from checker.report.model import Report
+from checker.safetext import for_markdown
 
 MAX_CHARS = 60_000
 _NOTE_RESERVE = 200
@@ -27,10 +27,10 @@ _FINDING_HEADER = ("status", "severity", "rule", "account", "region", "resource"
 
 
 def cell(value: object) -> str:
-    """One table cell: HTML-escaped, pipes escaped, line breaks as ``<br>``."""
+    """One table cell shown as text: Markdown and HTML escaped (no link or image from a
+    trail name), control characters escaped, line breaks as ``<br>``."""
     text = "" if value is None else str(value)
-    text = html.escape(text, quote=False).replace("|", "\\|")
-    return "<br>".join(text.splitlines())
+    return "<br>".join(for_markdown(line) for line in text.split("\n"))
 
 
 def _line(cells: Sequence[object]) -> str:

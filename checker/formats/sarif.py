@@ -12,12 +12,11 @@ results without one.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path, PurePosixPath
 from typing import Any
 from urllib.parse import quote
 
-from checker import __version__
+from checker import __version__, safejson
 from checker.findings import FAILING, Finding, RuleInfo
 from checker.formats.common import framework_refs
 from checker.report.model import Report
@@ -189,7 +188,7 @@ class SarifFormat:
     filename: str | None = "findings.sarif"
 
     def render(self, report: Report) -> str:
-        return json.dumps(to_sarif(report), indent=2, ensure_ascii=False) + "\n"
+        return safejson.dumps(to_sarif(report), indent=2) + "\n"
 
 
 FORMAT = SarifFormat()

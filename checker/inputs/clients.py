@@ -24,14 +24,14 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass
-from typing import Any
-
-import boto3
-import botocore.session
-from botocore.config import Config
-from botocore.exceptions import BotoCoreError, ProfileNotFound
+from typing import TYPE_CHECKING, Any
 
 from checker.errors import InputError
+
+if TYPE_CHECKING:  # boto3 is imported when the first client is made: offline runs never load it
+    import boto3
+    import botocore.session
+    from botocore.config import Config
 
 FALLBACK_REGION = "us-east-1"
 
@@ -61,6 +61,8 @@ class ClientSettings:
     pool_size: int = 10
 
     def config(self) -> Config:
+        from botocore.config import Config
+
         return Config(
             retries={"mode": "adaptive", "total_max_attempts": self.max_attempts},
             connect_timeout=self.connect_timeout,
@@ -82,7 +84,7 @@ class ClientFactory:
         self._start()
 
     def _start(self) -> None:
-        self._config = self.settings.config()
+        self._config: Config | None = None
         self._lock = threading.Lock()
         self._caller_lock = threading.Lock()
         self._local = threading.local()
@@ -101,6 +103,8 @@ class ClientFactory:
         if credentials is not None:
             keys = {"aws_access_key_id": credentials.access_key, "aws_secret_access_key": credentials.secret_key,
                     "aws_session_token": credentials.token}
+        if self._config is None:
+            self._config = self.settings.config()
         built = self.session().client(service, region_name=region, config=self._config, **keys)
         # Two threads may race to build the same client; setdefault is atomic, so both
         # use the one that landed first and the other is dropped unused.
@@ -151,6 +155,10 @@ class ClientFactory:
 def _new_session(profile: str | None) -> tuple[boto3.Session, botocore.session.Session]:
     """A boto3 Session of ``profile`` and the botocore session under it; an unknown profile
     is the user's to fix (exit 2), not a crash."""
+    import boto3
+    import botocore.session
+    from botocore.exceptions import ProfileNotFound
+
     try:
         core = botocore.session.Session(profile=profile)
         return boto3.Session(botocore_session=core), core
@@ -159,6 +167,8 @@ def _new_session(profile: str | None) -> tuple[boto3.Session, botocore.session.S
 
 
 def _resolve_credentials(session: boto3.Session, profile: str | None) -> Credentials:
+    from botocore.exceptions import BotoCoreError, ProfileNotFound
+
     where = f"--profile {profile}" if profile else "AWS credentials"
     try:
         found = session.get_credentials()

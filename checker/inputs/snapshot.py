@@ -9,15 +9,16 @@ collector, which saw the API answer, may record the AWS default.
 from __future__ import annotations
 
 import hashlib
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from checker import safejson
 from checker.arn import Arn
 from checker.errors import InputError
+from checker.inputs.snapshot_listing import check_sizes, place_trails
 from checker.inputs.snapshot_monitoring import parse_monitoring
 from checker.model import (
     Account,
@@ -78,23 +79,15 @@ class SnapshotFile:
 
 def load_snapshot(path: Path) -> Snapshot:
     """Read, validate and parse a snapshot file; its ``sha256`` is that of the file's bytes."""
-    source = str(path)
-    try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise InputError(source, f"cannot read snapshot: {exc.strerror or exc}") from None
-    try:
-        data = json.loads(raw)
-    except UnicodeDecodeError as exc:
-        raise InputError(source, f"not UTF-8 text at byte {exc.start}") from None
-    except json.JSONDecodeError as exc:
-        raise InputError(f"{source}:{exc.lineno}:{exc.colno}", f"invalid JSON: {exc.msg}") from None
-    return parse_snapshot(data, source, sha256=hashlib.sha256(raw).hexdigest())
+    data, raw = safejson.load_file(path, "snapshot")
+    return parse_snapshot(data, str(path), sha256=hashlib.sha256(raw).hexdigest())
 
 
 def parse_snapshot(data: Any, source: str, sha256: str | None = None) -> Snapshot:
     """Validate a snapshot document and build the model; ``source`` names it in messages."""
     validate_snapshot_data(data, source)
+    check_sizes(data["accounts"], source)
+    listing = place_trails(data["accounts"], source)
     seen: set[str] = set()
     accounts = []
     for index, item in enumerate(data["accounts"]):
@@ -103,7 +96,7 @@ def parse_snapshot(data: Any, source: str, sha256: str | None = None) -> Snapsho
             raise InputError(source, f"invalid snapshot: $.accounts[{index}].account_id: "
                                      f"account {account_id} is listed twice")
         seen.add(account_id)
-        accounts.append(_account(item, f"{source}: $.accounts[{index}]"))
+        accounts.append(_account(item, f"{source}: $.accounts[{index}]", listing.kept_in(index)))
     org = data.get("organization")
     collected_at = data.get("collected_at")
     return Snapshot(
@@ -114,6 +107,7 @@ def parse_snapshot(data: Any, source: str, sha256: str | None = None) -> Snapsho
         source=source,
         sha256=sha256,
         contents=_contents(data),
+        ignored_trail_copies=listing.ignored_copies,
     )
 
 
@@ -130,11 +124,13 @@ def _timestamp(value: Any, where: str) -> datetime | None:
     try:
         return parse_timestamp(value)
     except ValueError:
-        raise InputError(where, f"not an ISO 8601 timestamp or epoch seconds: {value!r}") from None
+        shown = repr(value) if len(repr(value)) <= 60 else repr(value)[:57] + "..."
+        raise InputError(where, f"not an ISO 8601 timestamp or epoch seconds within years 1-9999: {shown}") from None
 
 
-def _account(item: Mapping[str, Any], where: str) -> Account:
-    trails = tuple(_trail(t, f"{where}.trails[{i}]") for i, t in enumerate(item["trails"]))
+def _account(item: Mapping[str, Any], where: str, kept: frozenset[int]) -> Account:
+    """The account's trails are the entries that count (:func:`place_trails`)."""
+    trails = tuple(_trail(t, f"{where}.trails[{i}]") for i, t in enumerate(item["trails"]) if i in kept)
     errors = tuple(
         CollectionError(e.get("region"), e["operation"], e["code"], e.get("message", ""), e.get("trail_arn"),
                         e.get("resource"))

@@ -11,6 +11,7 @@ share this code, so a scan rejects exactly what ``validate`` rejects.
 from __future__ import annotations
 
 import hashlib
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -19,11 +20,12 @@ from typing import Any
 import yaml
 
 import checker
-from checker.comma_list import comma_list
+from checker import limits
 from checker.errors import InputError, InputErrors
-from checker.policy.model import ConfigRule, Rule
-from checker.policy.rule_builder import build_rule, param_problems
+from checker.policy.model import Rule
+from checker.policy.rule_builder import build_rule
 from checker.schemas.validation import SchemaViolation, schema_violations
+from checker.userfiles import read_regular_file
 from checker.yamlnodes import child, compose_and_construct, line_at
 
 POLICY_SUFFIXES = (".yaml", ".yml")
@@ -54,9 +56,9 @@ def load_policies(paths: Sequence[Path]) -> tuple[list[Rule], list[PolicyFile]]:
     first_seen: dict[str, str] = {}
     for path in _policy_files(paths, problems):
         try:
-            raw = path.read_bytes()
-        except OSError as exc:
-            problems.append(InputError(str(path), f"cannot read policy file: {exc.strerror or exc}"))
+            raw = read_regular_file(path, "policy file", limits.YAML_BYTES)
+        except InputError as exc:
+            problems.append(exc)
             continue
         files.append(PolicyFile(str(path), hashlib.sha256(raw).hexdigest()))
         try:
@@ -84,7 +86,7 @@ def _policy_files(paths: Sequence[Path], problems: list[InputError]) -> list[Pat
     for path in paths:
         if path.is_dir():
             found.extend(sorted(p for p in path.rglob("*") if p.suffix in POLICY_SUFFIXES and p.is_file()))
-        elif path.is_file():
+        elif path.exists():  # a FIFO or a device is refused, with what it is, when it is read
             found.append(path)
         else:
             problems.append(InputError(str(path), "no such policy file or directory"))
@@ -152,8 +154,7 @@ def _schema_problem(violation: SchemaViolation, data: Any, node: yaml.Node, sour
 
 
 def apply_params(rules: Sequence[Rule], overrides: Sequence[str]) -> list[Rule]:
-    """Apply ``--param rule-id.name=value`` overrides; values are read as YAML scalars, or as
-    comma-separated items for a list parameter, and checked as the rule's requirement wants."""
+    """Apply ``--param rule-id.name=value`` overrides; values are read as YAML scalars."""
     by_id = {r.id: r for r in rules}
     for override in overrides:
         target, sep, value = override.partition("=")
@@ -166,26 +167,22 @@ def apply_params(rules: Sequence[Rule], overrides: Sequence[str]) -> list[Rule]:
         if name not in rule.params:
             known = ", ".join(sorted(rule.params)) or "none"
             raise InputError(f"--param {override}", f"rule {rule_id} has no parameter {name!r} (parameters: {known})")
-        params = {**rule.params, name: _param_value(rule.params[name], value, override)}
-        problems = param_problems(rule.require, params) if isinstance(rule, ConfigRule) else []
-        if problems:
-            raise InputError(f"--param {override}", problems[0])
-        by_id[rule_id] = replace(rule, params=params)
+        by_id[rule_id] = replace(rule, params={**rule.params, name: _param_value(rule.params[name], value, override)})
     return [by_id[r.id] for r in rules]
 
 
 def _param_value(default: Any, text: str, override: str) -> Any:
-    """Read ``text`` as the type of the parameter's default (strings are taken verbatim, a list
-    takes comma-separated items)."""
+    """Read ``text`` as the type of the parameter's default (strings are taken verbatim)."""
     if isinstance(default, str):
         return text
-    if isinstance(default, list):
-        return list(comma_list(text))
-    parsed = yaml.safe_load(text) if text else None
+    try:
+        parsed = yaml.safe_load(text) if text else None
+    except (yaml.YAMLError, ValueError):  # ValueError: an integer beyond Python's digit limit
+        parsed = None
     if isinstance(default, bool):
         ok = isinstance(parsed, bool)
     else:
-        ok = isinstance(parsed, (int, float)) and not isinstance(parsed, bool)
+        ok = isinstance(parsed, (int, float)) and not isinstance(parsed, bool) and math.isfinite(parsed)
     if not ok:
         kind = "true/false" if isinstance(default, bool) else "number"
         raise InputError(f"--param {override}", f"expected a {kind} value, got {text!r}")

@@ -24,6 +24,8 @@ from typing import Any, Literal, Protocol
 
 import re2
 
+from checker import limits
+
 TextOperator = Literal["prefix", "suffix", "contains", "glob"]
 ComparisonOperator = Literal["gt", "ge", "lt", "le"]
 Report = Callable[[str, str], None]
@@ -32,10 +34,6 @@ Report = Callable[[str, str], None]
 TEXT_OPERATORS: tuple[TextOperator, ...] = ("prefix", "suffix", "contains", "glob")
 COMPARISON_OPERATORS: tuple[ComparisonOperator, ...] = ("gt", "ge", "lt", "le")
 
-REGEX_MAX_LENGTH = 1000
-"""Characters in one ``regex`` pattern (a long alternation of literals is ``any_of``'s job)."""
-REGEX_MAX_MEMORY = 1 << 20
-"""Bytes RE2 may use for one compiled pattern; a pattern that needs more does not load."""
 
 
 def is_number(value: Any) -> bool:
@@ -169,17 +167,18 @@ class Match:
 
 def compile_regex(source: str) -> Regex:
     """A :class:`Regex`; ``ValueError`` saying why when the pattern cannot be used."""
-    if len(source) > REGEX_MAX_LENGTH:
-        raise ValueError(f"regex of {len(source)} characters, over the limit of {REGEX_MAX_LENGTH}")
+    length, memory = limits.REGEX_CHARS.value(), limits.REGEX_MEMORY_BYTES.value()
+    if len(source) > length:
+        raise ValueError(limits.REGEX_CHARS.exceeded(f"a regex of {len(source):,} characters", length))
     options = re2.Options()
-    options.max_mem = REGEX_MAX_MEMORY
+    options.max_mem = memory
     options.log_errors = False
     try:
         return Regex(source, re2.compile(source, options))
     except re2.error as exc:
         detail = exc.args[0].decode("utf-8", "replace") if exc.args and isinstance(exc.args[0], bytes) else str(exc)
         if "too large" in detail:
-            detail += f" (over the limit of {REGEX_MAX_MEMORY >> 20} MiB)"
+            detail += f" (over the limit of {memory >> 20} MiB)"
         elif detail.startswith(_UNSUPPORTED):
             detail += " (RE2 syntax: no lookaround, no backreferences; see docs/policies.md)"
         raise ValueError(f"invalid regex '{source}': {detail}") from None

@@ -17,13 +17,13 @@ failures only can read ``new`` from ``--format json``.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any, Literal
 
 from tabulate import tabulate
 
+from checker import safejson
 from checker.findings import FAILING, Finding, Status
 
 Absent = Literal["absent"]
@@ -111,7 +111,7 @@ def render_diff_table(diff: BaselineDiff) -> str:
 
 def render_diff_json(diff: BaselineDiff) -> str:
     """The diff as JSON (``trailcheck diff --format json``): the same data as the report section."""
-    return json.dumps(diff.to_dict(), indent=2, ensure_ascii=False) + "\n"
+    return safejson.dumps(diff.to_dict(), indent=2) + "\n"
 
 
 def _shorten(message: str) -> str:

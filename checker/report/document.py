@@ -13,12 +13,11 @@ read.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from checker import __version__
+from checker import __version__, safejson
 from checker.errors import InputError
 from checker.findings import Finding, RuleInfo
 from checker.report.model import Inputs, PolicyInput, Report, SnapshotInput
@@ -45,18 +44,13 @@ def to_document(report: Report) -> dict[str, Any]:
 
 def report_json(report: Report) -> str:
     """Deterministic JSON: same inputs, same bytes (apart from ``generated_at``)."""
-    return json.dumps(to_document(report), indent=2, ensure_ascii=False) + "\n"
+    return safejson.dumps(to_document(report), indent=2) + "\n"
 
 
 def load_report(path: str | Path) -> Report:
     """Read a v2 or v1 findings document; anything else is an :class:`InputError` naming the place."""
     name = str(path)
-    try:
-        data = json.loads(Path(path).read_text(encoding="utf-8"))
-    except json.JSONDecodeError as exc:
-        raise InputError(f"{name}:{exc.lineno}:{exc.colno}", f"invalid JSON: {exc.msg}") from exc
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(name, f"cannot read the report ({exc})") from exc
+    data, _ = safejson.load_file(Path(path), "report")
     version = data.get("format") if isinstance(data, dict) else None
     violation = schema_violation(_SCHEMAS.get(str(version), _SCHEMAS[FORMAT_V2]), data)
     if violation is not None:
@@ -92,7 +86,8 @@ def _inputs(data: Mapping[str, Any]) -> Inputs:
     snapshot = data.get("snapshot")
     return Inputs(
         snapshot=SnapshotInput(path=snapshot.get("path", ""), sha256=snapshot.get("sha256", ""),
-                               collected_at=snapshot.get("collected_at")) if snapshot else None,
+                               collected_at=snapshot.get("collected_at"),
+                               ignored_trail_copies=snapshot.get("ignored_trail_copies", 0)) if snapshot else None,
         events=data.get("events"),
         policies=tuple(PolicyInput(path=p["path"], sha256=p["sha256"]) for p in data.get("policies") or ()),
     )

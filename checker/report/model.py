@@ -26,9 +26,13 @@ class SnapshotInput:
     path: str
     sha256: str
     collected_at: str | None
+    ignored_trail_copies: int = 0  # copies of a trail under a non-owner account, ignored (snapshot format)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"path": self.path, "sha256": self.sha256, "collected_at": self.collected_at}
+        data: dict[str, Any] = {"path": self.path, "sha256": self.sha256, "collected_at": self.collected_at}
+        if self.ignored_trail_copies:
+            data["ignored_trail_copies"] = self.ignored_trail_copies
+        return data
 
 
 @dataclass(frozen=True)

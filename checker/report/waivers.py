@@ -24,9 +24,11 @@ from typing import Any
 
 import yaml
 
+from checker import limits
 from checker.errors import InputError
 from checker.findings import Finding
 from checker.schemas.validation import schema_violation
+from checker.userfiles import read_regular_file
 from checker.yamlnodes import compose_and_construct, line_at
 
 WAIVABLE_STATUS = "fail"
@@ -162,9 +164,9 @@ def load_waivers(path: str | Path) -> WaiverFile:
     """Read and validate a waiver file; any problem is an :class:`InputError` naming file and line."""
     name = str(path)
     try:
-        text = Path(path).read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(name, f"cannot read the waiver file ({exc})") from exc
+        text = read_regular_file(path, "waiver file", limits.YAML_BYTES).decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise InputError(name, f"not UTF-8 text at byte {exc.start}") from None
     root, data = _parse(name, text)
     violation = schema_violation("waivers", data)
     if violation is not None:

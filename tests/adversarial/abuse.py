@@ -12,9 +12,10 @@ What every case checks, whatever it feeds in:
   valid input exits 0 or 1 (findings), never 3 (a bug) and never a traceback;
 * nothing printed to the terminal (stdout, stderr) carries a control character, so an
   escape sequence planted in an ARN cannot drive the user's terminal;
-* every report written is well formed: strict JSON (no ``NaN``, no lone surrogates),
-  XML an XML parser accepts, HTML with the planted markup escaped, Markdown (the Actions
-  step summary) with no live link or image syntax from the input.
+* every report written is well formed: UTF-8, strict JSON (no ``NaN``, no lone
+  surrogates), XML an XML parser accepts, HTML with the planted markup escaped, Markdown
+  (the Actions step summary) with no control character and no live link or image
+  syntax from the input.
 
 Cases are registered with :func:`case` and run in parallel, one batch per test session
 (:func:`run_cases`), because each run costs a Python start-up: the suite stays well under
@@ -32,6 +33,7 @@ import resource
 import signal
 import subprocess
 import sys
+import time
 import xml.etree.ElementTree as ElementTree
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -64,6 +66,8 @@ MARKDOWN_PAYLOAD = "![pixel](https://evil.example/p.png)[click](https://evil.exa
 """An image (a tracking pixel in the step summary) and a link."""
 HTML_PAYLOAD = "<script>alert(1)</script>"
 LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+LIVE_LINK = re.compile(r"(?<!\\)\]\(https://evil\.example")
+"""The end of a Markdown link or image to the attacker's site, its bracket not escaped."""
 
 
 @dataclass(frozen=True)
@@ -118,6 +122,7 @@ class Outcome:
     out: str
     err: str
     timed_out: bool
+    seconds: float
 
     def reports(self) -> dict[str, Path]:
         """Report files written, by name."""
@@ -246,8 +251,9 @@ def run_case(name: str, root: Path) -> Outcome:
     directory = root / name
     directory.mkdir(parents=True)
     built = CASES[name][1](directory)
+    started = time.monotonic()
     code, out, err, timed_out = run_checker(built.args, directory, built.stdin, built.env)
-    return Outcome(name, built, directory, code, out, err, timed_out)
+    return Outcome(name, built, directory, code, out, err, timed_out, time.monotonic() - started)
 
 
 def run_cases(names: Iterable[str], root: Path) -> dict[str, Outcome | BaseException]:
@@ -340,7 +346,6 @@ def check_report(name: str, path: Path) -> None:
     elif name.endswith(".html"):
         text = raw.decode("utf-8")
         assert HTML_PAYLOAD not in text, f"{path}: markup from the input is live"
-        assert not CONTROL.search(text), f"{path}: raw control character"
     elif name.endswith(".md"):
         check_markdown(str(path), raw.decode("utf-8"))
     else:
@@ -350,7 +355,7 @@ def check_report(name: str, path: Path) -> None:
 def check_markdown(where: str, text: str) -> None:
     """No control characters and no link or image syntax that came from the input."""
     assert not CONTROL.search(text), f"{where}: raw control character"
-    assert "](https://evil.example" not in text, f"{where}: a link or image from the input is live"
+    assert not LIVE_LINK.search(text), f"{where}: a link or image from the input is live"
 
 
 @dataclass

@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Iterator
+from typing import TextIO
 
 from checker.errors import InputError
 from checker.inputs.events.interface import (
@@ -25,15 +26,45 @@ from checker.inputs.events.interface import (
 )
 from checker.inputs.events.readers import read_binary
 from checker.inputs.events.stats import EventStats
+from checker.userfiles import not_regular, open_regular
 
 
 def expand_path(spec: str, stats: EventStats) -> list[LocalFile]:
-    """The files a path spec stands for; digest files in a trail layout are skipped here."""
+    """The files a path spec stands for; digest files in a trail layout are skipped here.
+
+    A FIFO, device or socket named directly is bad input (reading it could block or never
+    end); found inside a directory, it is skipped and counted.
+    """
     if os.path.isdir(spec):
         return _walk_directory(spec, stats)
     if os.path.lexists(spec):
+        kind = not_regular(spec)
+        if kind is not None:
+            raise InputError(spec, f"cannot read events: it is {kind}, not a regular file")
         return [LocalFile(spec, spec)]
     raise InputError(spec, "no such file or directory")
+
+
+def check_stdin(where: str, *, terminal_ok: bool) -> None:
+    """Standard input must be open, and (unless ``terminal_ok``) not a terminal, to read records."""
+    stream = sys.stdin
+    if stream is None or stream.closed or not _descriptor_open(stream):
+        raise InputError(where, "standard input is closed: pipe the records in (... | trailcheck ... -)")
+    if not terminal_ok and stream.isatty():
+        raise InputError(where, "standard input is a terminal: pipe the records in (... | trailcheck ... -)")
+
+
+def _descriptor_open(stream: TextIO) -> bool:
+    """False when the stream's file descriptor is closed; an in-memory stream has none and is open."""
+    try:
+        descriptor = stream.fileno()
+    except (OSError, ValueError):
+        return True
+    try:
+        os.fstat(descriptor)
+    except OSError:
+        return False
+    return True
 
 
 def _walk_directory(spec: str, stats: EventStats) -> list[LocalFile]:
@@ -47,7 +78,10 @@ def _walk_directory(spec: str, stats: EventStats) -> list[LocalFile]:
             path = os.path.join(root, name)
             if name.startswith(".") or not is_event_file_name(name):
                 continue
-            if is_digest_path(path):
+            kind = not_regular(path)
+            if kind is not None:
+                stats.report(path, "file", f"skipped: it is {kind}, not a regular file")
+            elif is_digest_path(path):
                 stats.skip_digest()
             else:
                 files.append(LocalFile(spec, path))
@@ -60,9 +94,9 @@ def _walk_directory(spec: str, stats: EventStats) -> list[LocalFile]:
 
 def read_local_file(unit: LocalFile, stats: EventStats, options: EventOptions) -> Iterator[Record]:
     try:
-        handle = open(unit.path, "rb")  # noqa: SIM115 - closed when the generator finishes
-    except OSError as exc:
-        stats.report(unit.label, "file", f"cannot read: {exc.strerror or exc}")
+        handle = open_regular(unit.path, "event file")
+    except InputError as exc:
+        stats.report(unit.label, "file", exc.what)
         return
     with handle:
         yield from read_binary(handle, unit.label, lines=is_line_format_name(unit.path),

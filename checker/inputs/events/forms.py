@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from checker import safejson
 from checker.inputs.events.interface import Record
 from checker.inputs.events.stats import EventStats
 
@@ -96,9 +97,13 @@ def _from_lookup_item(item: dict[str, Any]) -> Record | Skip:
     if not isinstance(text, str):
         return Skip(f"CloudTrailEvent is {_json_type(text)}, not a JSON string")
     try:
-        parsed = json.loads(text)
-    except (json.JSONDecodeError, RecursionError) as exc:
+        parsed = safejson.STRICT_DECODER.decode(text)
+    except json.JSONDecodeError as exc:
         return Skip(f"CloudTrailEvent is not valid JSON: {exc}")
+    except RecursionError:
+        return Skip("CloudTrailEvent is not valid JSON: nested too deeply")
+    except ValueError as exc:  # JSON, but not strict (NaN, a repeated key, a huge number)
+        return Skip(f"CloudTrailEvent is {safejson.strictness(exc)}")
     record = _as_record(parsed, "CloudTrailEvent")
     read_only = item.get("ReadOnly")
     if isinstance(record, dict) and "readOnly" not in record and read_only in ("true", "false"):

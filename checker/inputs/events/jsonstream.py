@@ -20,6 +20,8 @@ import re
 from collections.abc import Iterator
 from typing import Any, NamedTuple
 
+from checker import safejson
+
 STREAMED_KEYS = frozenset({"Records", "Events"})
 """Top-level members whose array elements are yielded one by one instead of loaded whole."""
 
@@ -65,7 +67,7 @@ class JsonCursor:
     def __init__(self, chunks: Iterator[str], max_value_chars: int) -> None:
         self._chunks = chunks
         self._max_value = max_value_chars
-        self._decode = json.JSONDecoder().raw_decode
+        self._decode = safejson.STRICT_DECODER.raw_decode
         self._buf = ""
         self._pos = 0
         self._eof = False
@@ -107,6 +109,15 @@ class JsonCursor:
                 raise CorruptInput(self._where(exc.pos), self._explain(exc)) from None
             except RecursionError:
                 raise CorruptInput(self._where(self._pos), "invalid JSON: nested too deeply") from None
+            except ValueError as refused:  # JSON, not strict (NaN, a repeated key...): skip this value only
+                try:
+                    end = safejson.value_end(self._buf, self._pos)
+                except json.JSONDecodeError as exc:
+                    if self._may_need_more(exc) and self._grow():
+                        continue
+                    raise CorruptInput(self._where(exc.pos), self._explain(exc)) from None
+                self._pos = end
+                raise BadValue(safejson.strictness(refused)) from None
             # A number at the very end of the buffer may continue in the next chunk.
             if end == len(self._buf) and isinstance(value, (int, float)) and self._grow():
                 continue
@@ -244,6 +255,8 @@ def _object_items(cursor: JsonCursor) -> Iterator[Item]:
             yield from _array_items(cursor, key)
         else:
             try:
+                if key in members:
+                    error = f"not strict JSON: duplicate key {key!r}"
                 members[key or ""] = cursor.value()
             except BadValue as exc:
                 error = str(exc)

@@ -18,6 +18,7 @@ from typing import Protocol
 
 from botocore.exceptions import BotoCoreError
 
+from checker import limits, safejson
 from checker.inputs.events.forms import emit
 from checker.inputs.events.interface import EventOptions, Record
 from checker.inputs.events.jsonstream import CorruptInput, JsonCursor, iter_items
@@ -89,6 +90,11 @@ def read_binary(raw: BinaryReader, label: str, *, lines: bool,
 
 def _byte_chunks(stream: BinaryReader, reader: _SniffingReader, size: int,
                  compressed: bool) -> Iterator[bytes]:
+    """The (decompressed) bytes in chunks; a gzip stream stops where it would expand past
+    the limits on decompressed size and ratio (a gzip bomb), with the rest reported."""
+    most, ratio, floor = (limits.DECOMPRESSED_BYTES.value(), limits.DECOMPRESSION_RATIO.value(),
+                          limits.RATIO_FLOOR_BYTES.value())
+    expanded = 0
     while True:
         try:
             chunk = stream.read(size)
@@ -97,6 +103,14 @@ def _byte_chunks(stream: BinaryReader, reader: _SniffingReader, size: int,
             raise CorruptInput(f"byte {reader.count}", f"{what}: {exc}") from None
         if not chunk:
             return
+        expanded += len(chunk)
+        if compressed and expanded > most:
+            raise CorruptInput(f"byte {reader.count}", "not read further: " + limits.DECOMPRESSED_BYTES.exceeded(
+                f"the decompressed size ({expanded:,} bytes)", most))
+        if compressed and expanded > floor and expanded > ratio * reader.count:
+            raise CorruptInput(f"byte {reader.count}", "not read further (a gzip bomb?): " +
+                               limits.DECOMPRESSION_RATIO.exceeded(f"the decompression ratio "
+                                                                   f"({expanded // max(reader.count, 1):,})", ratio))
         yield chunk
 
 
@@ -129,7 +143,7 @@ def _records_from_lines(chunks: Iterator[bytes], label: str, stats: EventStats,
         if not line.strip():
             continue
         try:
-            value = json.loads(line.decode("utf-8"))
+            value = safejson.STRICT_DECODER.decode(line.decode("utf-8"))
         except UnicodeDecodeError as exc:
             stats.report(label, position, f"invalid UTF-8 at byte {exc.start} of the line")
             continue
@@ -138,6 +152,9 @@ def _records_from_lines(chunks: Iterator[bytes], label: str, stats: EventStats,
             continue
         except RecursionError:
             stats.report(label, position, "invalid JSON: nested too deeply")
+            continue
+        except ValueError as exc:  # JSON, but not strict (NaN, a repeated key, a huge number)
+            stats.report(label, position, safejson.strictness(exc))
             continue
         yield from emit(value, stats, label, position)
 

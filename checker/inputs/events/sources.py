@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Generator, Iterable, Iterator
 
 from checker.errors import InputError
-from checker.inputs.events.files import expand_path, read_local_file, read_stdin
+from checker.inputs.events.files import check_stdin, expand_path, read_local_file, read_stdin
 from checker.inputs.events.interface import (
     EventOptions,
     EventSource,
@@ -81,6 +81,8 @@ def read_single_record(spec: str, options: EventOptions) -> Record:
     Reading stops at a second record: the input is already wrong then.
     """
     stats = EventStats()
+    if spec == STDIN_SPEC:
+        check_stdin("<stdin>", terminal_ok=True)  # a record may be pasted at a terminal
     units: list[EventSource] = [StandardInput(spec)] if spec == STDIN_SPEC else list(expand_path(spec, stats))
     found = list(_at_most(_read_all(units, stats, options), 2))
     if stats.problems:
@@ -101,6 +103,7 @@ def _read_all(units: list[EventSource], stats: EventStats, options: EventOptions
 
 def _expand(spec: str, options: EventOptions, stats: EventStats) -> list[EventSource]:
     if spec == STDIN_SPEC:
+        check_stdin(f"--events {spec}", terminal_ok=False)
         return [StandardInput(spec)]
     if spec == SPEC_WORD:
         return list(expand_lookup(spec, options))
