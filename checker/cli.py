@@ -287,6 +287,15 @@ def _md_cell(text: str) -> str:
     return " ".join(text.split()).replace("|", "\\|")
 
 
+def _param_text(value: object) -> str:
+    """A parameter as ``--param`` takes it: a list comma-separated, ``true``/``false``."""
+    if isinstance(value, list):
+        return ",".join(map(str, value))
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
 def rules_markdown(rules: Sequence[Rule]) -> str:
     """The rule reference in docs/rules.md, generated from the policies (never edited by hand)."""
     lines = ["# Built-in rules", "",
@@ -302,7 +311,8 @@ def rules_markdown(rules: Sequence[Rule]) -> str:
         if rule.description:
             lines += [" ".join(rule.description.split()), ""]
         if rule.params:
-            lines += ["Parameters: " + ", ".join(f"`{k}` = `{v}`" for k, v in sorted(rule.params.items())), ""]
+            lines += ["Parameters: " + ", ".join(f"`{k}` = `{_param_text(v)}`" for k, v in sorted(rule.params.items())),
+                      ""]
         if rule.remediation:
             lines += ["Remediation: " + " ".join(rule.remediation.split()), ""]
         if rule.references:

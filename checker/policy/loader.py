@@ -21,9 +21,10 @@ import yaml
 
 import checker
 from checker import limits
+from checker.comma_list import comma_list
 from checker.errors import InputError, InputErrors
-from checker.policy.model import Rule
-from checker.policy.rule_builder import build_rule
+from checker.policy.model import ConfigRule, Rule
+from checker.policy.rule_builder import build_rule, param_problems
 from checker.schemas.validation import SchemaViolation, schema_violations
 from checker.userfiles import read_regular_file
 from checker.yamlnodes import child, compose_and_construct, line_at
@@ -154,7 +155,8 @@ def _schema_problem(violation: SchemaViolation, data: Any, node: yaml.Node, sour
 
 
 def apply_params(rules: Sequence[Rule], overrides: Sequence[str]) -> list[Rule]:
-    """Apply ``--param rule-id.name=value`` overrides; values are read as YAML scalars."""
+    """Apply ``--param rule-id.name=value`` overrides; values are read as YAML scalars, or as
+    comma-separated items for a list parameter, and checked as the rule's requirement wants."""
     by_id = {r.id: r for r in rules}
     for override in overrides:
         target, sep, value = override.partition("=")
@@ -167,14 +169,21 @@ def apply_params(rules: Sequence[Rule], overrides: Sequence[str]) -> list[Rule]:
         if name not in rule.params:
             known = ", ".join(sorted(rule.params)) or "none"
             raise InputError(f"--param {override}", f"rule {rule_id} has no parameter {name!r} (parameters: {known})")
-        by_id[rule_id] = replace(rule, params={**rule.params, name: _param_value(rule.params[name], value, override)})
+        params = {**rule.params, name: _param_value(rule.params[name], value, override)}
+        problems = param_problems(rule.require, params) if isinstance(rule, ConfigRule) else []
+        if problems:
+            raise InputError(f"--param {override}", problems[0])
+        by_id[rule_id] = replace(rule, params=params)
     return [by_id[r.id] for r in rules]
 
 
 def _param_value(default: Any, text: str, override: str) -> Any:
-    """Read ``text`` as the type of the parameter's default (strings are taken verbatim)."""
+    """Read ``text`` as the type of the parameter's default (strings are taken verbatim, a list
+    takes comma-separated items)."""
     if isinstance(default, str):
         return text
+    if isinstance(default, list):
+        return list(comma_list(text))
     try:
         parsed = yaml.safe_load(text) if text else None
     except (yaml.YAMLError, ValueError):  # ValueError: an integer beyond Python's digit limit

@@ -17,6 +17,10 @@ import jmespath
 import jmespath.exceptions
 
 from checker import limits
+from checker.alerting.chain_model import ALERT_PATHS
+from checker.alerting.chains import recorded_pattern
+from checker.alerting.containment import covers
+from checker.alerting.filter_parse import FilterPatternError, parse_strict
 from checker.errors import InputError
 from checker.jmespath_dialect import (
     DIALECT_FUNCTIONS,
@@ -28,6 +32,7 @@ from checker.jmespath_dialect import (
 from checker.policy.match import compile_match
 from checker.policy.model import (
     MESSAGE_PLACEHOLDERS,
+    AlertedRequirement,
     AllTrails,
     AnyTrail,
     ConfigRule,
@@ -46,6 +51,24 @@ PROBE_FIELDS = frozenset({
     "eventCategory", "eventSource", "eventName", "eventType", "readOnly", "resources.type", "resources.ARN",
     "userIdentity.arn", "sessionCredentialFromConsole", "errorCode", "vpcEndpointId", "awsRegion",
 })
+
+
+ALERTED_PARAMS: dict[str, Any] = {"via": list(ALERT_PATHS), "multi_region": False}
+"""The parameters of an ``alerted`` rule, with their defaults: the alert paths that count, and
+whether a metric-filter chain's trail must be multi-Region."""
+
+
+def param_problems(requirement: Requirement, params: Mapping[str, Any]) -> list[str]:
+    """What is wrong with the parameters a requirement reads (at load and after ``--param``)."""
+    if not isinstance(requirement, AlertedRequirement):
+        return []
+    problems = []
+    via = params.get("via")
+    if not isinstance(via, list) or not via or any(path not in ALERT_PATHS for path in via):
+        problems.append(f"via must list one or more of {', '.join(ALERT_PATHS)} (got {via!r})")
+    if not isinstance(params.get("multi_region"), bool):
+        problems.append(f"multi_region must be true or false (got {params.get('multi_region')!r})")
+    return problems
 
 
 def build_rule(item: Mapping[str, Any], where: str, problems: list[InputError]) -> Rule | None:
@@ -116,6 +139,12 @@ class _RuleBuilder:
         when = item.get("when")
         gate = self.expr(when["expr"], "when.expr") if when else None
         requirement = self.requirement(item["require"])
+        if isinstance(requirement, AlertedRequirement):
+            if item["scope"] not in ("account", "region"):
+                self.report("scope", f"require.alerted is judged per account or per Region, not per {item['scope']}")
+            meta["params"] = {**ALERTED_PARAMS, **meta["params"]}
+            for problem in param_problems(requirement, meta["params"]):
+                self.report("params", problem)
         if requirement is None or self.failed:
             return None
         return ConfigRule(**meta, scope=item["scope"], require=requirement,
@@ -133,6 +162,8 @@ class _RuleBuilder:
             return self.quantified(AnyTrail, body, f"require.{kind}")
         if kind == "all_trails":
             return self.quantified(AllTrails, body, f"require.{kind}")
+        if kind == "alerted":
+            return self.alerted(body)
         raise AssertionError(f"require.{kind} passed the policy schema but has no builder")
 
     def quantified(self, kind: type[AnyTrail | AllTrails], data: Mapping[str, Any],
@@ -144,6 +175,32 @@ class _RuleBuilder:
         if len(self.problems) > before:
             return None
         return kind(where=where, logged=logged, expr=expr)
+
+    def alerted(self, data: Mapping[str, Any]) -> AlertedRequirement | None:
+        """``require.alerted``: the pattern parses strictly, the probes can restrict it, and
+        some record of the probes matches it (a decision within the containment budget)."""
+        before = len(self.problems)
+        probes = self.probes(data["recorded"], "require.alerted.recorded")
+        try:
+            pattern = parse_strict(data["pattern"])
+        except FilterPatternError as error:
+            self.report("require.alerted.pattern", f"invalid filter pattern {_clip(data['pattern'])}: {error}")
+            return None
+        try:
+            within = recorded_pattern(probes)
+        except ValueError as error:
+            self.report("require.alerted.recorded", f"cannot restrict the pattern to these events: {error}")
+            return None
+        if len(self.problems) > before:
+            return None
+        overlap = covers([], pattern, within=[within])
+        if overlap.covered is True:
+            self.report("require.alerted.pattern", "matches no event of require.alerted.recorded")
+            return None
+        if overlap.covered is None:
+            self.report("require.alerted.pattern", f"cannot be compared with filters: {overlap.reason}")
+            return None
+        return AlertedRequirement(pattern, probes, within)
 
     def expr(self, text: str, field: str, functions: frozenset[str] = DIALECT_FUNCTIONS) -> Expr | None:
         """``text`` compiled, or ``None`` after reporting why it cannot be used."""
@@ -210,6 +267,7 @@ class _RuleBuilder:
                 template.format_map(dict.fromkeys(MESSAGE_PLACEHOLDERS, "-"))
             except ValueError as exc:
                 self.report(f"messages.{kind}", f"cannot fill in {template!r}: {exc}")
+
 
 def _clip(text: str, width: int = 80) -> str:
     """``text`` quoted for a message, its middle cut when long (a 5,000-character expression)."""
