@@ -178,6 +178,7 @@ class Snapshot:
     source: str = "<memory>"
     sha256: str | None = field(default=None, compare=False)
     contents: frozenset[DataFamily] = frozenset({"trails"})
+    ignored_trail_copies: int = 0  # entries of a trail under a non-owner account, not counted as trails
 
     def carries(self, family: DataFamily) -> bool:
         return family == "trails" or family in self.contents
