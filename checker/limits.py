@@ -60,15 +60,15 @@ class Limit:
 
 
 NESTING_DEPTH = Limit("MAX_NESTING_DEPTH", 100, "levels")
-"""JSON and YAML documents (snapshots, reports, waivers, policies, event records).
+"""JSON and YAML documents read whole: snapshots, baseline reports, policies, waivers.
 
-Real snapshots nest about 10 levels deep, CloudTrail records rarely 20. The limit is
+Real snapshots and policies nest about 10 levels deep. The limit is
 checked without recursion, before anything recursive (schema validation, rendering)
 touches the data."""
 
 DOCUMENT_BYTES = Limit("MAX_DOCUMENT_BYTES", 1 << 30, "bytes")
-"""A whole JSON document read at once: a snapshot, a baseline report, one event record
-given to ``explain``. One GiB admits snapshots of hundreds of MB; parsing holds the
+"""A whole JSON document read at once: a snapshot, a baseline report (event files are
+streamed instead). One GiB admits snapshots of hundreds of MB; parsing holds the
 document in memory several times over, so this bounds the memory of one run."""
 
 YAML_BYTES = Limit("MAX_YAML_BYTES", 16 << 20, "bytes")
