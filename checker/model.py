@@ -9,9 +9,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from checker.monitoring_model import OPERATION_PARTS, RegionMonitoring
+
+if TYPE_CHECKING:
+    from checker.code_origin import CodeOrigin
 
 SelectorKind = Literal["basic", "advanced"]
 
@@ -169,7 +172,8 @@ class Organization:
 class Snapshot:
     """The whole estate at ``collected_at``, read from ``source`` (a document whose SHA-256 is
     ``sha256``; ``None`` for one built in memory). ``contents`` lists the data families it carries
-    (always ``trails``); within a family it does not carry, every datum is unknown."""
+    (always ``trails``); within a family it does not carry, every datum is unknown. ``code`` is
+    set when the estate was read from a Terraform plan or a CloudFormation template."""
 
     collected_at: datetime | None
     partition: str
@@ -179,6 +183,7 @@ class Snapshot:
     sha256: str | None = field(default=None, compare=False)
     contents: frozenset[DataFamily] = frozenset({"trails"})
     ignored_trail_copies: int = 0  # entries of a trail under a non-owner account, not counted as trails
+    code: CodeOrigin | None = field(default=None, compare=False)  # read from a plan or template
 
     def carries(self, family: DataFamily) -> bool:
         return family == "trails" or family in self.contents
