@@ -1,24 +1,27 @@
-"""The monitoring data a unit needs: what the unknown links of its candidate chains lack.
+"""The monitoring data a unit needs: the data behind the links of its candidate chains.
 
 The verdict of an ``alerted`` rule for one unit weighs the chains that could alert on the
-rule's events (:meth:`checker.alerting.chains.AlertJudge.candidates`): a chain whose trail
-does not record the events, or one with any other broken link, weighs nothing whatever more
-is read; a chain that can still fire but has an unknown link needs the data behind that link.
-That is the whole definition of what a monitoring rule needs, for the evaluation (a needed
-datum that is absent is unknown) and for the collection (which reads it), link by link:
+rule's events (:meth:`checker.alerting.chains.AlertJudge.candidates`). Each link of such a
+chain, up to its first broken link, is decided by one datum; what comes after a broken link
+(a trail that does not record the events, a disabled rule, an alarm that cannot fire) weighs
+nothing. That is the whole definition of what a monitoring rule needs, for the evaluation (a
+needed datum that is absent is unknown) and for the collection (which reads it), link by link:
 
-* a log group whose metric filters are unknown: DescribeMetricFilters of that log group;
-* a metric of a filter that could match the events, whose alarms are unknown: DescribeAlarms
-  in the log group's account and Region;
-* an SNS topic an alarm (that can fire) or a rule target names: its subscribers;
-* an event bus whose rules are unknown: ListRules of that bus (the Region's default bus
-  first, then any bus a rule that could match forwards to);
-* a rule that could match the events, whose targets are unknown: ListTargetsByRule. A
-  pattern trailcheck cannot read could match anything, so its targets are read.
+* a trail's log group: DescribeMetricFilters of that log group;
+* a metric published by a filter that could match the events: DescribeAlarms in the log
+  group's account and Region;
+* an SNS topic that an alarm or a rule target names: its subscribers;
+* an event bus: ListRules of that bus (the Region's default bus, and a bus that a rule
+  forwards to; EventBridge routes no further, so neither does the plan);
+* a rule that could match the events and is not disabled: ListTargetsByRule. A pattern
+  trailcheck cannot read could match anything, so its targets are read.
 
-A chain ends at its first unknown datum, so a collection asks again once it has read what was
-asked (:func:`monitoring_plan` on the grown snapshot) until nothing more is needed; a read
-that failed is not repeated, its datum stays unknown.
+A chain stops where its data stops, so a collection asks again once it has read what was
+asked (:func:`monitoring_plan` on the grown snapshot, minus the reads made) until nothing new
+is needed; a read that failed is not repeated, its datum stays unknown. Until then a link may
+look broken only because its datum is not read yet (a bus or topic missing from a list that
+holds others): the plan asks for the datum of every link it reaches, broken or not, and stops
+after a broken one.
 """
 
 from __future__ import annotations
@@ -27,7 +30,7 @@ from collections.abc import Iterable, Sequence
 
 from checker.alerting.chain_model import Chain, Link
 from checker.alerting.chains import AlertJudge, AlertQuestion
-from checker.alerting.eventbridge_chain import eventbridge_chains
+from checker.alerting.eventbridge_chain import MAX_FORWARDS, eventbridge_chains
 from checker.alerting.metric_chain import log_group_chains
 from checker.arn import Arn
 from checker.engine.config import units_of
@@ -48,15 +51,16 @@ from checker.policy.model import ConfigRule, Rule
 
 def unit_reads(judge: AlertJudge, question: AlertQuestion, account_id: str,
                regions: Sequence[str]) -> frozenset[PlacedRead]:
-    """What the question needs for one unit (``account_id`` over ``regions``) beyond what
-    ``judge``'s snapshot holds."""
+    """The reads the question needs for one unit (``account_id`` over ``regions``), as far as
+    ``judge``'s snapshot lets the chains be followed."""
     return chain_reads(judge.candidates(question, account_id, regions))
 
 
 def monitoring_plan(rules: Iterable[Rule], snapshot: Snapshot, everything: bool = False) -> ReadPlan:
     """The monitoring reads the ``alerted`` rules among ``rules`` need over every unit of
-    ``snapshot``, beyond what it holds. With ``everything`` (``--with monitoring``), the data
-    of every chain of every account, whatever events it alerts on (for ``explain``)."""
+    ``snapshot``, as far as its data lets the chains be followed (a collection subtracts the
+    reads it made). With ``everything`` (``--with monitoring``), the data of every chain of
+    every account, whatever events it alerts on (for ``explain``)."""
     if everything:
         return ReadPlan.of(chain_reads(all_chains(snapshot)))
     judge = AlertJudge(snapshot)
@@ -85,22 +89,27 @@ def all_chains(snapshot: Snapshot) -> list[Chain]:
 
 
 def chain_reads(chains: Iterable[Chain]) -> frozenset[PlacedRead]:
-    """The reads that the unknown links of the chains that can still fire need."""
+    """The reads that decide the links of ``chains``, each chain up to its first broken link."""
     placed: set[PlacedRead] = set()
     for chain in chains:
-        if chain.fires is False:
-            continue
         for index, link in enumerate(chain.links):
-            if link.ok is None:
-                read = _link_read(link, chain.links[:index])
-                if read is not None:
-                    placed.add(read)
+            read = _link_read(link, chain.links[:index])
+            if read is not None and not (link.ok is False and link.kind in ONWARD_READS):
+                placed.add(read)
+            if link.ok is False:
+                break
     return frozenset(placed)
 
 
+ONWARD_READS = frozenset({"event-rule"})
+"""Links whose read serves the next link, not their own verdict: a rule's pattern and State
+decide its link, its targets the chain's next step (so a disabled rule's targets are not read)."""
+
+
 def _link_read(link: Link, before: Sequence[Link]) -> PlacedRead | None:
-    """The read that would decide an unknown link, if data can (an undecided pattern or alarm
-    setting cannot be read away)."""
+    """The read whose data decides ``link`` (for an event rule, what follows it); ``None`` for
+    a link decided by data already at hand (a trail's settings, a pattern, an alarm's settings)
+    or by none (a bus past the last forward)."""
     if link.kind == "log-group":
         place = log_group_place(link.id)
         return PlacedRead(place.account_id, place.region, MetricFilters(place.name)) if place else None
@@ -108,13 +117,14 @@ def _link_read(link: Link, before: Sequence[Link]) -> PlacedRead | None:
         group = _last(before, "log-group")
         place = log_group_place(group.id) if group is not None else None
         return PlacedRead(place.account_id, place.region, Alarms()) if place else None
-    if link.kind == "topic" and link.id:
+    if link.kind == "topic":
         place = topic_place(link.id)
         return PlacedRead(place.account_id, place.region, TopicSubscribers(link.id)) if place else None
-    if link.kind == "topic":
-        rule = _last(before, "event-rule")
-        return _rule_targets(rule.id) if rule is not None else None
+    if link.kind == "event-rule":
+        return _rule_targets(link.id)
     if link.kind == "event-bus":
+        if sum(1 for earlier in before if earlier.kind == "event-bus") > MAX_FORWARDS:
+            return None
         place = event_bus_place(link.id)
         return PlacedRead(place.account_id, place.region, BusRules(place.name)) if place else None
     return None

@@ -85,10 +85,14 @@ class Editor(Protocol):
     def response_body(self, call: ApiCall, payload: bytes) -> bytes: ...
 
 
-def operation_of(headers: Any, body: str) -> str:
+def operation_of(headers: Any, body: str, path: str = "") -> str:
+    """The operation of a JSON (X-Amz-Target), query (Action) or RPC v2 CBOR request
+    (``/service/NAME/operation/OP``: CloudWatch's protocol in botocore)."""
     target = headers.get("X-Amz-Target")
     if target:
         return str(target).rsplit(".", 1)[-1]
+    if "/operation/" in path:
+        return path.rsplit("/operation/", 1)[1].split("?", 1)[0]
     action = parse_qs(body).get("Action")
     return action[0] if action else "?"
 
@@ -155,7 +159,7 @@ class ApiProxy:
                  ) -> tuple[int, list[tuple[str, str]], bytes] | None:
         text = body.decode("utf-8", "replace")
         region, key = region_and_key_of(headers)
-        call = ApiCall(operation_of(headers, text), region, key, text)
+        call = ApiCall(operation_of(headers, text, path), region, key, text)
         with self._lock:
             self.calls[call.operation] += 1
             self.log.append(call)
