@@ -83,16 +83,33 @@ class CodeEstate:
         return any(item.part == part for item in self.items)
 
 
+TrailKey = tuple[str, str]
+"""A trail resource in one deployment: (address or logical id, home Region). A template
+deployed to several Regions defines one trail per Region under one logical id."""
+
+
+def add_subscription(estate: CodeEstate, resource: str, account: str, region: str, topic: Any,
+                     subscription: dict[str, Any]) -> None:
+    """A subscription declared on its own joins its topic's ``Subscriptions``; a topic the
+    code does not define gets an entry of its own (the subscription is all code says of it)."""
+    owner = next((i for i in estate.items if i.part == "topics" and isinstance(topic, str)
+                  and i.document.get("TopicArn") == topic), None)
+    if owner is None:
+        owner = RegionItem(resource, account, region, "topics", {"TopicArn": topic, "Subscriptions": []})
+        estate.items.append(owner)
+    owner.document["Subscriptions"].append(subscription)
+
+
 @dataclass(frozen=True)
 class ReadEstate:
     """A :class:`CodeEstate` parsed: the snapshot, and each trail resource's ARN and declaration."""
 
     snapshot: Snapshot
-    arns: dict[str, str]
-    declarations: dict[str, Declaration]
+    arns: dict[TrailKey, str]
+    declarations: dict[TrailKey, Declaration]
 
-    def trail(self, resource: str) -> Trail | None:
-        arn = self.arns.get(resource)
+    def trail(self, key: TrailKey) -> Trail | None:
+        arn = self.arns.get(key)
         return next((t for t in self.snapshot.all_trails() if t.arn == arn), None) if arn else None
 
 
@@ -115,17 +132,18 @@ def code_snapshot(after: ReadEstate, before: ReadEstate | None, kind: CodeKind, 
     the one ``actions`` states (a plan's own word) or else what the two sides show."""
     changes = None
     if before is not None:
-        changes = tuple(_change(resource, before, after, (actions or {}).get(resource))
-                        for resource in sorted({*before.arns, *after.arns}))
-    origin = CodeOrigin(kind, {after.arns[r]: d for r, d in after.declarations.items()}, changes,
+        changes = tuple(_change(key, before, after, (actions or {}).get(key[0]))
+                        for key in sorted({*before.arns, *after.arns}))
+    origin = CodeOrigin(kind, {after.arns[key]: d for key, d in after.declarations.items()}, changes,
                         placeholder_account, defines_monitoring)
     return dataclasses.replace(after.snapshot, sha256=sha256, code=origin)
 
 
-def _change(resource: str, before: ReadEstate, after: ReadEstate, stated: ChangeAction | None) -> TrailChange:
-    old, new = before.trail(resource), after.trail(resource)
-    declared = after.declarations.get(resource) or before.declarations.get(resource)
+def _change(key: TrailKey, before: ReadEstate, after: ReadEstate, stated: ChangeAction | None) -> TrailChange:
+    old, new = before.trail(key), after.trail(key)
+    declared = after.declarations.get(key) or before.declarations.get(key)
     location = declared.location if declared else None
+    resource = key[0]
     if stated is not None:
         return TrailChange(resource, stated, old, new, location)
     if old is None:
@@ -138,7 +156,8 @@ def _change(resource: str, before: ReadEstate, after: ReadEstate, stated: Change
     return TrailChange(resource, "no-op" if same else "update", old, new, location)
 
 
-def _document(estate: CodeEstate) -> tuple[dict[str, Any], dict[str, str], dict[str, str], dict[str, Declaration]]:
+def _document(estate: CodeEstate) -> tuple[dict[str, Any], dict[str, str], dict[TrailKey, str],
+                                           dict[TrailKey, Declaration]]:
     """The snapshot document, the resource behind each of its JSON paths, and per trail
     resource its ARN and declaration."""
     accounts = sorted({*estate.regions, *(t.account for t in estate.trails), *(i.account for i in estate.items),
@@ -146,8 +165,8 @@ def _document(estate: CodeEstate) -> tuple[dict[str, Any], dict[str, str], dict[
     all_regions = sorted({r for regions in estate.regions.values() for r in regions}
                          | {t.region for t in estate.trails})
     names: dict[str, str] = {}
-    arns: dict[str, str] = {}
-    declarations: dict[str, Declaration] = {}
+    arns: dict[TrailKey, str] = {}
+    declarations: dict[TrailKey, Declaration] = {}
     documents = []
     for index, account in enumerate(accounts):
         where = f"$.accounts[{index}]"
@@ -162,8 +181,8 @@ def _document(estate: CodeEstate) -> tuple[dict[str, Any], dict[str, str], dict[
                 continue
             trail, unknown = built
             names[f"{where}.trails[{len(trails)}]"] = spec.resource
-            arns[spec.resource] = trail["TrailARN"]
-            declarations[spec.resource] = Declaration(spec.resource, spec.location, unknown)
+            arns[(spec.resource, spec.region)] = trail["TrailARN"]
+            declarations[(spec.resource, spec.region)] = Declaration(spec.resource, spec.location, unknown)
             trails.append(trail)
         item: dict[str, Any] = {"account_id": account,
                                 "regions": estate.regions.get(account) or all_regions,

@@ -28,7 +28,14 @@ from typing import Any
 from checker import safejson
 from checker.code_origin import PLACEHOLDER_ACCOUNT, ChangeAction
 from checker.errors import InputError
-from checker.inputs.iac.estate import CodeEstate, RegionItem, TrailSpec, code_snapshot, read_estate
+from checker.inputs.iac.estate import (
+    CodeEstate,
+    RegionItem,
+    TrailSpec,
+    add_subscription,
+    code_snapshot,
+    read_estate,
+)
 from checker.inputs.iac.tf_files import ModuleFiles, module_directory
 from checker.inputs.iac.tf_plan import Address, PlannedResource, TerraformPlan
 from checker.inputs.iac.values import (
@@ -103,7 +110,7 @@ class _Reader:
         for resource in resources:
             if resource.address.type == TRAIL:
                 estate.trails.append(self._trail(resource, located=True))
-        estate.items.extend(self._monitoring(resources))
+        self._monitoring(estate, resources)
         estate.items.extend(self._stores(resources))
         self.defines_monitoring = any(item.part != "event_data_stores" for item in estate.items)
         self._scope(estate)
@@ -225,9 +232,7 @@ class _Reader:
 
     # -- monitoring --------------------------------------------------------------------
 
-    def _monitoring(self, resources: Sequence[PlannedResource]) -> list[RegionItem]:
-        items: list[RegionItem] = []
-        topics: dict[str, RegionItem] = {}
+    def _monitoring(self, estate: CodeEstate, resources: Sequence[PlannedResource]) -> None:
         rules: dict[tuple[str, str, str, str], RegionItem] = {}
         for resource in resources:
             kind = resource.address.type
@@ -235,57 +240,39 @@ class _Reader:
                 continue
             account, region = self._place(resource, resource.values)
             read = _Values(self, resource, account, region)
+            address = resource.address.text
             if kind == "aws_cloudwatch_log_metric_filter":
-                items.append(RegionItem(resource.address.text, account, region, "metric_filters",
-                                        _metric_filter(read)))
+                estate.items.append(RegionItem(address, account, region, "metric_filters", _metric_filter(read)))
             elif kind == "aws_cloudwatch_metric_alarm":
-                items.append(RegionItem(resource.address.text, account, region, "alarms",
-                                        _alarm(read, account, region)))
+                estate.items.append(RegionItem(address, account, region, "alarms", _alarm(read, account, region)))
             elif kind == "aws_sns_topic":
                 arn = _known(read.identity("arn")) or topic_arn(region, account, read.name("name"))
-                document: dict[str, Any] = {"TopicArn": arn, "Subscriptions": []}
                 key = read.text("kms_master_key_id")
-                document["Attributes"] = {"KmsMasterKeyId": key} if key else {}
-                topics[str(arn)] = item = RegionItem(resource.address.text, account, region, "topics", document)
-                items.append(item)
+                estate.items.append(RegionItem(address, account, region, "topics", {
+                    "TopicArn": arn, "Subscriptions": [], "Attributes": {"KmsMasterKeyId": key} if key else {}}))
             elif kind == "aws_cloudwatch_event_rule":
                 name = read.name("name")
                 bus = _known(read.text("event_bus_name")) or "default"
-                rule = _event_rule(read, account, region, name, bus)
-                rules[(account, region, bus, name)] = item = RegionItem(resource.address.text, account, region,
-                                                                        "event_rules", rule)
-                items.append(item)
+                rules[(account, region, bus, name)] = item = RegionItem(
+                    address, account, region, "event_rules", _event_rule(read, account, region, name, bus))
+                estate.items.append(item)
         for resource in resources:
             if resource.address.type not in ("aws_sns_topic_subscription", "aws_cloudwatch_event_target"):
                 continue
             account, region = self._place(resource, resource.values)
             read = _Values(self, resource, account, region)
+            address = resource.address.text
             if resource.address.type == "aws_sns_topic_subscription":
-                self._subscribe(read, resource.address.text, account, region, topics, items)
-            elif resource.address.type == "aws_cloudwatch_event_target":
+                topic = read.identity("topic_arn")
+                add_subscription(estate, address, account, region, topic, {
+                    "SubscriptionArn": f"{topic}:{address}" if isinstance(topic, str) else topic,
+                    "Protocol": read.text("protocol"), "Endpoint": read.text("endpoint")})
+            else:
                 bus = _known(read.text("event_bus_name")) or "default"
                 target = {"Id": _known(read.text("target_id")) or resource.address.name, "Arn": read.identity("arn")}
                 owner = rules.get((account, region, bus, str(read.text("rule"))))
                 if owner is not None:
                     owner.document["Targets"].append(target)
-        return items
-
-    def _subscribe(self, read: _Values, address: str, account: str, region: str, topics: dict[str, RegionItem],
-                   items: list[RegionItem]) -> None:
-        """A subscription joins its topic; a topic the plan does not define gets an entry of its own."""
-        topic = read.identity("topic_arn")
-        subscription = {"SubscriptionArn": f"{topic}:{address}" if isinstance(topic, str) else topic,
-                        "Protocol": read.text("protocol"), "Endpoint": read.text("endpoint")}
-        if not isinstance(topic, str):
-            items.append(RegionItem(address, account, region, "topics",
-                                    {"TopicArn": topic, "Subscriptions": [subscription]}))
-            return
-        owner = topics.get(topic)
-        if owner is None:
-            owner = topics[topic] = RegionItem(address, account, region, "topics",
-                                               {"TopicArn": topic, "Subscriptions": []})
-            items.append(owner)
-        owner.document["Subscriptions"].append(subscription)
 
     # -- references --------------------------------------------------------------------
 

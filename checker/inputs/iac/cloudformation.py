@@ -1,0 +1,285 @@
+"""``--cloudformation TEMPLATE``: a CloudFormation template (YAML, JSON, ``cdk synth``) -> the estate model.
+
+A template has no Region of its own: it is deployed once per Region ``--regions`` names,
+each deployment resolving the template with its own ``AWS::Region`` (:mod:`cfn_resolve`).
+Per deployment, each ``AWS::CloudTrail::Trail`` becomes a trail, each
+``AWS::Logs::MetricFilter``, ``AWS::CloudWatch::Alarm``, ``AWS::SNS::Topic`` (with
+``AWS::SNS::Subscription``\\ s) and ``AWS::Events::Rule`` a monitoring resource, each
+``AWS::CloudTrail::EventDataStore`` an event data store, in the shapes their AWS APIs
+return. A resource whose ``Condition`` is false does not exist; one whose condition is
+undecided is not counted, and its account gets an error that keeps "not recorded"
+verdicts from becoming failures (:mod:`checker.inputs.iac.estate`). The account is a
+placeholder (:data:`~checker.code_origin.PLACEHOLDER_ACCOUNT`): a template does not say it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from checker.code_origin import PLACEHOLDER_ACCOUNT
+from checker.errors import InputError
+from checker.inputs.iac.cfn_load import LoadedTemplate, load_template
+from checker.inputs.iac.cfn_resolve import Deployment, Resolver
+from checker.inputs.iac.estate import (
+    CodeEstate,
+    RegionItem,
+    TrailSpec,
+    add_subscription,
+    code_snapshot,
+    read_estate,
+)
+from checker.inputs.iac.values import Unknown, location, stand_in_arn, topic_arn
+from checker.model import Snapshot
+
+_TRAIL = "AWS::CloudTrail::Trail"
+_KINDS = frozenset({_TRAIL, "AWS::CloudTrail::EventDataStore", "AWS::Logs::MetricFilter", "AWS::CloudWatch::Alarm",
+                    "AWS::SNS::Topic", "AWS::SNS::Subscription", "AWS::Events::Rule"})
+_MONITORING = frozenset({"AWS::Logs::MetricFilter", "AWS::CloudWatch::Alarm", "AWS::SNS::Topic",
+                         "AWS::SNS::Subscription", "AWS::Events::Rule"})
+
+
+@dataclass(frozen=True)
+class CloudFormationSource:
+    """``--cloudformation``: a :class:`~checker.inputs.interface.SnapshotSource`.
+
+    ``regions`` (``--regions``, required) are the Regions the template is deployed to;
+    ``baseline`` an earlier version of the template whose trails are the "before" of
+    ``coverage-regression``.
+    """
+
+    template: Path
+    regions: tuple[str, ...]
+    baseline: Path | None = None
+
+    def describe(self) -> str:
+        return str(self.template)
+
+    def load(self) -> Snapshot:
+        if not self.regions:
+            raise InputError("--regions", "a CloudFormation template is deployed to the Regions you name: "
+                                          "give --regions with --cloudformation")
+        loaded = load_template(self.template)
+        after_estate = _estate(loaded, str(self.template), self.template, self.regions)
+        after = read_estate(after_estate, str(self.template))
+        before = None
+        if self.baseline is not None:
+            base = load_template(self.baseline)
+            before = read_estate(_estate(base, str(self.baseline), None, self.regions), str(self.baseline))
+        monitoring = any(item.part != "event_data_stores" for item in after_estate.items)
+        return code_snapshot(after, before, "cloudformation", hashlib.sha256(loaded.raw).hexdigest(),
+                             PLACEHOLDER_ACCOUNT, monitoring)
+
+
+def _estate(loaded: LoadedTemplate, source: str, path: Path | None, regions: Sequence[str]) -> CodeEstate:
+    """Every deployment of the template, one per Region; ``path`` gives trails their lines."""
+    estate = CodeEstate(regions={PLACEHOLDER_ACCOUNT: list(regions)})
+    resources = loaded.data["Resources"]
+    for region in regions:
+        resolver = Resolver(loaded.data, Deployment(region, PLACEHOLDER_ACCOUNT), source)
+        subscriptions = []
+        for logical_id in resources:
+            line = loaded.resource_lines.get(logical_id)
+            resource = resources[logical_id]
+            if not isinstance(resource, Mapping) or not isinstance(resource.get("Type"), str):
+                raise InputError(f"{source}:{line}" if line else source, f"Resources.{logical_id}: a resource "
+                                                                         "needs a Type")
+            kind = resource["Type"]
+            if kind not in _KINDS:
+                continue
+            exists = resolver.exists(logical_id, line)
+            if exists is False:
+                continue
+            where = f"Resources.{logical_id}.Properties"
+            properties = resolver.value(resource.get("Properties") or {}, where, line)
+            if not isinstance(properties, Mapping):
+                raise InputError(f"{source}:{line}" if line else source, f"{where}: expected a mapping")
+            read = _Properties(properties, logical_id, resolver, line)
+            if kind == _TRAIL:
+                if isinstance(exists, Unknown):
+                    estate.undecided.append((PLACEHOLDER_ACCOUNT, logical_id,
+                                             f"whether it is created is undecided ({exists.reason})"))
+                    continue
+                spec_location = location(path, line) if path is not None and line else None
+                estate.trails.append(TrailSpec(logical_id, spec_location, PLACEHOLDER_ACCOUNT, region,
+                                               _trail_settings(read, source, line)))
+            elif kind == "AWS::SNS::Subscription":
+                subscriptions.append((logical_id, read, exists))
+            else:
+                item = _item(kind, read, region)
+                if isinstance(exists, Unknown):
+                    item.document["Created"] = exists  # undecided: the part it belongs to stays unknown
+                estate.items.append(item)
+        for logical_id, read, exists in subscriptions:
+            topic = read.get("TopicArn")
+            subscription = {"SubscriptionArn": f"{topic}:{logical_id}" if isinstance(topic, str) else topic,
+                            "Protocol": read.get("Protocol"), "Endpoint": read.get("Endpoint")}
+            if isinstance(exists, Unknown):
+                subscription["Created"] = exists
+            add_subscription(estate, logical_id, PLACEHOLDER_ACCOUNT, region, topic, subscription)
+    return estate
+
+
+class _Properties:
+    """A resource's resolved properties, with the conversions CloudFormation makes (text
+    ``"true"`` is a boolean, ``"300"`` a number)."""
+
+    def __init__(self, properties: Mapping[str, Any], logical_id: str, resolver: Resolver, line: int | None) -> None:
+        self.properties = properties
+        self.logical_id = logical_id
+        self.resolver = resolver
+        self.line = line
+
+    def get(self, name: str) -> Any:
+        return self.properties.get(name)
+
+    def name(self, prop: str) -> str:
+        value = self.properties.get(prop)
+        return value if isinstance(value, str) and value else self.logical_id
+
+    def flag(self, name: str) -> Any:
+        return _bool(self.properties.get(name))
+
+    def number(self, name: str, kind: type[int] | type[float]) -> Any:
+        value = self.properties.get(name)
+        if isinstance(value, str):
+            try:
+                return kind(value)
+            except ValueError:
+                return value
+        return value
+
+
+def _bool(value: Any) -> Any:
+    if isinstance(value, str) and value.lower() in ("true", "false"):
+        return value.lower() == "true"
+    return value
+
+
+def _trail_settings(read: _Properties, source: str, line: int | None) -> dict[str, Any]:
+    if read.get("IsLogging") is None:
+        raise InputError(f"{source}:{line}" if line else source,
+                         f"Resources.{read.logical_id}.Properties.IsLogging is required")
+    settings: dict[str, Any] = {
+        "Name": read.get("TrailName") if read.get("TrailName") is not None else
+        Unknown("the trail's name is generated at deployment (no TrailName)"),
+        "IsLogging": read.flag("IsLogging"),
+        "IsMultiRegionTrail": read.flag("IsMultiRegionTrail"),
+        "IsOrganizationTrail": read.flag("IsOrganizationTrail"),
+        "IncludeGlobalServiceEvents": read.flag("IncludeGlobalServiceEvents"),
+        "LogFileValidationEnabled": read.flag("EnableLogFileValidation"),
+        "KmsKeyId": read.get("KMSKeyId"),
+        "S3BucketName": read.get("S3BucketName"),
+        "S3KeyPrefix": read.get("S3KeyPrefix"),
+        "SnsTopicName": read.get("SnsTopicName"),
+        "CloudWatchLogsLogGroupArn": read.get("CloudWatchLogsLogGroupArn"),
+        "CloudWatchLogsRoleArn": read.get("CloudWatchLogsRoleArn"),
+        "EventSelectors": _basic_selectors(read.get("EventSelectors")),
+        "AdvancedEventSelectors": read.get("AdvancedEventSelectors"),
+        "InsightSelectors": read.get("InsightSelectors"),
+    }
+    return {key: value for key, value in settings.items() if value is not None}
+
+
+def _basic_selectors(selectors: Any) -> Any:
+    """``EventSelectors`` with ``IncludeManagementEvents`` given as text read as a boolean."""
+    if not isinstance(selectors, list):
+        return selectors
+    return [{**item, "IncludeManagementEvents": _bool(item["IncludeManagementEvents"])}
+            if isinstance(item, Mapping) and "IncludeManagementEvents" in item else item for item in selectors]
+
+
+def _item(kind: str, read: _Properties, region: str) -> RegionItem:
+    """A monitoring resource or event data store as its API lists it."""
+    account, logical_id = PLACEHOLDER_ACCOUNT, read.logical_id
+    if kind == "AWS::Logs::MetricFilter":
+        transformations = read.get("MetricTransformations")
+        return RegionItem(logical_id, account, region, "metric_filters", {
+            "filterName": read.name("FilterName"), "logGroupName": read.get("LogGroupName"),
+            "filterPattern": read.get("FilterPattern") or "",
+            "metricTransformations": [_transformation(t) for t in transformations]
+            if isinstance(transformations, list) else transformations})
+    if kind == "AWS::CloudWatch::Alarm":
+        name = read.name("AlarmName")
+        alarm: dict[str, Any] = {
+            "AlarmName": name, "AlarmArn": stand_in_arn("cloudwatch", region, account, f"alarm:{name}"),
+            "EvaluationPeriods": read.number("EvaluationPeriods", int),
+            "ComparisonOperator": read.get("ComparisonOperator"),
+            "ActionsEnabled": _default(read.flag("ActionsEnabled"), True),
+            "AlarmActions": read.get("AlarmActions") or [], "Dimensions": read.get("Dimensions") or [],
+            "TreatMissingData": read.get("TreatMissingData") or "missing", "Metrics": read.get("Metrics") or []}
+        for prop in ("Namespace", "MetricName", "Statistic", "ExtendedStatistic", "Unit"):
+            if read.get(prop) is not None:
+                alarm[prop] = read.get(prop)
+        for prop, number in (("Period", int), ("DatapointsToAlarm", int), ("Threshold", float)):
+            if read.get(prop) is not None:
+                alarm[prop] = read.number(prop, number)
+        return RegionItem(logical_id, account, region, "alarms", alarm)
+    if kind == "AWS::SNS::Topic":
+        arn = topic_arn(region, account, read.name("TopicName"))
+        inline = read.get("Subscription")
+        key = read.get("KmsMasterKeyId")
+        return RegionItem(logical_id, account, region, "topics", {
+            "TopicArn": arn, "Attributes": {"KmsMasterKeyId": key} if key else {},
+            "Subscriptions": [{"SubscriptionArn": f"{arn}:{logical_id}-{i}", "Protocol": s.get("Protocol"),
+                               "Endpoint": s.get("Endpoint")} if isinstance(s, Mapping) else s
+                              for i, s in enumerate(inline)] if isinstance(inline, list) else inline or []})
+    if kind == "AWS::Events::Rule":
+        return RegionItem(logical_id, account, region, "event_rules", _event_rule(read, region))
+    return RegionItem(logical_id, account, region, "event_data_stores", _event_data_store(read, region))
+
+
+def _transformation(item: Any) -> Any:
+    if not isinstance(item, Mapping):
+        return item
+    shaped: dict[str, Any] = {"metricName": item.get("MetricName"), "metricNamespace": item.get("MetricNamespace"),
+                              "metricValue": item.get("MetricValue")}
+    default = item.get("DefaultValue")
+    if default is not None:
+        shaped["defaultValue"] = float(default) if isinstance(default, (int, float, str)) else default
+    dimensions = item.get("Dimensions")
+    if isinstance(dimensions, list):
+        shaped["dimensions"] = {d.get("Key"): d.get("Value") for d in dimensions if isinstance(d, Mapping)}
+    if item.get("Unit") is not None:
+        shaped["unit"] = item.get("Unit")
+    return shaped
+
+
+def _event_rule(read: _Properties, region: str) -> dict[str, Any]:
+    name = read.name("Name")
+    bus = read.get("EventBusName") or "default"
+    if isinstance(bus, str) and bus.startswith("arn:"):
+        bus = bus.rsplit("/", 1)[-1]
+    pattern = read.get("EventPattern")
+    resource = f"rule/{name}" if bus == "default" else f"rule/{bus}/{name}"
+    rule: dict[str, Any] = {
+        "Name": name, "Arn": stand_in_arn("events", region, PLACEHOLDER_ACCOUNT, resource), "EventBusName": bus,
+        "State": read.get("State") or "ENABLED",
+        "Targets": [{"Id": t.get("Id"), "Arn": t.get("Arn")} if isinstance(t, Mapping) else t
+                    for t in read.get("Targets") or []]}
+    if pattern is not None:
+        rule["EventPattern"] = json.dumps(pattern) if isinstance(pattern, (Mapping, list)) else pattern
+    return rule
+
+
+def _event_data_store(read: _Properties, region: str) -> dict[str, Any]:
+    name = read.name("Name")
+    store: dict[str, Any] = {
+        "EventDataStoreArn": stand_in_arn("cloudtrail", region, PLACEHOLDER_ACCOUNT, f"eventdatastore/{name}"),
+        "Name": name, "Status": "ENABLED",
+        "MultiRegionEnabled": _default(read.flag("MultiRegionEnabled"), True),
+        "OrganizationEnabled": _default(read.flag("OrganizationEnabled"), False),
+        "RetentionPeriod": _default(read.number("RetentionPeriod", int), 2557),
+        "TerminationProtectionEnabled": _default(read.flag("TerminationProtectionEnabled"), True),
+        "AdvancedEventSelectors": read.get("AdvancedEventSelectors") or []}
+    if read.get("KmsKeyId") is not None:
+        store["KmsKeyId"] = read.get("KmsKeyId")
+    return store
+
+
+def _default(value: Any, default: Any) -> Any:
+    return default if value is None else value
