@@ -27,6 +27,7 @@ from checker.inputs.events import EventOptions, parse_since, read_single_record
 from checker.inputs.live import LiveOptions, collect_snapshot, write_snapshot
 from checker.inputs.live.options import DEFAULT_ROLE_NAME, DEFAULT_WORKERS
 from checker.inputs.snapshot import SnapshotFile
+from checker.plan.rules import COLLECTED_FAMILIES, parse_families
 from checker.policy.loader import builtin_policy_dir, load_policies
 from checker.policy.model import Rule
 from checker.report.baseline import Baseline, diff_findings, render_diff_json, render_diff_table
@@ -57,6 +58,13 @@ def _add_policy_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--no-builtin", action="store_true", help="do not load the built-in policy pack")
 
 
+def _add_rule_selection(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--rules", type=comma_list, default=(), metavar="ID,...", help="only these rule ids")
+    parser.add_argument("--skip-rules", type=comma_list, default=(), metavar="ID,...", help="leave out these rule ids")
+    parser.add_argument("--param", action="append", default=[], metavar="RULE.KEY=VALUE",
+                        help="override a rule parameter (repeatable)")
+
+
 def _add_live_options(parser: argparse.ArgumentParser) -> None:
     live = parser.add_argument_group("live AWS (default credential chain; AWS_ENDPOINT_URL honoured)")
     live.add_argument("--org", action="store_true",
@@ -71,6 +79,9 @@ def _add_live_options(parser: argparse.ArgumentParser) -> None:
     live.add_argument("--workers", type=int, default=DEFAULT_WORKERS,
                       help=f"concurrent API workers (default: {DEFAULT_WORKERS}); event files use at most "
                            "one process per CPU")
+    live.add_argument("--with", dest="with_families", type=comma_list, default=(), metavar="FAMILY,...",
+                      help="also collect these data families, whatever the rules need ("
+                           + ", ".join(sorted(COLLECTED_FAMILIES - {"trails"})) + ": every monitoring chain)")
 
 
 def _live_options(args: argparse.Namespace) -> LiveOptions:
@@ -78,7 +89,7 @@ def _live_options(args: argparse.Namespace) -> LiveOptions:
         raise InputError("--workers", f"must be a positive integer, got {args.workers}")
     return LiveOptions(profile=args.profile, regions=args.regions, org=args.org, accounts=args.accounts,
                        role_name=args.role_name, external_id=args.external_id, workers=args.workers,
-                       quiet=args.quiet)
+                       quiet=args.quiet, with_families=parse_families(args.with_families))
 
 
 def _add_verbosity(parser: argparse.ArgumentParser) -> None:
@@ -119,10 +130,7 @@ trailcheck scan --snapshot estate.json --framework cis-aws-foundations-v3.0 --fo
     events.add_argument("--max-files", type=int, metavar="N", help="newest N files per s3:// source")
     events.add_argument("--max-events", type=int, metavar="N", help="stop after N records in all")
     _add_policy_options(scan)
-    scan.add_argument("--rules", type=comma_list, default=(), metavar="ID,...", help="only these rule ids")
-    scan.add_argument("--skip-rules", type=comma_list, default=(), metavar="ID,...", help="leave out these rule ids")
-    scan.add_argument("--param", action="append", default=[], metavar="RULE.KEY=VALUE",
-                      help="override a rule parameter (repeatable)")
+    _add_rule_selection(scan)
     scan.add_argument("--format", default="table,json", metavar="FMT,...",
                       help="output formats: table (stdout), json, md, html, sarif, junit, csv (default: table,json)")
     scan.add_argument("--output-dir", type=Path, default=Path("reports"), metavar="DIR",
@@ -138,12 +146,18 @@ trailcheck scan --snapshot estate.json --framework cis-aws-foundations-v3.0 --fo
     _add_live_options(scan)
     _add_verbosity(scan)
 
-    collect = _command(sub, "collect", "Read trail configurations from AWS into a snapshot file.", """
+    collect = _command(sub, "collect", "Read trail configurations from AWS into a snapshot file, and what the "
+                       "rules in effect need beyond them (monitoring chains).", """
 trailcheck collect -o snapshot.json
 trailcheck collect --regions us-east-1,eu-west-1 --profile audit -o snapshot.json
 trailcheck collect --org --role-name TrailcheckAudit --external-id abc123 -o org.json
+trailcheck collect --rules cloudtrail-enabled,multi-region-trail -o trails.json   # no monitoring calls
+trailcheck collect --param ssm-session-notifications.via=eventbridge -o snapshot.json
+trailcheck collect --with monitoring -o snapshot.json    # every monitoring chain, for explain
 AWS_ENDPOINT_URL=http://127.0.0.1:5000 trailcheck collect -o -    # a private endpoint, to stdout""")
     collect.add_argument("-o", "--output", default="-", metavar="FILE", help="snapshot file (default: stdout)")
+    _add_policy_options(collect)
+    _add_rule_selection(collect)
     _add_live_options(collect)
     _add_verbosity(collect)
 
@@ -220,6 +234,9 @@ def _scan(args: argparse.Namespace) -> int:
     live_requested = args.live or args.org or not (args.snapshot or args.events)
     if args.snapshot and (args.live or args.org):
         raise InputError("--snapshot", "give either --snapshot FILE or --live/--org, not both")
+    if args.snapshot and args.with_families:
+        raise InputError("--with", "names data to collect from AWS; a --snapshot file carries what it was "
+                                   "collected with")
     event_options = EventOptions(since=parse_since(args.since) if args.since else None, max_files=args.max_files,
                                  max_events=args.max_events, regions=args.regions or (), profile=args.profile)
     options = ScanOptions(
@@ -256,7 +273,10 @@ def write_outputs(report: Report, formats: Sequence[Any], output_dir: Path, quie
 
 
 def _collect(args: argparse.Namespace) -> int:
-    document = collect_snapshot(_live_options(args))
+    """The rules in effect decide what is read beyond the trails (see docs/live-scans.md)."""
+    options = _live_options(args)
+    rules, _ = load_rules(args.policies, not args.no_builtin, args.rules, args.skip_rules, args.param)
+    document = collect_snapshot(options, rules=rules)
     write_snapshot(document, args.output)
     if not args.quiet and args.output != "-":
         errors = sum(len(a.get("errors", [])) for a in document["accounts"])

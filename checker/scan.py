@@ -104,7 +104,7 @@ def run_scan(options: ScanOptions) -> Report:
     snapshot: Snapshot | None = None
     snapshot_read: SnapshotInput | None = None
     events_read: dict[str, Any] | None = None
-    source = snapshot_source(options)
+    source = snapshot_source(options, rules)
     check_input_kinds(rules, options, configuration=source is not None)
     if source is not None:
         snapshot = source.load()
@@ -159,11 +159,11 @@ def check_input_kinds(rules: Sequence[Rule], options: ScanOptions, configuration
     raise InputError(option, "the selected rules read trail configurations: give --snapshot FILE (or --live)")
 
 
-def snapshot_source(options: ScanOptions) -> SnapshotSource | None:
-    """``--snapshot FILE``, else a live collection, else none (a scan of events alone)."""
+def snapshot_source(options: ScanOptions, rules: Sequence[Rule]) -> SnapshotSource | None:
+    """``--snapshot FILE``, else a live collection of what ``rules`` need, else none (a scan of events alone)."""
     if options.snapshot is not None:
         return SnapshotFile(options.snapshot)
-    return LiveCollection(options.live) if options.live is not None else None
+    return LiveCollection(options.live, tuple(rules)) if options.live is not None else None
 
 
 def snapshot_input(source: SnapshotSource, snapshot: Snapshot) -> SnapshotInput:

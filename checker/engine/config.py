@@ -16,7 +16,9 @@ from typing import Any
 from checker.alerting.chain_model import ALERT_PATHS
 from checker.alerting.chains import AlertJudge, AlertQuestion
 from checker.arn import Arn
+from checker.engine.code_view import IN_CONFIGURATION, code_identity, code_skip
 from checker.engine.expressions import Outcome, evaluate, trail_document
+from checker.engine.regression import RegressionJudge
 from checker.findings import Finding, Status
 from checker.model import CollectionError, Snapshot, Trail
 from checker.policy.model import (
@@ -24,6 +26,7 @@ from checker.policy.model import (
     AllTrails,
     AnyTrail,
     ConfigRule,
+    CoverageKept,
     ExprRequirement,
     LoggedRequirement,
     Probe,
@@ -66,6 +69,8 @@ def units_of(rule: ConfigRule, snapshot: Snapshot) -> list[Unit]:
     """The units of ``rule``'s scope in ``snapshot``, in report order."""
     params = dict(rule.params)
     scope = rule.scope
+    if isinstance(rule.require, CoverageKept):
+        return _change_units(snapshot, params)
     if scope == "trail":
         return _trail_units(snapshot, params)
     if scope == "region":
@@ -85,6 +90,24 @@ def _trail_units(snapshot: Snapshot, params: dict[str, Any]) -> list[Unit]:
         units.append(Unit(trail.owner_account_id, trail.home_region, trail.arn,
                           ((trail.owner_account_id, trail.home_region),), (trail,),
                           trail_document(trail, params), errors, trail))
+    return units
+
+
+def _change_units(snapshot: Snapshot, params: dict[str, Any]) -> list[Unit]:
+    """One unit per trail resource a change in code touches (its trail after the change, or
+    before when it is deleted); every trail when nothing is known of before; none for an estate."""
+    code = snapshot.code
+    if code is None:
+        return []
+    if code.changes is None:
+        return _trail_units(snapshot, params)
+    units = []
+    for change in code.changes:
+        trail = change.after or change.before
+        if trail is not None:
+            units.append(Unit(trail.owner_account_id, trail.home_region, change.resource,
+                              ((trail.owner_account_id, trail.home_region),), (trail,),
+                              trail_document(trail, params), (), trail))
     return units
 
 
@@ -129,10 +152,16 @@ class ConfigEvaluator:
     def __init__(self, snapshot: Snapshot) -> None:
         self.snapshot = snapshot
         self.alerts = AlertJudge(snapshot)
+        self.regression: RegressionJudge | None = None
 
     def evaluate(self, rules: Sequence[Rule]) -> list[Finding]:
         """Findings of the configuration rules among ``rules`` (event rules are the event engine's)."""
         findings = []
+        if self.snapshot.code is not None:
+            probes = [(rule.id, probe) for rule in rules
+                      if isinstance(rule, ConfigRule) and isinstance(rule.require, LoggedRequirement)
+                      for probe in rule.require.probes]
+            self.regression = RegressionJudge(self.snapshot, self.snapshot.code, probes)
         for rule in rules:
             if not isinstance(rule, ConfigRule):
                 continue
@@ -143,6 +172,11 @@ class ConfigEvaluator:
     # -- verdicts ---------------------------------------------------------------------
 
     def _verdict(self, rule: ConfigRule, unit: Unit) -> Verdict:
+        code = self.snapshot.code
+        if code is not None:
+            skip = code_skip(rule, unit.trail if rule.scope == "trail" else None, code)
+            if skip is not None:
+                return Verdict("skipped", skip)
         if rule.when is not None:
             gate = self._expr(rule.when.expr, unit)
             if gate.value is None:
@@ -161,6 +195,8 @@ class ConfigEvaluator:
                 return self._quantified(requirement, unit, every=True)
             if isinstance(requirement, AlertedRequirement):
                 return self._alerted_verdict(requirement, rule.params, unit)
+            if isinstance(requirement, CoverageKept):
+                return self._kept_verdict(unit)
             assert_never(requirement)
         except ProbeTooLargeError as exc:
             return Verdict("error", str(exc))
@@ -222,13 +258,27 @@ class ConfigEvaluator:
     def _alerted_verdict(self, requirement: AlertedRequirement, params: dict[str, Any], unit: Unit) -> Verdict:
         """Monitoring chains (checker.alerting.chains); skipped without monitoring data."""
         if not self.snapshot.carries("monitoring"):
-            return Verdict("skipped", _NO_MONITORING)
+            code = self.snapshot.code
+            return Verdict("skipped", _NO_MONITORING if code is None else code.no_monitoring())
         assert unit.account_id is not None
         question = AlertQuestion(requirement.pattern, requirement.recorded, requirement.recorded_pattern,
                                  tuple(path for path in ALERT_PATHS if path in params["via"]),
                                  bool(params["multi_region"]))
         verdict = self.alerts.judge(question, unit.account_id, [region for _, region in unit.cells])
         return Verdict(verdict.status, verdict.detail, verdict.evidence)
+
+    def _kept_verdict(self, unit: Unit) -> Verdict:
+        """``coverage_kept`` (checker.engine.regression); skipped without a "before"."""
+        code = self.snapshot.code
+        if code is None or self.regression is None:
+            return Verdict("skipped", "coverage-regression judges changes to trails in code")
+        if code.changes is None:
+            return Verdict("skipped", f"nothing is known of the trails before this change: give --baseline-plan "
+                                      f"with the {'plan' if code.kind == 'terraform-plan' else 'template'} of "
+                                      "the base branch")
+        change = next(c for c in code.changes if c.resource == unit.resource and unit.trail in (c.after, c.before))
+        judged = self.regression.judge(change)
+        return Verdict(judged.status, judged.detail, judged.evidence)
 
     def _trail_qualifies(self, trail: Trail, quantifier: TrailQuantifier, unit: Unit) -> tuple[bool | None, str]:
         """Whether one trail satisfies the quantifier's body, and why (not)."""
@@ -304,13 +354,18 @@ class ConfigEvaluator:
     # -- findings ---------------------------------------------------------------------
 
     def _finding(self, rule: ConfigRule, unit: Unit, verdict: Verdict) -> Finding:
-        message = rule.message(verdict.status, unit.account_id, unit.region, unit.resource)
+        resource, location, code = unit.resource, None, self.snapshot.code
+        if code is not None:
+            resource, location = code_identity(rule.scope, unit.resource, unit.trails, code)
+        message = rule.message(verdict.status, unit.account_id, unit.region, resource)
         if message is None:
             message = _default_message(verdict)
+        if code is not None and rule.scope != "trail":
+            message += IN_CONFIGURATION
         return Finding(
             rule_id=rule.id, severity=rule.severity, status=verdict.status,
-            account_id=unit.account_id, region=unit.region, resource=unit.resource, message=message,
-            evidence=verdict.evidence,
+            account_id=unit.account_id, region=unit.region, resource=resource, message=message,
+            evidence=verdict.evidence, location=location,
         )
 
 

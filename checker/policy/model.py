@@ -96,7 +96,14 @@ class AlertedRequirement:
         return self.pattern.text
 
 
-Requirement = ExprRequirement | LoggedRequirement | AnyTrail | AllTrails | AlertedRequirement
+@dataclass(frozen=True)
+class CoverageKept:
+    """``require.coverage_kept``: a change to a trail in code must not stop recording an
+    event that the coverage rules in effect (``require.logged``) need and the trails recorded
+    before the change (scope trail; judged only on code, see docs/iac.md)."""
+
+
+Requirement = ExprRequirement | LoggedRequirement | AnyTrail | AllTrails | AlertedRequirement | CoverageKept
 
 
 # -- rules ----------------------------------------------------------------------------------

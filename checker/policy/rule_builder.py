@@ -36,6 +36,7 @@ from checker.policy.model import (
     AllTrails,
     AnyTrail,
     ConfigRule,
+    CoverageKept,
     EventRule,
     Expr,
     ExprRequirement,
@@ -164,6 +165,10 @@ class _RuleBuilder:
             return self.quantified(AllTrails, body, f"require.{kind}")
         if kind == "alerted":
             return self.alerted(body)
+        if kind == "coverage_kept":
+            if self.item["scope"] != "trail":
+                self.report("scope", f"require.coverage_kept is judged per trail, not per {self.item['scope']}")
+            return CoverageKept()
         raise AssertionError(f"require.{kind} passed the policy schema but has no builder")
 
     def quantified(self, kind: type[AnyTrail | AllTrails], data: Mapping[str, Any],
