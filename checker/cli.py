@@ -24,6 +24,9 @@ from checker.errors import InputError
 from checker.findings import SEVERITIES
 from checker.formats import markdown, parse_formats
 from checker.inputs.events import EventOptions, parse_since, read_single_record
+from checker.inputs.iac.cloudformation import CloudFormationSource
+from checker.inputs.iac.terraform import TerraformPlanSource
+from checker.inputs.interface import SnapshotSource
 from checker.inputs.live import LiveOptions, collect_snapshot, write_snapshot
 from checker.inputs.live.options import DEFAULT_ROLE_NAME, DEFAULT_WORKERS
 from checker.inputs.snapshot import SnapshotFile
@@ -118,10 +121,24 @@ trailcheck scan --snapshot estate.json --events events/ --events s3://trail-buck
 trailcheck scan --events lookup --regions us-east-1,eu-west-1 --since 7d   # event rules only
 trailcheck scan --org --role-name AuditRole --format json,html,sarif       # live, whole organization
 trailcheck scan --snapshot estate.json --waivers waivers.yaml --baseline last-night/findings.json
-trailcheck scan --snapshot estate.json --framework cis-aws-foundations-v3.0 --format table,html""")
+trailcheck scan --snapshot estate.json --framework cis-aws-foundations-v3.0 --format table,html
+trailcheck scan --terraform-plan plan.json --format table,sarif,md       # pull-request gate on a Terraform plan
+trailcheck scan --cloudformation template.yaml --regions us-east-1,eu-west-1""")
     scan.add_argument("--snapshot", type=Path, metavar="FILE", help="trail configuration snapshot (offline)")
     scan.add_argument("--live", action="store_true",
                       help="read trail configurations from AWS (the default when no --snapshot/--events)")
+    code = scan.add_argument_group("infrastructure as code: the pull-request gate (docs/iac.md); --regions names "
+                                   "the Regions the code deploys to")
+    code.add_argument("--terraform-plan", type=Path, metavar="PLAN.json",
+                      help="a plan as 'terraform show -json PLANFILE' writes it (OpenTofu too)")
+    code.add_argument("--terraform-dir", type=Path, metavar="DIR",
+                      help="the plan's root module, whose .tf files give findings their lines (default: the "
+                           "plan's directory)")
+    code.add_argument("--cloudformation", type=Path, metavar="TEMPLATE",
+                      help="a CloudFormation template (YAML, JSON, cdk synth output), deployed once per --regions")
+    code.add_argument("--baseline-plan", type=Path, metavar="FILE",
+                      help="the plan or template of the base branch, for coverage-regression (default for a "
+                           "plan: its prior state)")
     events = scan.add_argument_group("sampled events")
     events.add_argument("--events", action="append", default=[], metavar="PATH|s3://B/P|lookup|-",
                         help="CloudTrail records: files/dirs (json, json.gz, jsonl), S3 prefix, LookupEvents, "
@@ -231,7 +248,11 @@ def report_bug(exc: BaseException, verbose: bool) -> int:
 
 def _scan(args: argparse.Namespace) -> int:
     formats = parse_formats(args.format)
-    live_requested = args.live or args.org or not (args.snapshot or args.events)
+    code = _code_source(args)
+    live_requested = args.live or args.org or not (args.snapshot or args.events or code)
+    if code is not None and (args.snapshot or args.live or args.org):
+        raise InputError("--terraform-plan" if args.terraform_plan else "--cloudformation",
+                         "scans code; give it without --snapshot, --live or --org")
     if args.snapshot and (args.live or args.org):
         raise InputError("--snapshot", "give either --snapshot FILE or --live/--org, not both")
     if args.snapshot and args.with_families:
@@ -244,10 +265,26 @@ def _scan(args: argparse.Namespace) -> int:
         rules=list(args.rules), skip_rules=list(args.skip_rules),
         params=args.param, events=args.events, event_options=event_options,
         workers=min(args.workers, os.cpu_count() or 1), live=_live_options(args) if live_requested else None,
-        waivers=args.waivers, baseline=args.baseline, framework=args.framework, quiet=args.quiet)
+        code=code, waivers=args.waivers, baseline=args.baseline, framework=args.framework, quiet=args.quiet)
     report = run_scan(options)
     write_outputs(report, formats, args.output_dir, quiet=args.quiet)
     return exit_code(report, args.fail_on)
+
+
+def _code_source(args: argparse.Namespace) -> SnapshotSource | None:
+    """``--terraform-plan`` or ``--cloudformation`` with their companions, or ``None``."""
+    if args.terraform_plan and args.cloudformation:
+        raise InputError("--cloudformation", "give either --terraform-plan or --cloudformation, not both")
+    if args.terraform_dir and not args.terraform_plan:
+        raise InputError("--terraform-dir", "goes with --terraform-plan")
+    if args.baseline_plan and not (args.terraform_plan or args.cloudformation):
+        raise InputError("--baseline-plan", "goes with --terraform-plan or --cloudformation")
+    regions = tuple(args.regions or ())
+    if args.terraform_plan:
+        return TerraformPlanSource(args.terraform_plan, args.terraform_dir, regions, args.baseline_plan)
+    if args.cloudformation:
+        return CloudFormationSource(args.cloudformation, regions, args.baseline_plan)
+    return None
 
 
 def write_outputs(report: Report, formats: Sequence[Any], output_dir: Path, quiet: bool) -> list[Path]:

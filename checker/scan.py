@@ -29,7 +29,7 @@ from checker.report import PostProcessing, post_process
 from checker.report.baseline import Baseline
 from checker.report.document import load_report
 from checker.report.frameworks import rules_for_framework
-from checker.report.model import Inputs, PolicyInput, Report, SnapshotInput
+from checker.report.model import CodeInput, Inputs, PolicyInput, Report, SnapshotInput
 from checker.report.waivers import load_waivers
 from checker.safetext import for_terminal
 from checker.timefmt import iso
@@ -49,6 +49,7 @@ class ScanOptions:
     event_options: EventOptions = field(default_factory=EventOptions)
     workers: int | None = None
     live: LiveOptions | None = None
+    code: SnapshotSource | None = None  # --terraform-plan or --cloudformation (checker.inputs.iac)
     waivers: Path | None = None
     baseline: Path | None = None
     framework: str | None = None
@@ -111,6 +112,7 @@ def run_scan(options: ScanOptions) -> Report:
         if not snapshot.accounts:
             raise InputError(source.describe(), "the snapshot lists no accounts: there is nothing to scan")
         snapshot_read = snapshot_input(source, snapshot)
+        _note_placeholder(snapshot, options.quiet)
     if snapshot is not None:
         findings.extend(ConfigEvaluator(snapshot).evaluate(rules))
     if options.events:
@@ -128,6 +130,14 @@ def run_scan(options: ScanOptions) -> Report:
                     policies=tuple(PolicyInput(f.path, f.sha256) for f in policy_files))
     return Report(findings=tuple(findings), rules={rule.id: rule_info(rule) for rule in rules}, inputs=inputs,
                   generated_at=iso(now), sections=sections)
+
+
+def _note_placeholder(snapshot: Snapshot, quiet: bool) -> None:
+    """Code that does not name its account is scanned under a placeholder: say which."""
+    code = snapshot.code
+    if code is not None and code.placeholder_account and not quiet:
+        print(f"trailcheck: note: {snapshot.source} does not show the AWS account; findings name it "
+              f"{code.placeholder_account}", file=sys.stderr)
 
 
 def _report_event_problems(stats: EventStats, quiet: bool) -> None:
@@ -160,7 +170,10 @@ def check_input_kinds(rules: Sequence[Rule], options: ScanOptions, configuration
 
 
 def snapshot_source(options: ScanOptions, rules: Sequence[Rule]) -> SnapshotSource | None:
-    """``--snapshot FILE``, else a live collection of what ``rules`` need, else none (a scan of events alone)."""
+    """``--snapshot FILE`` or code (a plan, a template), else a live collection of what ``rules``
+    need, else none (a scan of events alone)."""
+    if options.code is not None:
+        return options.code
     if options.snapshot is not None:
         return SnapshotFile(options.snapshot)
     return LiveCollection(options.live, tuple(rules)) if options.live is not None else None
@@ -169,7 +182,9 @@ def snapshot_source(options: ScanOptions, rules: Sequence[Rule]) -> SnapshotSour
 def snapshot_input(source: SnapshotSource, snapshot: Snapshot) -> SnapshotInput:
     if snapshot.sha256 is None:
         raise TypeError(f"{source.describe()}: a snapshot source must record the digest of what it read")
+    code = snapshot.code
     return SnapshotInput(path=source.describe(), sha256=snapshot.sha256,
+                         code=CodeInput(code.kind, code.placeholder_account) if code is not None else None,
                          collected_at=iso(snapshot.collected_at) if snapshot.collected_at else None,
                          ignored_trail_copies=snapshot.ignored_trail_copies)
 

@@ -20,18 +20,37 @@ from checker.report.waivers import WaiverSection
 
 
 @dataclass(frozen=True)
+class CodeInput:
+    """What a scan of code read: ``terraform-plan`` or ``cloudformation``, and the account
+    that stands for the one the code does not name (findings carry it as ``account_id``)."""
+
+    kind: str
+    placeholder_account: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        data: dict[str, Any] = {"kind": self.kind}
+        if self.placeholder_account:
+            data["placeholder_account"] = self.placeholder_account
+        return data
+
+
+@dataclass(frozen=True)
 class SnapshotInput:
-    """The trail configuration snapshot a run read (``path`` is ``live`` for a live collection)."""
+    """The trail configuration snapshot a run read (``path`` is ``live`` for a live collection,
+    the plan or template for a scan of code, then described by ``code``)."""
 
     path: str
     sha256: str
     collected_at: str | None
     ignored_trail_copies: int = 0  # copies of a trail under a non-owner account, ignored (snapshot format)
+    code: CodeInput | None = None
 
     def to_dict(self) -> dict[str, Any]:
         data: dict[str, Any] = {"path": self.path, "sha256": self.sha256, "collected_at": self.collected_at}
         if self.ignored_trail_copies:
             data["ignored_trail_copies"] = self.ignored_trail_copies
+        if self.code is not None:
+            data["code"] = self.code.to_dict()
         return data
 
 
