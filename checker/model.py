@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cached_property
 from typing import TYPE_CHECKING, Any, Literal
 
 from checker.monitoring_model import OPERATION_PARTS, RegionMonitoring
@@ -151,6 +152,8 @@ class Account:
         organization trails included), so another region's failure hides nothing here.
         With ``region=None`` every trail-hiding error of the account counts.
         """
+        if not self.errors:
+            return ()
         return tuple(e for e in self.errors if e.hides_trails and (region is None or e.region in (None, region)))
 
     def hidden_trail_regions(self) -> set[str | None]:
@@ -189,15 +192,11 @@ class Snapshot:
         return family == "trails" or family in self.contents
 
     def account(self, account_id: str) -> Account | None:
-        return next((a for a in self.accounts if a.account_id == account_id), None)
+        return self._accounts_by_id.get(account_id)
 
     def all_trails(self) -> list[Trail]:
         """Every trail once, deduplicated by ARN, in ARN order."""
-        unique: dict[str, Trail] = {}
-        for account in self.accounts:
-            for trail in account.trails:
-                unique.setdefault(trail.arn, trail)
-        return [unique[arn] for arn in sorted(unique)]
+        return list(self._unique_trails)
 
     def trails_reaching(self, account_id: str) -> list[Trail]:
         """Trails that can record events of ``account_id``: its own trails, and the
@@ -205,6 +204,43 @@ class Snapshot:
 
         Region reach and logging status are the simulator's business, not this filter's.
         """
-        in_org = self.organization is not None and self.account(account_id) is not None
-        return [t for t in self.all_trails()
-                if t.owner_account_id == account_id or (in_org and t.is_organization_trail)]
+        reaching = self._reaching.get(account_id)
+        if reaching is None:
+            in_org = self.organization is not None and self.account(account_id) is not None
+            own = self._trails_by_owner.get(account_id, ())
+            found = {t.arn: t for t in (*own, *(self._organization_trails if in_org else ()))}
+            reaching = self._reaching[account_id] = tuple(found[arn] for arn in sorted(found))
+        return list(reaching)
+
+    # Indexes built on first use (the snapshot is immutable): a scan asks these questions
+    # once per account, Region and rule, and organizations have thousands of accounts.
+
+    @cached_property
+    def _accounts_by_id(self) -> dict[str, Account]:
+        found: dict[str, Account] = {}
+        for account in self.accounts:
+            found.setdefault(account.account_id, account)
+        return found
+
+    @cached_property
+    def _unique_trails(self) -> tuple[Trail, ...]:
+        unique: dict[str, Trail] = {}
+        for account in self.accounts:
+            for trail in account.trails:
+                unique.setdefault(trail.arn, trail)
+        return tuple(unique[arn] for arn in sorted(unique))
+
+    @cached_property
+    def _trails_by_owner(self) -> dict[str, tuple[Trail, ...]]:
+        owned: dict[str, list[Trail]] = {}
+        for trail in self._unique_trails:
+            owned.setdefault(trail.owner_account_id, []).append(trail)
+        return {owner: tuple(trails) for owner, trails in owned.items()}
+
+    @cached_property
+    def _organization_trails(self) -> tuple[Trail, ...]:
+        return tuple(t for t in self._unique_trails if t.is_organization_trail)
+
+    @cached_property
+    def _reaching(self) -> dict[str, tuple[Trail, ...]]:
+        return {}

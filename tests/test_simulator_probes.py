@@ -1,4 +1,4 @@
-"""Probe coverage (SPEC §6, §7): is a partial event logged for every value of the fields it omits?
+"""Probe coverage (docs/semantics.md): is a partial event logged for every value of the fields it omits?
 
 Each row is a set of trails (snapshot format), a probe event and the verdict a rule would
 report: covered, partial (with the unlogged witnesses named in the evidence),

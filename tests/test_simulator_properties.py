@@ -3,7 +3,7 @@
 Random advanced selectors draw their values from a three-letter alphabet and events from
 the same alphabet, so Equals, prefix and suffix conditions really hit. The properties:
 more selectors never log less; a Not* condition never logs more; the basic selectors
-and their advanced equivalents (REFERENCE §1.4) agree; the probe witnesses are sound
+and their advanced equivalents (docs/semantics.md) agree; the probe witnesses are sound
 both ways; the same question always gets the same answer.
 """
 
@@ -171,7 +171,7 @@ def test_a_negation_never_raises_probe_coverage(data: st.DataObject, base: list[
     assert coverage_rank([trail_with(narrower)], probe) <= coverage_rank([trail_with(base)], probe)
 
 
-# -- (c) basic selectors and their advanced equivalents (REFERENCE §1.4) ----------------------
+# -- (c) basic selectors and their advanced equivalents (docs/semantics.md) -------------------
 
 EQUIVALENT_FORMS: list[tuple[str, Doc, Doc]] = [
     ("all-management", basic({"ReadWriteType": "All", "IncludeManagementEvents": True,

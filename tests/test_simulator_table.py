@@ -1,4 +1,4 @@
-"""The selector simulator, row by row against REFERENCE §1 and the pitfalls of §6.
+"""The selector simulator, row by row against how CloudTrail decides (docs/semantics.md) and its pitfalls.
 
 Each row is one trail configuration (in the real snapshot format, parsed by
 ``parse_snapshot``), one CloudTrail record and the answer CloudTrail would give: logged

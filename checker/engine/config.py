@@ -33,7 +33,7 @@ from checker.policy.model import (
     Rule,
     TrailQuantifier,
 )
-from checker.simulator import ProbeResult, ProbeTooLargeError, probe_coverage
+from checker.simulator import CoverageJudge, ProbeResult, ProbeTooLargeError
 from checker.simulator.decide import region_reach, status_decision
 from checker.typing_compat import assert_never
 
@@ -114,8 +114,9 @@ def _change_units(snapshot: Snapshot, params: dict[str, Any]) -> list[Unit]:
 def _region_units(snapshot: Snapshot, params: dict[str, Any]) -> list[Unit]:
     units = []
     for a in snapshot.accounts:
+        reaching = snapshot.trails_reaching(a.account_id)
         for region in a.regions:
-            trails = tuple(t for t in snapshot.trails_reaching(a.account_id) if region_reach(t, region) is None)
+            trails = tuple(t for t in reaching if region_reach(t, region) is None)
             units.append(Unit(a.account_id, region, None, ((a.account_id, region),), trails,
                               {"account_id": a.account_id, "region": region, "trails": _trail_docs(trails),
                                "params": params},
@@ -152,6 +153,7 @@ class ConfigEvaluator:
     def __init__(self, snapshot: Snapshot) -> None:
         self.snapshot = snapshot
         self.alerts = AlertJudge(snapshot)
+        self.coverage = CoverageJudge()
         self.regression: RegressionJudge | None = None
 
     def evaluate(self, rules: Sequence[Rule]) -> list[Finding]:
@@ -218,7 +220,7 @@ class ConfigEvaluator:
             pinned = probe.get("awsRegion")
             targets = sorted({(a, str(pinned)) for a, _ in cells}) if pinned is not None else list(cells)
             for account_id, region in targets:
-                results.append((account_id, probe_coverage(trails_for(account_id), probe, region)))
+                results.append((account_id, self.coverage.coverage(trails_for(account_id), probe, region)))
         return results
 
     def _cell_errors(self, account_id: str, region: str) -> tuple[CollectionError, ...]:

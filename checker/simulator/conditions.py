@@ -1,7 +1,7 @@
 """Selectors compiled to one form: clauses (AND of conditions), OR-ed per trail.
 
 Advanced selectors already have this shape. Basic selectors are translated with the
-equivalences of the CloudTrail documentation (REFERENCE §1.4): a basic selector becomes
+equivalences of the CloudTrail documentation (docs/semantics.md): a basic selector becomes
 one management clause and one clause per data resource. Every condition keeps where it
 came from (``origin``) so that a decision can name the selector and condition that made it.
 """
@@ -10,9 +10,37 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Literal
 
 from checker.model import AdvancedSelector, BasicSelector, DataResource, FieldSelector, Selectors
 from checker.simulator.classify import View
+
+Relation = Literal["equals", "prefix", "suffix"]
+"""How an operator compares a value with one of its operands."""
+
+Operands = tuple[tuple[str, Relation, tuple[str, ...]], ...]
+"""(operator name, relation, operand values) for each operator of one kind."""
+
+
+def relates(value: str, relation: Relation, operand: str) -> bool:
+    """``value`` equals, starts with or ends with ``operand``."""
+    if relation == "equals":
+        return value == operand
+    if relation == "prefix":
+        return value.startswith(operand)
+    return value.endswith(operand)
+
+
+def select_operands(selector: FieldSelector) -> Operands:
+    """The select operators (OR-ed: one hit selects; none at all selects everything)."""
+    return (("Equals", "equals", selector.equals), ("StartsWith", "prefix", selector.starts_with),
+            ("EndsWith", "suffix", selector.ends_with))
+
+
+def deselect_operands(selector: FieldSelector) -> Operands:
+    """The deselect operators (an AND of negations: one hit excludes)."""
+    return (("NotEquals", "equals", selector.not_equals), ("NotStartsWith", "prefix", selector.not_starts_with),
+            ("NotEndsWith", "suffix", selector.not_ends_with))
 
 
 @dataclass(frozen=True)
@@ -51,25 +79,19 @@ class Condition:
             return f"{self.origin}: {self.never}", False
         if value is None:
             return f"{self.origin}: the record has no {self.field} (treated as not matching)", False
-        fs = self.selector
-        for op, values, test in (("NotEquals", fs.not_equals, str.__eq__),
-                                 ("NotStartsWith", fs.not_starts_with, str.startswith),
-                                 ("NotEndsWith", fs.not_ends_with, str.endswith)):
-            for excluded in values:
-                if test(value, excluded):
+        for op, relation, excluded_values in deselect_operands(self.selector):
+            for excluded in excluded_values:
+                if relates(value, relation, excluded):
                     return f"{self.origin} {op} {excluded} excludes {self.field}={value}", True
-        if not (fs.equals or fs.starts_with or fs.ends_with):
+        selected = select_operands(self.selector)
+        if not any(values for _, _, values in selected):
             return None
-        if (value in fs.equals or any(value.startswith(p) for p in fs.starts_with)
-                or any(value.endswith(s) for s in fs.ends_with)):
+        if any(relates(value, relation, operand) for _, relation, values in selected for operand in values):
             return None
         return f"{self.origin} does not select {self.field}={value} ({self._select_text()})", False
 
     def _select_text(self) -> str:
-        fs = self.selector
-        parts = [f"{op} {list(values)}" for op, values in (
-            ("Equals", fs.equals), ("StartsWith", fs.starts_with), ("EndsWith", fs.ends_with)) if values]
-        return ", ".join(parts)
+        return ", ".join(f"{op} {list(values)}" for op, _, values in select_operands(self.selector) if values)
 
 
 @dataclass(frozen=True)

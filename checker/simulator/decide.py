@@ -1,6 +1,6 @@
 """Would trail T record this event in region R? The decision and the reason, as CloudTrail does it.
 
-Order of the questions (REFERENCE §1.6, §1.8): region reach (home region, multi-region,
+Order of the questions (docs/semantics.md): region reach (home region, multi-region,
 global service events), then logging status, then the selectors (OR across clauses,
 AND within one). Reach is asked first because it is known from DescribeTrails alone: a
 trail in another region cannot log the event even when its status is unknown.
@@ -19,8 +19,8 @@ from checker.simulator.conditions import compile_selectors
 Decision = Literal["logged", "excluded", "not-selected", "not-logging", "out-of-region", "unknown"]
 
 # Services whose events are global service events, recorded in one region of the
-# partition (REFERENCE §1.6.2: IAM, global-endpoint STS and CloudFront; since 2021-11-22
-# they land in us-east-1 in the aws partition). The other partitions' regions are [inf].
+# partition (IAM, global-endpoint STS and CloudFront; since 2021-11-22 they land in
+# us-east-1 in the aws partition). The other partitions' Regions are inferred, not documented.
 GLOBAL_SERVICE_SOURCES = frozenset({"iam.amazonaws.com", "sts.amazonaws.com", "cloudfront.amazonaws.com"})
 GLOBAL_EVENTS_REGION = {"aws": "us-east-1", "aws-cn": "cn-north-1", "aws-us-gov": "us-gov-west-1"}
 
@@ -74,7 +74,7 @@ def status_decision(trail: Trail) -> TrailDecision | None:
 
 
 # What an Insights type analyses, as the readOnly values of the underlying management
-# calls the trail must log (REFERENCE §1.7): call rate needs write events, error rate
+# calls the trail must log: call rate needs write events, error rate
 # read or write events.
 INSIGHT_PREREQUISITES = {"ApiCallRateInsight": ("false",), "ApiErrorRateInsight": ("false", "true")}
 

@@ -1,54 +1,62 @@
-"""Is a probe event logged for *every* value of the fields it leaves out? (SPEC §7)
+"""Is a probe event logged for *every* value of the fields it leaves out? (docs/semantics.md)
 
-A probe is a partial record. The union of the trails' clauses can only distinguish a
-field's values by the literals, prefixes and suffixes its conditions mention, so a finite
-set of witness values per field decides the universal question exactly:
+A probe fixes some fields of an event; the others are universally quantified. Selector
+conditions can only tell a field's values apart by the literals, prefixes and suffixes
+they mention, so finitely many witnesses per field decide the question exactly
+(:mod:`checker.simulator.witnesses`): the probe is covered iff every combination of
+witnesses is logged by some trail, and the combinations that are not are the evidence of
+partial coverage. :mod:`checker.simulator.cover` decides it without enumerating the product.
 
-* every literal (Equals / NotEquals value);
-* ``P + F + S`` for every mentioned prefix ``P`` (or none) and suffix ``S`` (or none),
-  where ``F`` is a filler made of characters no condition value contains.
+A verdict has two parts, each decided once (:class:`CoverageJudge` remembers them):
 
-Any concrete value satisfies exactly the same conditions as one of these witnesses: a
-value equal to no literal behaves like ``P + F + S`` with ``P`` its longest mentioned
-prefix and ``S`` its longest mentioned suffix. ``readOnly`` takes ``true`` and ``false``.
-The probe is covered iff every combination of witnesses is logged by some trail; the
-combinations that are not are the evidence of partial coverage.
+* each trail's *share* (:func:`trail_share`): the clauses that can still match the probe
+  and the trail's own row of evidence (``covers``, ``partial``, or why it misses the
+  first variant it does not log, over its own witnesses). It depends only on the trail's
+  configuration, the probe, and whether the Region is where global service events are
+  recorded;
+* the *union* (:func:`decide_probe`): covered, partial or not, and the witness
+  combinations no trail logs, over the shares of the trails that reach the Region.
+
+Both are keyed by what they depend on, never by ARN: the Regions an organization trail
+treats alike (every Region but us-east-1, for a multi-Region trail) share one decision,
+whichever account asks, and so do accounts whose local trails are configured alike.
 """
 
 from __future__ import annotations
 
-import itertools
-from collections.abc import Mapping, Sequence
+from collections import OrderedDict
+from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Literal
+from functools import partial
+from typing import Literal, TypeVar
 
+from checker import limits
 from checker.model import FieldSelector, Trail
 from checker.simulator.classify import View
-from checker.simulator.conditions import Clause, Condition, compile_selectors
+from checker.simulator.conditions import Condition, compile_selectors
+from checker.simulator.cover import Box, Budget, CoverQuestion, ProbeTooLargeError
 from checker.simulator.decide import (
     GLOBAL_EVENTS_REGION,
     GLOBAL_SERVICE_SOURCES,
-    TrailDecision,
     global_reach,
     region_reach,
     selector_decision,
     status_decision,
 )
-from checker.simulator.record import combine
 
 Coverage = Literal["covered", "partial", "not-covered", "unknown"]
+_Decided = TypeVar("_Decided")
 
-MAX_COMBINATIONS = 50_000
 MAX_LISTED_WITNESSES = 20
-_FILLER_CANDIDATES = "~#%§¤¦¬"
+RECENT_RESULTS = 4096
+"""Whole results the judge keeps for a repeated question (the same trails, probe and Region):
+a rule asks the accounts one after the other, and the many accounts reached by the
+organization trail alone ask the same question in turn."""
 
-
-@dataclass(frozen=True)
-class Witness:
-    """A value to try for an unspecified field, and how to show it (``*`` = anything else)."""
-
-    value: str
-    shown: str
+# A trail without global service events, in the Region that records them, misses these
+# sources: for the simulator that is one more condition on each of its clauses.
+_WITHOUT_GLOBAL_EVENTS = Condition(FieldSelector("eventSource", not_equals=tuple(sorted(GLOBAL_SERVICE_SOURCES))),
+                                   "IncludeGlobalServiceEvents=false")
 
 
 @dataclass(frozen=True)
@@ -96,6 +104,46 @@ class ProbeResult:
         return data
 
 
+@dataclass(frozen=True)
+class TrailShare:
+    """What one trail that reaches the Region brings to a probe: its live ``boxes`` (the
+    clauses that can still match), whether missing data leaves it open (``unknown``), and
+    its row of evidence; ``work`` is the witness decisions it took."""
+
+    boxes: tuple[Box, ...]
+    unknown: bool
+    decision: str
+    reason: str
+    work: int = 0
+
+
+@dataclass(frozen=True)
+class ProbeDecision:
+    """The union of the shares: the coverage and the witness combinations no trail logs
+    (the first :data:`MAX_LISTED_WITNESSES`, and how many); ``work`` as for a share."""
+
+    coverage: Coverage
+    missing: tuple[str, ...]
+    missing_total: int
+    work: int
+
+
+@dataclass(frozen=True)
+class _Probe:
+    """A probe as the judge asks it: the fixed fields as selectors compare them, the
+    Region it pins (if any), and how it is shown."""
+
+    items: tuple[tuple[str, str | bool], ...]
+    fixed: View
+    key: tuple[tuple[str, str | None], ...]
+    region: str | None
+    shown: dict[str, str]
+
+
+_ShareKey = tuple[int, bool, tuple[tuple[str, str | None], ...]]
+"""(trail configuration number, whether the Region records global service events, probe)."""
+
+
 def probe_text(value: str | bool) -> str:
     """Probe values as selectors compare them (``readOnly: false`` -> ``"false"``)."""
     if isinstance(value, bool):
@@ -103,111 +151,165 @@ def probe_text(value: str | bool) -> str:
     return value
 
 
-def _filler(conditions: Sequence[Condition]) -> str:
-    used = {ch for c in conditions for v in c.literals() + c.prefixes() + c.suffixes() for ch in v}
-    return next(ch for ch in _FILLER_CANDIDATES if ch not in used) * 3
+def is_global_region(trail: Trail, region: str) -> bool:
+    """Whether ``region`` is where the trail's partition records global service events."""
+    return region == GLOBAL_EVENTS_REGION.get(trail.partition)
 
 
-def witnesses(field_name: str, conditions: Sequence[Condition]) -> list[Witness]:
-    """Every distinguishable value of ``field_name`` under ``conditions`` (see module doc)."""
-    if field_name == "readOnly":
-        return [Witness("true", "true"), Witness("false", "false")]
-    literals = sorted({v for c in conditions for v in c.literals()})
-    prefixes = ["", *sorted({v for c in conditions for v in c.prefixes()})]
-    suffixes = ["", *sorted({v for c in conditions for v in c.suffixes()})]
-    filler = _filler(conditions)
-    found = [Witness(v, v) for v in literals]
-    found += [Witness(p + filler + s, f"{p}*{s}") for p in prefixes for s in suffixes]
-    return found
+def trail_boxes(trail: Trail, fixed: View, region: str) -> tuple[list[Box], list[Box]]:
+    """The trail's clauses reduced to the open fields: those that can still match the
+    probe, and those that cannot (a condition that matches nothing, or one the probe's
+    fixed fields fail).
+
+    In the Region that records global service events, a trail without them misses those
+    sources: one more condition on each of its clauses.
+    """
+    assert trail.selectors is not None
+    extra = (_WITHOUT_GLOBAL_EVENTS,) if is_global_region(trail, region) and not trail.include_global_service_events \
+        else ()
+    live: list[Box] = []
+    dead: list[Box] = []
+    for clause in compile_selectors(trail.selectors, trail.partition):
+        conditions = clause.conditions + extra
+        fails = any(c.never is not None or (c.field in fixed and c.failure(fixed[c.field]) is not None)
+                    for c in conditions)
+        (dead if fails else live).append(frozenset(c.selector for c in conditions if c.field not in fixed))
+    return live, dead
 
 
-def _live_clauses(clauses: Sequence[Clause], fixed: View) -> list[Clause]:
-    """Clauses that can still match given the probe's specified fields."""
-    return [c for c in clauses
-            if all(cond.failure(fixed[cond.field]) is None for cond in c.conditions if cond.field in fixed)]
+def trail_share(trail: Trail, fixed: View, region: str, budget: Budget) -> TrailShare:
+    """One trail's share of the probe ``fixed`` in ``region``, which the trail reaches.
+
+    Its row: ``covers`` when its live clauses log every variant, ``partial`` when some,
+    else its decision for the first variant (in its own witness order; the dead clauses'
+    fields get witnesses too, so that their reasons speak of real values).
+    """
+    early = status_decision(trail) or (selector_decision(trail, [fixed]) if trail.selectors is None else None)
+    if early is not None:
+        return TrailShare((), early.logged is None, early.decision, early.reason)
+    live, dead = trail_boxes(trail, fixed, region)
+    question = CoverQuestion([*live, *dead], budget)
+    mask = (1 << len(live)) - 1
+    left_out = question.uncovered(mask)
+    if not left_out:
+        return TrailShare(tuple(live), False, "covers", "logs every variant of the event", budget.spent)
+    first = question.first_uncovered(mask, 1)[0]
+    view: View = {**fixed, **{name: w.value for name, w in question.witnesses(first)}}
+    miss = global_reach(trail, region, view.get("eventSource")) or selector_decision(trail, [view])
+    label = "partial" if left_out < question.combinations else miss.decision
+    return TrailShare(tuple(live), False, label, miss.reason, budget.spent)
 
 
-class ProbeTooLargeError(ValueError):
-    """The witness product is too large to enumerate; the verdict would be a guess."""
+def decide_probe(shares: Sequence[TrailShare], budget: Budget) -> ProbeDecision:
+    """The union of the shares of the trails that reach the Region."""
+    boxes = list(dict.fromkeys(box for share in shares for box in share.boxes))
+    question = CoverQuestion(boxes, budget)
+    everything = (1 << len(boxes)) - 1
+    uncovered = question.uncovered(everything)
+    if not uncovered:
+        return ProbeDecision("covered", (), 0, budget.spent)
+    if any(share.unknown for share in shares):
+        return ProbeDecision("unknown", (), 0, budget.spent)
+    missing = tuple(", ".join(f"{name}={w.shown}" for name, w in question.witnesses(combination))
+                    or "the event as given"
+                    for combination in question.first_uncovered(everything, MAX_LISTED_WITNESSES))
+    coverage: Coverage = "partial" if uncovered < question.combinations else "not-covered"
+    return ProbeDecision(coverage, missing, uncovered, budget.spent)
+
+
+class CoverageJudge:
+    """Decides probes for one snapshot, each distinct question once (see the module doc).
+
+    A trail is told by what its shares depend on (logging status, selectors, partition,
+    global service events), so trails configured alike share their decisions. Its ARN
+    is the key to that, which is unique within a snapshot: use one judge per snapshot.
+    """
+
+    def __init__(self, budget: int | None = None) -> None:
+        self._budget = limits.PROBE_WITNESS_BUDGET.value() if budget is None else budget
+        self._probes: dict[tuple[tuple[str, str | bool], ...], _Probe] = {}
+        self._configuration_of: dict[str, int] = {}
+        self._configurations: dict[Hashable, int] = {}
+        self._shares: dict[_ShareKey, TrailShare | str] = {}
+        self._decided: dict[tuple[_ShareKey, ...], ProbeDecision | str] = {}
+        self._recent: OrderedDict[tuple[Hashable, ...], ProbeResult] = OrderedDict()
+
+    def coverage(self, trails: Sequence[Trail], probe: Mapping[str, str | bool], region: str) -> ProbeResult:
+        """Decide ``probe`` in ``region`` over ``trails`` (all trails reaching the account).
+
+        Raises :class:`ProbeTooLargeError` when a part of the decision would exceed the
+        budget (then the probe is undecided).
+        """
+        asked = self._probe(probe)
+        region = asked.region or region
+        asked_here = (asked.items, region, tuple(trail.arn for trail in trails))
+        result = self._recent.get(asked_here)
+        if result is not None:
+            self._recent.move_to_end(asked_here)
+            return result
+        result = self._result(trails, asked, region)
+        self._recent[asked_here] = result
+        if len(self._recent) > RECENT_RESULTS:
+            self._recent.popitem(last=False)
+        return result
+
+    def _result(self, trails: Sequence[Trail], asked: _Probe, region: str) -> ProbeResult:
+        rows: list[TrailCoverage] = []
+        reaching: list[tuple[_ShareKey, TrailShare]] = []
+        for trail in trails:
+            away = region_reach(trail, region)
+            if away is not None:
+                rows.append(TrailCoverage(trail.arn, away.decision, away.reason))
+                continue
+            key = (self._configuration(trail), is_global_region(trail, region), asked.key)
+            share = self._shares.get(key)
+            if share is None:
+                share = self._shares[key] = self._attempt(
+                    partial(trail_share, trail, asked.fixed, region, Budget(self._budget)))
+            if isinstance(share, str):
+                raise ProbeTooLargeError(f"probe {asked.shown}: {share}")
+            rows.append(TrailCoverage(trail.arn, share.decision, share.reason))
+            reaching.append((key, share))
+        union = tuple(sorted(share_key for share_key, _ in reaching))
+        decision = self._decided.get(union)
+        if decision is None:
+            shares = [share for _, share in reaching]
+            decision = self._decided[union] = self._attempt(partial(decide_probe, shares, Budget(self._budget)))
+        if isinstance(decision, str):
+            raise ProbeTooLargeError(f"probe {asked.shown}: {decision}")
+        rows.sort(key=lambda row: row.arn)
+        return ProbeResult(asked.shown, region, decision.coverage, list(decision.missing), decision.missing_total,
+                           rows)
+
+    @staticmethod
+    def _attempt(decide: Callable[[], _Decided]) -> _Decided | str:
+        """The decision, or why it could not be made (remembered like a decision)."""
+        try:
+            return decide()
+        except ProbeTooLargeError as error:
+            return str(error)
+
+    def _probe(self, probe: Mapping[str, str | bool]) -> _Probe:
+        items = tuple(probe.items())
+        asked = self._probes.get(items)
+        if asked is None:
+            fixed: View = {k: probe_text(v) for k, v in items if k != "awsRegion"}
+            pinned = probe.get("awsRegion")
+            asked = self._probes[items] = _Probe(items, fixed, tuple(sorted(fixed.items())),
+                                                 None if pinned is None else str(pinned),
+                                                 {k: probe_text(v) for k, v in items})
+        return asked
+
+    def _configuration(self, trail: Trail) -> int:
+        """A number for what the trail's shares depend on."""
+        known = self._configuration_of.get(trail.arn)
+        if known is None:
+            configuration = (trail.status, trail.selectors, trail.partition, trail.include_global_service_events)
+            known = self._configurations.setdefault(configuration, len(self._configurations))
+            self._configuration_of[trail.arn] = known
+        return known
 
 
 def probe_coverage(trails: Sequence[Trail], probe: Mapping[str, str | bool], region: str) -> ProbeResult:
-    """Decide ``probe`` in ``region`` over ``trails`` (all trails reaching the account)."""
-    fixed: View = {k: probe_text(v) for k, v in probe.items() if k != "awsRegion"}
-    region = str(probe.get("awsRegion", region))
-    shown_probe = {k: probe_text(v) for k, v in probe.items()}
-
-    # Trails that cannot log anything here are decided once; the others by their clauses.
-    settled: dict[str, TrailDecision] = {}
-    candidates: list[tuple[Trail, list[Clause]]] = []
-    for trail in trails:
-        early = region_reach(trail, region) or status_decision(trail)
-        if early is None and trail.selectors is None:
-            early = selector_decision(trail, [fixed])
-        if early is not None:
-            settled[trail.arn] = early
-        else:
-            assert trail.selectors is not None
-            candidates.append((trail, _live_clauses(compile_selectors(trail.selectors, trail.partition), fixed)))
-
-    open_conditions = [cond for _, clauses in candidates for clause in clauses
-                       for cond in clause.conditions if cond.field not in fixed]
-    if "eventSource" not in fixed and any(
-            not t.include_global_service_events and region == GLOBAL_EVENTS_REGION.get(t.partition)
-            for t, _ in candidates):
-        # The global service sources behave differently for such trails: make them witnesses.
-        open_conditions.append(Condition(FieldSelector("eventSource", not_equals=tuple(sorted(GLOBAL_SERVICE_SOURCES))),
-                                         "IncludeGlobalServiceEvents=false"))
-    fields = sorted({cond.field for cond in open_conditions})
-    choices = [witnesses(f, [c for c in open_conditions if c.field == f]) for f in fields]
-    total = 1
-    for options in choices:
-        total *= len(options)
-    if total > MAX_COMBINATIONS:
-        raise ProbeTooLargeError(f"probe {shown_probe} needs {total} witness combinations "
-                                 f"(limit {MAX_COMBINATIONS}); specify more fields")
-
-    per_trail_hits: dict[str, int] = {t.arn: 0 for t, _ in candidates}
-    per_trail_first_miss: dict[str, TrailDecision] = {}
-    missing: list[str] = []
-    missing_total = 0
-    any_logged = any_unknown = False
-    for combo in itertools.product(*choices):
-        view: View = {**fixed, **{f: w.value for f, w in zip(fields, combo, strict=True)}}
-        decisions = list(settled.values())
-        for trail, _ in candidates:
-            decision = global_reach(trail, region, view.get("eventSource")) or selector_decision(trail, [view])
-            decisions.append(decision)
-            if decision.logged:
-                per_trail_hits[trail.arn] += 1
-            else:
-                per_trail_first_miss.setdefault(trail.arn, decision)
-        outcome = combine(decisions)
-        if outcome:
-            any_logged = True
-        elif outcome is None:
-            any_unknown = True
-        else:
-            missing_total += 1
-            if len(missing) < MAX_LISTED_WITNESSES:
-                missing.append(", ".join(f"{f}={w.shown}" for f, w in zip(fields, combo, strict=True))
-                               or "the event as given")
-
-    combos = max(total, 1)
-    if missing_total:
-        coverage: Coverage = "partial" if any_logged else "not-covered"
-    else:
-        coverage = "unknown" if any_unknown else "covered"
-
-    trail_rows: list[TrailCoverage] = []
-    for trail in sorted(trails, key=lambda t: t.arn):
-        if trail.arn in settled:
-            d = settled[trail.arn]
-            trail_rows.append(TrailCoverage(trail.arn, d.decision, d.reason))
-        elif per_trail_hits[trail.arn] == combos:
-            trail_rows.append(TrailCoverage(trail.arn, "covers", "logs every variant of the event"))
-        else:
-            miss = per_trail_first_miss[trail.arn]
-            label = "partial" if per_trail_hits[trail.arn] else miss.decision
-            trail_rows.append(TrailCoverage(trail.arn, label, miss.reason))
-    return ProbeResult(shown_probe, region, coverage, missing, missing_total, trail_rows)
+    """Decide ``probe`` in ``region`` over ``trails`` (all trails reaching the account), on its own."""
+    return CoverageJudge().coverage(trails, probe, region)
