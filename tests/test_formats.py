@@ -130,7 +130,8 @@ def test_sarif_location_is_the_snapshot_relative_to_the_working_directory(
     monkeypatch.chdir(tmp_path)
     snapshot = tmp_path / "snap shots" / "estate.json"
     location = render_sarif(sample_report(snapshot=str(snapshot)))["runs"][0]["results"][0]["locations"][0]
-    assert location["physicalLocation"] == {"artifactLocation": {"uri": "snap%20shots/estate.json"},
+    assert location["physicalLocation"] == {"artifactLocation": {"uri": "snap%20shots/estate.json",
+                                                                 "uriBaseId": "%SRCROOT%"},
                                             "region": {"startLine": 1}}
 
 
@@ -138,7 +139,7 @@ def test_sarif_location_without_snapshot_is_the_rules_policy_file() -> None:
     results = render_sarif(sample_report(snapshot=None))["runs"][0]["results"]
     kms = next(r for r in results if r["ruleId"] == "kms-exclusion-gap")
     assert kms["locations"][0]["physicalLocation"] == {
-        "artifactLocation": {"uri": "policies/coverage.yaml"}, "region": {"startLine": 12}}
+        "artifactLocation": {"uri": "policies/coverage.yaml", "uriBaseId": "%SRCROOT%"}, "region": {"startLine": 12}}
 
 
 def test_sarif_marks_new_and_unchanged_results_against_the_baseline() -> None:
@@ -153,7 +154,7 @@ def test_sarif_puts_a_finding_on_code_at_its_file_and_line() -> None:
                       "module.logging.aws_cloudtrail.org", location=Location("infra/logging/main.tf", 42))
     result = render_sarif(sample_report(findings=[on_code]))["runs"][0]["results"][0]
     assert result["locations"][0]["physicalLocation"] == {
-        "artifactLocation": {"uri": "infra/logging/main.tf"}, "region": {"startLine": 42}}
+        "artifactLocation": {"uri": "infra/logging/main.tf", "uriBaseId": "%SRCROOT%"}, "region": {"startLine": 42}}
 
 
 def test_sarif_lists_every_rule_in_effect_and_indexes_results_into_them() -> None:

@@ -12,10 +12,12 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
+from dataclasses import dataclass
+from urllib.parse import quote
 
 from checker import __version__
 from checker.errors import InputError
-from checker.findings import FAILING, SEVERITIES, STATUSES, Finding, severity_rank, status_rank
+from checker.findings import FAILING, SEVERITIES, STATUSES, Finding, Location, severity_rank, status_rank
 from checker.report.baseline import BaselineDiff
 from checker.report.frameworks import FrameworkView
 from checker.report.model import Report
@@ -26,9 +28,34 @@ _NOTE_RESERVE = 200
 _FINDING_HEADER = ("status", "severity", "rule", "account", "region", "resource", "message")
 
 
+@dataclass(frozen=True)
+class Located:
+    """A finding's resource and the file and line where code declares it."""
+
+    resource: str | None
+    location: Location
+
+
+def line_link(location: Location) -> str | None:
+    """The URL of a repository line on GitHub, when the run is a GitHub Actions run
+    (``GITHUB_SERVER_URL``, ``GITHUB_REPOSITORY``, ``GITHUB_SHA``) and the file is relative."""
+    server, repository, sha = (os.environ.get(name, "") for name in
+                               ("GITHUB_SERVER_URL", "GITHUB_REPOSITORY", "GITHUB_SHA"))
+    path = location.file
+    if not (server.startswith("https://") and repository and sha) or path.startswith(("/", "../")):
+        return None
+    return f"{server}/{quote(repository)}/blob/{quote(sha)}/{quote(path)}#L{location.line}"
+
+
 def cell(value: object) -> str:
     """One table cell shown as text: Markdown and HTML escaped (no link or image from a
-    trail name), control characters escaped, line breaks as ``<br>``."""
+    trail name), control characters escaped, line breaks as ``<br>``. A :class:`Located`
+    resource adds its ``file:line``, a link to the line in a GitHub Actions run."""
+    if isinstance(value, Located):
+        where = for_markdown(f"{value.location.file}:{value.location.line}")
+        link = line_link(value.location)
+        shown = f"[{where}]({link})" if link else where
+        return (cell(value.resource) + "<br>" if value.resource else "") + shown
     text = "" if value is None else str(value)
     return "<br>".join(for_markdown(line) for line in text.split("\n"))
 
@@ -52,7 +79,8 @@ def _table(header: Sequence[str], rows: Sequence[Sequence[object]], budget: int)
 def _finding_rows(findings: list[Finding]) -> list[list[object]]:
     """Most severe first, so that a cut table loses the least severe rows."""
     ordered = sorted(findings, key=lambda f: (severity_rank(f.severity), status_rank(f.status), f.sort_key()))
-    return [[f.status, f.severity, f.rule_id, f.account_id, f.region, f.resource, f.message]
+    return [[f.status, f.severity, f.rule_id, f.account_id, f.region,
+             Located(f.resource, f.location) if f.location else f.resource, f.message]
             for f in ordered]
 
 

@@ -33,6 +33,10 @@ LEVEL: dict[str, str] = {
 }
 
 
+SOURCE_ROOT = "%SRCROOT%"
+"""The ``uriBaseId`` of relative URIs: the repository root, where trailcheck runs in CI."""
+
+
 def _uri_reference(path: str) -> str:
     """A SARIF ``uri``: relative to the working directory when the file is under it."""
     candidate = Path(path)
@@ -66,7 +70,10 @@ def _physical_location(report: Report, finding: Finding, rule: RuleInfo) -> dict
     if target is None:
         return None
     path, line = target
-    return {"artifactLocation": {"uri": _uri_reference(path)}, "region": {"startLine": line}}
+    artifact = {"uri": _uri_reference(path)}
+    if not artifact["uri"].startswith("file:"):
+        artifact["uriBaseId"] = SOURCE_ROOT
+    return {"artifactLocation": artifact, "region": {"startLine": line}}
 
 
 def _logical_locations(finding: Finding) -> list[dict[str, str]]:
