@@ -19,6 +19,8 @@ from typing import Any
 from tabulate import tabulate
 
 from checker import __version__
+from checker.alerting.chain_model import Chain, Link, short_id
+from checker.alerting.chains import RecordAlert, record_alert
 from checker.comma_list import comma_list
 from checker.errors import InputError
 from checker.findings import SEVERITIES
@@ -39,7 +41,7 @@ from checker.report.model import Report
 from checker.safetext import encodable, for_terminal, json_for_terminal
 from checker.scan import ScanOptions, exit_code, load_rules, run_scan
 from checker.schemas import SCHEMA_NAMES, load_schema
-from checker.simulator import record_verdict
+from checker.simulator import RecordVerdict, record_verdict
 
 EXIT_OK, EXIT_BAD_INPUT, EXIT_BUG = 0, 2, 3
 
@@ -192,8 +194,9 @@ trailcheck validate my-policies/
 trailcheck validate policies/a.yaml policies/b.yaml""")
     validate.add_argument("paths", nargs="*", type=Path, metavar="DIR|FILE")
 
-    explain = _command(sub, "explain", "Explain which trails would record one CloudTrail record, and why.", """
-trailcheck explain --snapshot examples/estate.json examples/events/disable-key.json
+    explain = _command(sub, "explain", "Explain which trails would record one CloudTrail record, and why; with "
+                       "monitoring data in the snapshot, also whether it would raise an alert, chain by chain.", """
+trailcheck explain --snapshot examples/estate.json examples/stop-logging.json
 aws cloudtrail lookup-events --max-results 1 | trailcheck explain --snapshot estate.json -
 trailcheck explain --snapshot estate.json record.json --format json""")
     explain.add_argument("--snapshot", type=Path, required=True, metavar="FILE")
@@ -388,12 +391,9 @@ def _explain(args: argparse.Namespace) -> int:
     snapshot = SnapshotFile(args.snapshot).load()
     record = read_single_record(args.event, EventOptions())
     verdict = record_verdict(snapshot, record)
+    alert = record_alert(snapshot, record)
     if args.format == "json":
-        print(json.dumps({
-            "account_id": verdict.account_id, "region": verdict.region, "logged": verdict.logged,
-            "category": verdict.category,
-            "trails": [{"arn": d.arn, "logged": d.logged, "decision": d.decision, "reason": d.reason}
-                       for d in verdict.trails]}, indent=2))
+        print(json_for_terminal(json.dumps(_explain_document(verdict, alert), indent=2)))
         return EXIT_OK
     what = f"{record.get('eventSource')} {record.get('eventName')} ({verdict.category})"
     if not verdict.known_account:
@@ -407,7 +407,92 @@ def _explain(args: argparse.Namespace) -> int:
                                     maxcolwidths=[None, None, None, 80])))
     else:
         print("no trail reaches this account")
+    _print_alert(alert, snapshot.carries("monitoring"))
     return EXIT_OK
+
+
+def _explain_document(verdict: RecordVerdict, alert: RecordAlert) -> dict[str, Any]:
+    """``explain --format json``: the trails' decisions, then ``alerted`` and every chain link by link
+    (``alerted`` is null when the snapshot carries no monitoring data)."""
+    return {
+        "account_id": verdict.account_id, "region": verdict.region, "logged": verdict.logged,
+        "category": verdict.category,
+        "trails": [{"arn": d.arn, "logged": d.logged, "decision": d.decision, "reason": d.reason}
+                   for d in verdict.trails],
+        "alerted": alert.alerted,
+        "chains": [{"via": c.via, "fires": c.fires, "links": [link.to_dict() for link in c.links]}
+                   for c in alert.chains],
+    }
+
+
+_ALERT_ANSWER = {True: "ALERTED", False: "NOT ALERTED", None: "UNKNOWN"}
+_YES_NO = {True: "yes", False: "no", None: "?"}
+_FIRING_FIRST = {True: 0, None: 1, False: 2}
+
+
+def _print_alert(alert: RecordAlert, monitored: bool) -> None:
+    """The alert half of ``explain``: ALERTED, NOT ALERTED or UNKNOWN, then the chains, those that
+    fire first. A chain that fires (or may) shows every link; one that does not, its first broken
+    link only (``--format json`` has every link of every chain)."""
+    print()
+    if not monitored:
+        print("alert: UNKNOWN: the snapshot carries no monitoring data (metric filters, alarms, SNS topics, "
+              "EventBridge rules)")
+        return
+    chains = sorted(alert.chains, key=lambda chain: _FIRING_FIRST[chain.fires])
+    firing = [chain for chain in chains if chain.fires is True]
+    headline = f"alert: {_ALERT_ANSWER[alert.alerted]}"
+    if firing:
+        more = f" (and {len(firing) - 1} more chain(s))" if len(firing) > 1 else ""
+        headline += f" through {firing[0].summary()}{more}"
+    elif not chains:
+        headline += ": no monitoring chain reaches the account"
+    print(for_terminal(headline))
+    rows = [row for group in _chain_groups(chains) for row in _chain_rows(group)]
+    if rows:
+        print(for_terminal(tabulate(rows, headers=["chain", "fires", "link", "id", "ok", "reason"],
+                                    tablefmt="simple", maxcolwidths=[None, None, None, 40, None, 70])))
+    if any(chain.fires is False for chain in chains):
+        print("(a chain that does not fire shows its first broken link; --format json lists every link)")
+
+
+def _chain_groups(chains: Sequence[Chain]) -> list[list[Chain]]:
+    """Each chain alone, except that consecutive chains that do not fire, broken at the same link
+    (every filter of a log group behind a trail that does not record the event), form one group."""
+    groups: list[list[Chain]] = []
+    for chain in chains:
+        previous = groups[-1][-1] if groups else None
+        if previous is not None and chain.fires is False and previous.fires is False \
+                and _broken_row(previous) == _broken_row(chain):
+            groups[-1].append(chain)
+        else:
+            groups.append([chain])
+    return groups
+
+
+def _broken_row(chain: Chain) -> tuple[str, str, str, bool | None, str] | None:
+    link = chain.first_broken()
+    return None if link is None else (chain.via, link.kind, _link_id(chain, link), link.ok, link.reason)
+
+
+def _chain_rows(group: Sequence[Chain]) -> list[list[str]]:
+    """One row per link of a chain (only the first broken one when it does not fire). A link without
+    an id of its own (a pattern's ``match``, a trail's missing log group) shows, in parentheses, the id
+    of the link it belongs to."""
+    chain = group[0]
+    broken = chain.first_broken()
+    shown = [broken] if chain.fires is False and broken is not None else list(chain.links)
+    label = chain.via if len(group) == 1 else f"{chain.via} ({len(group)} chains)"
+    return [[label if index == 0 else "", _YES_NO[chain.fires] if index == 0 else "", link.kind,
+             _link_id(chain, link), _YES_NO[link.ok], link.reason] for index, link in enumerate(shown)]
+
+
+def _link_id(chain: Chain, link: Link) -> str:
+    if link.id:
+        return short_id(link.id)
+    before = chain.links[:chain.links.index(link)]
+    owner = next((step.id for step in reversed(before) if step.id), "")
+    return f"({short_id(owner)})" if owner else "-"
 
 
 def _diff(args: argparse.Namespace) -> int:
