@@ -26,8 +26,8 @@ from checker.errors import InputError
 from checker.findings import FAILING
 from checker.report.document import load_report
 
-INPUT_NAMES = ("snapshot", "events", "policies", "org", "role-name", "regions", "fail-on", "formats",
-               "output-dir", "waivers", "baseline", "upload-sarif")
+INPUT_NAMES = ("snapshot", "terraform-plan", "terraform-dir", "cloudformation", "baseline-plan", "events", "policies",
+               "org", "role-name", "regions", "fail-on", "formats", "output-dir", "waivers", "baseline", "upload-sarif")
 # Formats the action needs: json for the outputs, md for the step summary the scan writes.
 REQUIRED_FORMATS = ("json", "md")
 FINDINGS_JSON = "findings.json"
@@ -44,6 +44,10 @@ class ActionInputs:
     """The action's inputs, parsed. Defaults are action.yml's."""
 
     snapshot: str = ""
+    terraform_plan: str = ""
+    terraform_dir: str = ""
+    cloudformation: str = ""
+    baseline_plan: str = ""
     events: tuple[str, ...] = ()
     policies: tuple[str, ...] = ()
     org: bool = False
@@ -89,6 +93,10 @@ def read_inputs(env: Mapping[str, str]) -> ActionInputs:
 
     return ActionInputs(
         snapshot=text("snapshot"),
+        terraform_plan=text("terraform-plan"),
+        terraform_dir=text("terraform-dir"),
+        cloudformation=text("cloudformation"),
+        baseline_plan=text("baseline-plan"),
         events=items("events"),
         policies=items("policies"),
         org=flag("org", defaults.org),
@@ -112,8 +120,11 @@ def scan_formats(inputs: ActionInputs) -> tuple[str, ...]:
 def build_scan_argv(inputs: ActionInputs) -> list[str]:
     """The ``trailcheck scan`` arguments for these inputs (without the program name)."""
     argv = ["scan"]
-    if inputs.snapshot:
-        argv += ["--snapshot", inputs.snapshot]
+    for flag, value in (("--snapshot", inputs.snapshot), ("--terraform-plan", inputs.terraform_plan),
+                        ("--terraform-dir", inputs.terraform_dir), ("--cloudformation", inputs.cloudformation),
+                        ("--baseline-plan", inputs.baseline_plan)):
+        if value:
+            argv += [flag, value]
     for source in inputs.events:
         argv += ["--events", source]
     for directory in inputs.policies:
