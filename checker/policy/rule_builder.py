@@ -9,6 +9,7 @@ reported, not only the first, each naming the rule's ``file:line``, its id and t
 
 from __future__ import annotations
 
+import math
 import string
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -241,6 +242,15 @@ class _RuleBuilder:
             if unknown:
                 self.report(field, f"unknown probe field(s) {', '.join(unknown)} "
                                    f"(fields: {', '.join(sorted(PROBE_FIELDS))})")
+        # Each probe event costs at least one witness decision, even on one trail with the
+        # default selectors: more of them than the budget can never be decided within it.
+        # Counted by multiplying the list lengths, before anything is expanded.
+        count = sum(math.prod(len(v) if isinstance(v, list) else 1 for v in probe.values()) for probe in probes)
+        budget = limits.PROBE_WITNESS_BUDGET.value()
+        if count > budget:
+            self.report(field, f"the lists expand to {count:,} probe events, one witness decision each at least: "
+                               + limits.PROBE_WITNESS_BUDGET.exceeded("that", budget))
+            return ()
         return expand_probes(probes)
 
     def check_messages(self) -> None:
