@@ -100,6 +100,12 @@ def _list(value: Any, where: str, source: str) -> Sequence[Any]:
     return value
 
 
+def _present(mapping: Mapping[str, Any], key: str) -> Any:
+    """``mapping[key]``, or an empty object when it is absent or null (a plan may omit either)."""
+    value = mapping.get(key)
+    return {} if value is None else value
+
+
 def _kind(value: Any) -> str:
     return {dict: "an object", list: "a list", str: "a string", bool: "a boolean", type(None): "null"}.get(
         type(value), "a number")
@@ -141,7 +147,7 @@ class TerraformPlan:
     def __init__(self, data: Any, source: str) -> None:
         self.data = check_plan(data, source)
         self.source = source
-        self.configuration = _obj(self.data.get("configuration") or {}, "$.configuration", source)
+        self.configuration = _obj(_present(self.data, "configuration"), "$.configuration", source)
         self._providers: dict[str, Provider] = {}
         self._changes = self._index_changes()
         self.planned = list(self._planned())
@@ -156,7 +162,7 @@ class TerraformPlan:
             address = change.get("address")
             if not isinstance(address, str):
                 raise InputError(f"{self.source}: {where}.address", "expected the resource address, a string")
-            found[address] = (_obj(change.get("change") or {}, f"{where}.change", self.source), where)
+            found[address] = (_obj(_present(change, "change"), f"{where}.change", self.source), where)
         return found
 
     def _modules(self, root: Any, where: str) -> Iterator[tuple[Mapping[str, Any], str]]:
@@ -170,14 +176,14 @@ class TerraformPlan:
             stack.extend((child, f"{path}.child_modules[{i}]") for i, child in enumerate(children))
 
     def _planned(self) -> Iterator[PlannedResource]:
-        planned = _obj(self.data.get("planned_values") or {}, "$.planned_values", self.source)
-        for module, path in self._modules(planned.get("root_module") or {}, "$.planned_values.root_module"):
+        planned = _obj(_present(self.data, "planned_values"), "$.planned_values", self.source)
+        for module, path in self._modules(_present(planned, "root_module"), "$.planned_values.root_module"):
             for index, item in enumerate(_list(module.get("resources"), f"{path}.resources", self.source)):
                 where = f"{path}.resources[{index}]"
                 resource = _obj(item, where, self.source)
                 address = self._address(resource.get("address"), f"{where}.address")
                 change = self._changes.get(address.text, ({}, ""))[0]
-                values = _obj(resource.get("values") or {}, f"{where}.values", self.source)
+                values = _obj(_present(resource, "values"), f"{where}.values", self.source)
                 yield self._resource(address, _merged(values, change.get("after_unknown"), ""), where)
 
     def before(self) -> Iterator[tuple[PlannedResource, list[str]]]:
