@@ -20,6 +20,7 @@ from typing import Any
 
 import pytest
 
+from checker.alerting.chain_model import Chain, Link
 from checker.findings import Finding, RuleInfo, Status
 from checker.formats import html
 from checker.report.document import to_document
@@ -30,6 +31,7 @@ from tests.helpers.reports import (
     CIS,
     CIS_DOC,
     HOSTILE,
+    RULES,
     embedded_data,
     finding,
     sample_findings,
@@ -143,6 +145,85 @@ def test_a_control_and_a_grid_cell_have_the_same_worst_status(statuses: tuple[St
     assert data["views"]["coverage"]["cells"][0]["status"] == worst
 
 
+# --- the monitoring view ------------------------------------------------------------------------
+
+ORG_TRAIL = "arn:aws:cloudtrail:us-east-1:111111111111:trail/org-trail"
+LOG_GROUP = "arn:aws:logs:us-east-1:111111111111:log-group:org:*"
+MONITORING_RULES: dict[str, RuleInfo] = {rule.id: rule for rule in [
+    RuleInfo(id="monitor-cloudtrail-changes", title="CloudTrail changes raise an alert", severity="medium",
+             scope="account", frameworks={"cis-aws-foundations-v1.4": ("4.5",), "cis-aws-foundations-v5.0": ("4.5",),
+                                          "aws-security-hub": ("CloudWatch.5",)}),
+    RuleInfo(id="monitor-security-group-changes", title="Security group changes raise an alert", severity="medium",
+             scope="account", frameworks={"cis-aws-foundations-v5.0": ("4.10",)}),
+    RuleInfo(id="ssm-session-notifications", title="Session Manager sessions raise an alert", severity="medium",
+             scope="region"),
+]}
+
+
+def alert_evidence(*chains: Chain, missed: str | None = None) -> dict[str, Any]:
+    """Evidence as the alerted requirement writes it: the reference and the chains link by link."""
+    evidence: dict[str, Any] = {"reference": "{ ($.eventName = StopLogging) }", "via": ["metric-filter"],
+                                "regions": ["us-east-1"], "chains": [chain.to_dict() for chain in chains]}
+    if missed:
+        evidence["not_alerted"] = [{"regions": ["us-east-1"], "records": [missed]}]
+    return evidence
+
+
+def metric_chain(alarm_ok: bool, alarm_reason: str = "fires on one matching event (Sum >= 1 in 1 period)") -> Chain:
+    return Chain("metric-filter", (
+        Link("trail", ORG_TRAIL, True, "records the events"), Link("log-group", LOG_GROUP, True, "1 metric filter(s)"),
+        Link("metric-filter", "cis-4.5", True, "pattern { ($.eventName = StopLogging) }"),
+        Link("alarm", "arn:aws:cloudwatch:us-east-1:111111111111:alarm:cis-4.5", alarm_ok, alarm_reason)))
+
+
+def monitoring_findings(alarm_reason: str = "ActionsEnabled is false: the alarm notifies nobody") -> list[Finding]:
+    """CIS 4.5 fails in 111 (a disabled alarm) and passes in 222; CIS 4.10 passes in 111; the
+    Session Manager rule passes in one Region of 222 and errs in the other; a trail rule too."""
+    broken = alert_evidence(metric_chain(False, alarm_reason), missed="eventName=StopLogging")
+    working = alert_evidence(metric_chain(True))
+    return [
+        finding("monitor-cloudtrail-changes", "medium", "fail", "111111111111", None, evidence=broken),
+        finding("monitor-cloudtrail-changes", "medium", "pass", "222222222222", None, evidence=working),
+        finding("monitor-security-group-changes", "medium", "pass", "111111111111", None, evidence=working),
+        finding("ssm-session-notifications", "medium", "pass", "222222222222", "eu-west-1", evidence=working),
+        finding("ssm-session-notifications", "medium", "error", "222222222222", "us-east-1",
+                message="topics were not collected", evidence=alert_evidence(Chain("eventbridge", (
+                    Link("event-bus", "arn:aws:events:us-east-1:222222222222:event-bus/default", True, "1 rule(s)"),
+                    Link("topic", "", None, "ListSubscriptionsByTopic was not collected"))))),
+        finding("log-file-validation", "medium", "fail", "111111111111", "us-east-1", ORG_TRAIL),
+    ]
+
+
+def monitoring_report(alarm_reason: str = "ActionsEnabled is false: the alarm notifies nobody") -> Report:
+    return sample_report(findings=monitoring_findings(alarm_reason), rules={**RULES, **MONITORING_RULES})
+
+
+def test_monitoring_view_is_an_account_by_control_matrix_of_the_monitoring_rules() -> None:
+    view = embedded_data(html.FORMAT.render(monitoring_report()))["views"]["monitoring"]
+    assert [(c["rule"], c["control"], c["label"]) for c in view["rules"]] == [
+        ("monitor-cloudtrail-changes", "4.5", "CIS 4.5"), ("monitor-security-group-changes", "4.10", "CIS 4.10"),
+        ("ssm-session-notifications", None, "ssm-session-notifications")]
+    assert view["accounts"] == ["111111111111", "222222222222"]
+    cells = {(c["account"], c["rule"]): c for c in view["cells"]}
+    assert {key: c["status"] for key, c in cells.items()} == {
+        ("111111111111", "monitor-cloudtrail-changes"): "fail",
+        ("111111111111", "monitor-security-group-changes"): "pass",
+        ("222222222222", "monitor-cloudtrail-changes"): "pass",
+        ("222222222222", "ssm-session-notifications"): "error"}  # the worst of its two Regions
+    assert cells[("222222222222", "ssm-session-notifications")]["counts"]["pass"] == 1
+    assert cells[("111111111111", "monitor-cloudtrail-changes")]["notes"] == [
+        "fail: not alerted: eventName=StopLogging; first broken link: alarm cis-4.5: ActionsEnabled is false: "
+        "the alarm notifies nobody"]
+    assert cells[("222222222222", "ssm-session-notifications")]["notes"] == [
+        "us-east-1 error: first broken link: topic: ListSubscriptionsByTopic was not collected"]
+    assert cells[("222222222222", "monitor-cloudtrail-changes")]["notes"] == []
+
+
+def test_a_report_without_monitoring_findings_has_an_empty_monitoring_view() -> None:
+    view = embedded_data(html.FORMAT.render(sample_report()))["views"]["monitoring"]
+    assert view == {"rules": [], "accounts": [], "cells": []}
+
+
 # --- what Chromium draws ------------------------------------------------------------------------
 
 def chromium(tmp_path: Path, *arguments: str) -> str:
@@ -233,6 +314,31 @@ def test_chromium_shows_the_same_worst_status_for_a_control_and_its_grid_cell(tm
     cells = [attributes for attributes in dom.tags("td") if "cell" in attributes.get("class", "")]
     assert [c["class"] for c in cells] == ["cell k-error"]
     assert cells[0]["title"] == "111111111111 / eu-west-1\nerror: kms-read-events"
+
+
+def test_chromium_draws_the_monitoring_view_with_the_broken_link_on_hover(tmp_path: Path) -> None:
+    dom = drawn(tmp_path, monitoring_report(alarm_reason=f"ActionsEnabled is false {IMG}"))
+    assert {"id": "monitoring"} in dom.tags("section")
+    assert "#monitoring" in [a["href"] for a in dom.tags("a")]
+    headers = [th for th in dom.tags("th") if th.get("class") == "control"]
+    assert [th["title"] for th in headers] == [f"{rule.id}: {rule.title}" for rule in MONITORING_RULES.values()]
+    assert "CIS 4.10" in dom.text and "ssm-session-notifications" in dom.text
+    cells = [td for td in dom.tags("td") if "data-rule" in td]
+    assert [(c["data-rule"], c["class"]) for c in cells] == [  # account 111, then 222
+        ("monitor-cloudtrail-changes", "cell k-fail"), ("monitor-security-group-changes", "cell k-pass"),
+        ("ssm-session-notifications", "cell k-none"), ("monitor-cloudtrail-changes", "cell k-pass"),
+        ("monitor-security-group-changes", "cell k-none"), ("ssm-session-notifications", "cell k-error")]
+    assert cells[0]["title"] == ("111111111111 / CIS 4.5 (monitor-cloudtrail-changes)\nfail\n"
+                                 "fail: not alerted: eventName=StopLogging; first broken link: alarm cis-4.5: "
+                                 f"ActionsEnabled is false {IMG}")
+    assert not dom.tags("img")  # the hostile reason stays text
+    assert "1 error, 1 pass" in dom.text  # a Region-scope cell counts its Regions, worst first
+
+
+def test_chromium_leaves_out_the_monitoring_view_without_monitoring_findings(tmp_path: Path) -> None:
+    dom = drawn(tmp_path, sample_report())
+    assert {"id": "monitoring"} not in dom.tags("section")
+    assert "#monitoring" not in [a["href"] for a in dom.tags("a")]
 
 
 def png_size(data: bytes) -> tuple[int, int]:

@@ -78,6 +78,7 @@
 
   function nav() {
     const targets = [['summary', 'Summary'], ['coverage', 'Coverage']];
+    if (data.views.monitoring.cells.length) { targets.push(['monitoring', 'Monitoring']); }
     [['framework', 'Framework'], ['baseline', 'Baseline'], ['waivers', 'Waivers']].forEach((t) => {
       if (report[t[0]]) { targets.push(t); }
     });
@@ -129,6 +130,39 @@
         'hover a cell for the failing rules.']),
       el('div', 'legends', STATUSES.map((s) => el('span', 'legend k-' + s, [s]))),
       table(['Account'].concat(grid.regions), rows, 'grid')]);
+  }
+
+  function monitoringCell(node, rule) {
+    node.dataset.rule = rule.rule;
+    return node;
+  }
+  function monitoring() {
+    const view = data.views.monitoring;
+    const cells = {};
+    view.cells.forEach((c) => { cells[c.account + '\u0000' + c.rule] = c; });
+    const head = el('tr', '', [el('th', '', ['Account'])].concat(view.rules.map((r) => {
+      const th = el('th', 'control', [r.label]);
+      th.setAttribute('title', r.rule + ': ' + r.title);
+      return th;
+    })));
+    const rows = view.accounts.map((account) => row([account].concat(view.rules.map((r) => {
+      const c = cells[account + '\u0000' + r.rule];
+      if (!c) { return monitoringCell(td('—', 'cell k-none'), r); }
+      const shown = STATUSES.filter((s) => c.counts[s]);
+      const several = shown.length > 1 || c.counts[c.status] > 1;
+      const node = el('td', 'cell k-' + c.status,
+        [c.status, several ? el('span', 'muted', [shown.map((s) => c.counts[s] + ' ' + s).join(', ')]) : null]);
+      const tip = [account + ' / ' + r.label + ' (' + r.rule + ')', c.status].concat(c.notes);
+      node.setAttribute('title', tip.join('\n'));
+      return monitoringCell(node, r);
+    }))));
+    return section('monitoring', 'Monitoring: would a recorded event reach a person?', [
+      el('p', 'muted', ['Monitoring rules only: each follows the alert chains of an account (trail, log group, ' +
+        'metric filter, alarm, SNS topic; or EventBridge rule and target). A cell takes the colour of its worst ' +
+        'status (over the Regions of a Region-scope rule); hover a cell for the events not alerted and the first ' +
+        'broken link.']),
+      el('div', 'legends', STATUSES.map((s) => el('span', 'legend k-' + s, [s]))),
+      el('div', 'scroll', [el('table', 'grid monitoring', [el('thead', '', [head]), el('tbody', '', rows)])])]);
   }
 
   function framework(view) {
@@ -289,6 +323,7 @@
   }
 
   const parts = [summary(), coverage()];
+  if (data.views.monitoring.cells.length) { parts.push(monitoring()); }
   if (report.framework) { parts.push(framework(report.framework)); }
   if (report.baseline) { parts.push(baseline(report.baseline)); }
   if (report.waivers) { parts.push(waivers(report.waivers)); }
