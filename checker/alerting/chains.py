@@ -124,6 +124,15 @@ class AlertJudge:
         self._bus_chains: dict[tuple[str, str], list[Chain]] = {}
         self._containment: dict[Hashable, Containment] = {}
 
+    def with_snapshot(self, snapshot: Snapshot) -> AlertJudge:
+        """A judge of ``snapshot``, a later state of this one's estate with the same trails and
+        more monitoring data (a live collection between its rounds of reads), that keeps what
+        does not depend on monitoring data: probe coverage and containment answers."""
+        judge = AlertJudge(snapshot, self.budget)
+        judge._coverage = self._coverage
+        judge._containment = self._containment
+        return judge
+
     # -- the question -------------------------------------------------------------------
 
     def judge(self, question: AlertQuestion, account_id: str, regions: Sequence[str]) -> AlertVerdict:

@@ -56,14 +56,16 @@ def unit_reads(judge: AlertJudge, question: AlertQuestion, account_id: str,
     return chain_reads(judge.candidates(question, account_id, regions))
 
 
-def monitoring_plan(rules: Iterable[Rule], snapshot: Snapshot, everything: bool = False) -> ReadPlan:
+def monitoring_plan(rules: Iterable[Rule], snapshot: Snapshot, everything: bool = False,
+                    judge: AlertJudge | None = None) -> ReadPlan:
     """The monitoring reads the ``alerted`` rules among ``rules`` need over every unit of
     ``snapshot``, as far as its data lets the chains be followed (a collection subtracts the
     reads it made). With ``everything`` (``--with monitoring``), the data of every chain of
-    every account, whatever events it alerts on (for ``explain``)."""
+    every account, whatever events it alerts on (for ``explain``). ``judge`` is a judge of
+    ``snapshot`` whose memory to use (:meth:`~checker.alerting.chains.AlertJudge.with_snapshot`)."""
     if everything:
         return ReadPlan.of(chain_reads(all_chains(snapshot)))
-    judge = AlertJudge(snapshot)
+    judge = judge if judge is not None else AlertJudge(snapshot)
     placed: set[PlacedRead] = set()
     for rule in rules:
         question = alert_question(rule)

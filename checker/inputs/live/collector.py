@@ -35,6 +35,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
+from checker.alerting.chains import AlertJudge
 from checker.errors import InputError
 from checker.inputs.clients import ClientFactory, ClientSettings, Credentials
 from checker.inputs.live.faults import Failure, attempt
@@ -388,9 +389,11 @@ class _Collector:
         """Rounds of reads until the plan needs nothing new (see the module doc)."""
         everything = "monitoring" in self.options.with_families
         done: set[PlacedRead] = set()
+        judge: AlertJudge | None = None
         while True:
             snapshot = parse_snapshot(self._document(started), "the live collection")
-            wanted = monitoring_plan(self.rules, snapshot, everything).without(done)
+            judge = AlertJudge(snapshot) if judge is None else judge.with_snapshot(snapshot)
+            wanted = monitoring_plan(self.rules, snapshot, everything, judge).without(done)
             if not wanted:
                 return
             done.update(wanted)
