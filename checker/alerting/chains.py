@@ -331,8 +331,8 @@ class AlertJudge:
             return AlertVerdict("fail", _failure_detail(failing, listed, trails, question.via), evidence)
         if undecided:
             first = undecided[0]
-            shown = f" for {_records_text(first)}" if first.missed else ""
-            return AlertVerdict("error", f"{first.region}: whether the events{shown} raise an alert is unknown: "
+            which = f" for {_records_text(first)}" if first.missed else ""
+            return AlertVerdict("error", f"{first.region}: whether the events{which} raise an alert is unknown: "
                                          f"{first.reason}; {_unknown_link_text(listed)}".rstrip("; "), evidence)
         chain = covering[0] if covering else None
         how = chain.summary() if chain is not None else "-"
