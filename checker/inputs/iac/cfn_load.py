@@ -39,6 +39,8 @@ FUNCTIONS = frozenset(SHORT_FORMS.values())
 _SafeLoader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _STANDARD = "tag:yaml.org,2002:"
 _AS_TEXT = frozenset({_STANDARD + "timestamp", _STANDARD + "binary"})  # kept as written, not as date or bytes
+_PLAIN_TAGS = frozenset({_STANDARD + name for name in ("str", "int", "float", "bool", "null", "seq", "map")}) | _AS_TEXT
+"""The tags of plain YAML data; any other (``!!python/object``, ``!!set``) is refused."""
 
 
 @dataclass(frozen=True)
@@ -132,7 +134,7 @@ def _value(node: yaml.Node, results: Mapping[int, Any], loader: Any, source: str
             if not isinstance(key, str):
                 raise InputError(f"{source}:{int(key_node.start_mark.line) + 1}", "a mapping key must be text")
             value[key] = results[id(value_node)]
-    elif tag.startswith(_STANDARD) and tag not in _AS_TEXT:
+    elif tag in _PLAIN_TAGS and tag not in _AS_TEXT:
         value = loader.construct_object(node)
     else:
         value = node.value
@@ -141,7 +143,7 @@ def _value(node: yaml.Node, results: Mapping[int, Any], loader: Any, source: str
     if tag.startswith("!"):
         raise InputError(f"{source}:{line}", f"unknown tag {tag}: CloudFormation's short forms are "
                                              f"{', '.join(SHORT_FORMS)}")
-    if tag.startswith(_STANDARD) or not tag:
+    if tag in _PLAIN_TAGS:
         return _long_form(value, line)
     raise InputError(f"{source}:{line}", f"unknown tag {tag}")
 
