@@ -234,18 +234,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:
         return EXIT_OK
     except Exception as exc:  # a bug: exit 3, never 1 (findings) and never a bare traceback
-        return report_bug(exc, verbose=getattr(args, "verbose", False))
+        return report_bug(exc, verbose=getattr(args, "verbose", None))
 
 
-def report_bug(exc: BaseException, verbose: bool) -> int:
-    """One line saying trailcheck failed and how to report it; the traceback with ``--verbose``."""
+def report_bug(exc: BaseException, verbose: bool | None) -> int:
+    """One line saying trailcheck failed and how to report it; the traceback with ``--verbose``
+    (``None``: the command has no ``--verbose``, so the line itself is what to report)."""
     if verbose:
         traceback.print_exception(exc, file=sys.stderr)
     detail = for_terminal(" ".join(f"{type(exc).__name__}: {exc}".split()))
     detail = detail if len(detail) <= 300 else detail[:297] + "..."
+    what = "the output of the same run with --verbose" if verbose is False else "this message"
     print(f"trailcheck: internal error (a bug in trailcheck, not in your input): {detail}; please report it "
-          "in the project's issue tracker with the command line and the output of the same run with --verbose",
-          file=sys.stderr)
+          f"in the project's issue tracker with the command line and {what}", file=sys.stderr)
     return EXIT_BUG
 
 
@@ -332,7 +333,7 @@ def _rules(args: argparse.Namespace) -> int:
                            "frameworks": r.frameworks, "source": r.source} for r in rules], indent=2))
         return EXIT_OK
     if args.format == "md":
-        sys.stdout.write(rules_markdown(rules))
+        sys.stdout.write(for_terminal(rules_markdown(rules)))
         return EXIT_OK
     rows = [[r.id, r.severity, r.scope, _frameworks_text(r.frameworks)] for r in sorted(rules, key=lambda r: r.id)]
     print(for_terminal(tabulate(rows, headers=["id", "severity", "scope", "frameworks"], tablefmt="simple")))
