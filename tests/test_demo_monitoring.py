@@ -4,6 +4,7 @@ that every report format carries for a failing monitoring rule."""
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -12,7 +13,7 @@ import pytest
 from checker.cli import main
 from checker.safetext import for_markdown
 from tests.helpers.cli import run_cli, scan_report
-from tests.helpers.data import ESTATE, EXAMPLES
+from tests.helpers.data import ESTATE, EXAMPLES, REPO
 
 MEMBERS = ("111111111111", "222222222222", "333333333333", "444444444444")
 PASSING = ("monitor-console-signin-without-mfa", "monitor-iam-policy-changes", "monitor-cloudtrail-changes",
@@ -115,3 +116,47 @@ def test_explain_help_names_the_demo_record(capsys: pytest.CaptureFixture[str]) 
     help_text = run_cli(capsys, "explain", "--help").out
     assert "examples/stop-logging.json" in help_text
     assert (EXAMPLES / "stop-logging.json").is_file()
+
+
+# -- the README's excerpts are real output ------------------------------------------------------
+
+def readme_blocks() -> list[list[str]]:
+    """The README's fenced code blocks, as lines (the fences and a language tag left out)."""
+    parts = (REPO / "README.md").read_text(encoding="utf-8").split("```")
+    return [part.split("\n")[1:-1] for part in parts[1::2]]
+
+
+def readme_block(first_line: str) -> list[str]:
+    found = [block for block in readme_blocks() if block and block[0].startswith(first_line)]
+    assert len(found) == 1, first_line
+    return found[0]
+
+
+def trimmed(shown: str) -> re.Pattern[str]:
+    """A README line with ``…`` where it left text out, as a pattern of the real line."""
+    return re.compile(".*?".join(re.escape(piece) for piece in shown.split("…")))
+
+
+def test_readme_scan_excerpt_is_the_demo_scan(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    excerpt = readme_block("status    severity    rule")
+    printed = run_cli(capsys, "scan", "--snapshot", str(ESTATE), "--output-dir", str(tmp_path)).out.splitlines()
+    assert [line for line in excerpt if line not in printed] == []
+    assert any(line.startswith("FAIL") and "monitor-" in line for line in excerpt)
+
+
+def test_readme_finding_messages_are_the_demo_findings(demo: dict[str, Any]) -> None:
+    for rule_id, account in (("monitor-cloudtrail-changes", "222222222222"),
+                             ("monitor-kms-key-disable-or-deletion", "111111111111")):
+        block = next(b for b in readme_blocks() if b and b[0].startswith("$ jq") and rule_id in b[0])
+        assert account in block[0]
+        assert trimmed(block[1]).fullmatch(one(demo["findings"], rule_id, account)["message"]), rule_id
+
+
+def test_readme_explain_excerpt_is_the_explain_output(capsys: pytest.CaptureFixture[str]) -> None:
+    excerpt = readme_block("$ trailcheck explain --snapshot examples/estate.json examples/stop-logging.json")
+    printed = [line.rstrip() for line in run_cli(capsys, "explain", "--snapshot", str(ESTATE),
+                                                  str(EXAMPLES / "stop-logging.json")).out.splitlines()]
+    shown = [line for line in excerpt[1:] if line != "…"]
+    assert [line for line in shown if line not in printed] == []
+    assert [printed.index(line) for line in shown] == sorted(printed.index(line) for line in shown)
+    assert any(line.startswith("alert: ALERTED through ") for line in shown)
