@@ -13,14 +13,14 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from checker.alerting.chain_model import ALERT_PATHS
-from checker.alerting.chains import AlertJudge, AlertQuestion
+from checker.alerting.chains import AlertJudge
 from checker.arn import Arn
 from checker.engine.code_view import IN_CONFIGURATION, code_identity, code_skip
 from checker.engine.expressions import Outcome, evaluate, trail_document
 from checker.engine.regression import RegressionJudge
 from checker.findings import Finding, Status
 from checker.model import CollectionError, Snapshot, Trail
+from checker.plan.rules import alert_question
 from checker.policy.model import (
     AlertedRequirement,
     AllTrails,
@@ -196,7 +196,7 @@ class ConfigEvaluator:
             if isinstance(requirement, AllTrails):
                 return self._quantified(requirement, unit, every=True)
             if isinstance(requirement, AlertedRequirement):
-                return self._alerted_verdict(requirement, rule.params, unit)
+                return self._alerted_verdict(rule, unit)
             if isinstance(requirement, CoverageKept):
                 return self._kept_verdict(unit)
             assert_never(requirement)
@@ -257,15 +257,15 @@ class ConfigEvaluator:
             return Verdict("error", f"{_describe_gaps(undecided)} ({why})", evidence)
         return Verdict("pass", f"{len(results)} probe check(s) covered", evidence)
 
-    def _alerted_verdict(self, requirement: AlertedRequirement, params: dict[str, Any], unit: Unit) -> Verdict:
-        """Monitoring chains (checker.alerting.chains); skipped without monitoring data."""
+    def _alerted_verdict(self, rule: ConfigRule, unit: Unit) -> Verdict:
+        """Monitoring chains (checker.alerting.chains); skipped without monitoring data. The
+        question is the one a live collection reads the data for (checker.plan.rules)."""
         if not self.snapshot.carries("monitoring"):
             code = self.snapshot.code
             return Verdict("skipped", _NO_MONITORING if code is None else code.no_monitoring())
         assert unit.account_id is not None
-        question = AlertQuestion(requirement.pattern, requirement.recorded, requirement.recorded_pattern,
-                                 tuple(path for path in ALERT_PATHS if path in params["via"]),
-                                 bool(params["multi_region"]))
+        question = alert_question(rule)
+        assert question is not None, "an alerted rule"
         verdict = self.alerts.judge(question, unit.account_id, [region for _, region in unit.cells])
         return Verdict(verdict.status, verdict.detail, verdict.evidence)
 
