@@ -305,15 +305,19 @@ def documented_workflows() -> list[dict[str, Any]]:
 
 def test_documented_workflows_use_only_declared_inputs_and_grant_what_they_need() -> None:
     workflows = documented_workflows()
-    assert len(workflows) == 2
+    assert len(workflows) == 3
     declared = set(action_metadata()["inputs"])
     for workflow in workflows:
         steps = [s for job in workflow["jobs"].values() for s in job["steps"]]
         ours = [s for s in steps if s.get("uses", "").startswith("your-org/trailcheck@")]
         assert len(ours) == 1
         assert set(ours[0]["with"]) <= declared
-    pr_gate, nightly = workflows
+    pr_gate, nightly, code_gate = workflows
     assert pr_gate["permissions"]["security-events"] == "write"
+    assert code_gate["permissions"]["security-events"] == "write"
+    code_steps = code_gate["jobs"]["plan-and-check"]["steps"]
+    assert any("terraform show -json plan.out > plan.json" in s.get("run", "") for s in code_steps)
+    assert next(s for s in code_steps if s.get("id") == "trailcheck")["with"]["terraform-plan"] == "infra/plan.json"
     assert nightly["permissions"]["id-token"] == "write"
     assert any(s.get("uses", "").startswith("aws-actions/configure-aws-credentials@")
                and "role-to-assume" in s["with"] for s in nightly["jobs"]["scan"]["steps"])
