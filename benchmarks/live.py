@@ -17,6 +17,10 @@ the wall time. Three floors: moto answers from one Python process and the collec
 one Python process (one GIL each), so each one's CPU time is a floor on the wall time,
 and so is the CPU of all three divided by the cores.
 
+A second collection has the built-in rule pack in effect, as a plain ``trailcheck collect``
+does, so it also reads the monitoring data the monitoring rules need; its monitoring calls
+are compared with the minimum derived from the estate (:func:`minimum_monitoring_calls`).
+
 Run: ``python benchmarks/live.py [--latency 0.05] [--workers 16]``.
 Not run by CI.
 """
@@ -35,16 +39,25 @@ import urllib.request
 from collections import Counter
 from multiprocessing.connection import Connection
 from pathlib import Path
+from typing import Any
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))  # run as a script: the repository's packages (checker, tests.helpers)
 
 from checker.inputs.live import LiveOptions, collect_snapshot  # noqa: E402
+from checker.scan import load_rules  # noqa: E402
+from tests.helpers.cis_texts import V14  # noqa: E402
 from tests.helpers.moto_harness import MANAGEMENT_ACCOUNT, ApiProxy, MotoAccounts  # noqa: E402
 
 ACCOUNTS = 50
 REGIONS = ("eu-west-1", "us-east-1", "us-east-2", "us-west-2")
 PAGE_SIZE = 20
+MONITORING_OPERATIONS = ("DescribeMetricFilters", "DescribeAlarms", "ListSubscriptionsByTopic",
+                         "GetTopicAttributes", "ListRules", "ListTargetsByRule")
+SSM_EVERY = 10
+"""Every tenth member has a Session Manager rule on its default bus (in its trail's home Region)."""
+SSM_PATTERN = ('{"source": ["aws.ssm"], "detail-type": ["AWS API Call via CloudTrail"], '
+               '"detail": {"eventName": ["StartSession", "ResumeSession", "TerminateSession"]}}')
 
 
 def free_port() -> int:
@@ -77,31 +90,71 @@ def start_moto() -> tuple[subprocess.Popen[bytes], str]:
 
 
 def serve_proxy(upstream: str, latency: float, connection: Connection) -> None:
-    """Child process: run the counting proxy until told to stop, then report the counts.
-    Its own process, so that proxying does not take the collector's GIL."""
+    """Child process: run the counting proxy; on each request send the counts so far and
+    start counting afresh, until told to stop. Its own process, so that proxying does not
+    take the collector's GIL."""
     with ApiProxy(upstream, latency=latency) as proxy:
         connection.send(proxy.url)
-        connection.recv()
-    connection.send((dict(proxy.calls), proxy.seconds))
+        while connection.recv() == "counts":
+            connection.send((dict(proxy.calls), proxy.seconds))
+            proxy.calls.clear()
+            proxy.seconds = 0.0
 
 
 def build_estate() -> int:
-    """The organization: an org trail in the management account; every member a
-    multi-region trail (homes spread over the regions) and every fifth member also a
-    single-region trail. Returns the number of unique trails."""
+    """The organization: an org trail in the management account, delivering to a log group
+    there with the 15 CIS v1.4 metric filters, each with an alarm on an SNS topic; every
+    member a multi-region trail (homes spread over the regions) delivering to a log group
+    without filters in its home region, every fifth member also a single-region trail, and
+    every tenth member a Session Manager rule to its own topic. Returns the number of
+    unique trails."""
     moto = MotoAccounts()
     ids = moto.create_organization([f"member{i:02d}" for i in range(ACCOUNTS - 1)])
     moto.create_trail(MANAGEMENT_ACCOUNT, "us-east-1", "org-trail", IsMultiRegionTrail=True,
-                      IsOrganizationTrail=True)
+                      IsOrganizationTrail=True, CloudWatchLogsRoleArn=_logs_role(MANAGEMENT_ACCOUNT),
+                      CloudWatchLogsLogGroupArn=_log_group(MANAGEMENT_ACCOUNT, "us-east-1", "org-trail-logs"))
+    _cis_monitoring(moto)
     members = sorted(a for a in ids.values() if a != MANAGEMENT_ACCOUNT)
     trails = 1
     for index, account in enumerate(members):
-        moto.create_trail(account, REGIONS[index % len(REGIONS)], "main", IsMultiRegionTrail=True)
+        home = REGIONS[index % len(REGIONS)]
+        moto.create_trail(account, home, "main", IsMultiRegionTrail=True, CloudWatchLogsRoleArn=_logs_role(account),
+                          CloudWatchLogsLogGroupArn=_log_group(account, home, "main-logs"))
         trails += 1
         if index % 5 == 0:
             moto.create_trail(account, REGIONS[(index + 1) % len(REGIONS)], "local")
             trails += 1
+        if index % SSM_EVERY == 0:
+            topic = moto.client(account, "sns", home).create_topic(Name="sessions")["TopicArn"]
+            events = moto.client(account, "events", home)
+            events.put_rule(Name="ssm-sessions", EventPattern=SSM_PATTERN)
+            events.put_targets(Rule="ssm-sessions", Targets=[{"Id": "notify", "Arn": topic}])
     return trails
+
+
+def _log_group(account: str, region: str, name: str) -> str:
+    return f"arn:aws:logs:{region}:{account}:log-group:{name}:*"
+
+
+def _logs_role(account: str) -> str:
+    return f"arn:aws:iam::{account}:role/trail-to-logs"
+
+
+def _cis_monitoring(moto: MotoAccounts) -> None:
+    logs = moto.client(MANAGEMENT_ACCOUNT, "logs")
+    cloudwatch = moto.client(MANAGEMENT_ACCOUNT, "cloudwatch")
+    sns = moto.client(MANAGEMENT_ACCOUNT, "sns")
+    topic = sns.create_topic(Name="security-alerts")["TopicArn"]
+    sns.subscribe(TopicArn=topic, Protocol="email", Endpoint="soc@example.com")
+    logs.create_log_group(logGroupName="org-trail-logs")
+    for control, pattern in V14.items():
+        metric = "CIS" + control.replace(".", "_")
+        logs.put_metric_filter(logGroupName="org-trail-logs", filterName=metric, filterPattern=pattern,
+                               metricTransformations=[{"metricName": metric, "metricNamespace": "CISBenchmark",
+                                                       "metricValue": "1"}])
+        cloudwatch.put_metric_alarm(AlarmName=metric, Namespace="CISBenchmark", MetricName=metric, Statistic="Sum",
+                                    Period=300, EvaluationPeriods=1, Threshold=1.0,
+                                    ComparisonOperator="GreaterThanOrEqualToThreshold", AlarmActions=[topic])
 
 
 def minimum_calls(unique_trails: int) -> Counter[str]:
@@ -110,6 +163,27 @@ def minimum_calls(unique_trails: int) -> Counter[str]:
         "GetCallerIdentity": 1, "DescribeOrganization": 1,
         "ListAccounts": math.ceil(ACCOUNTS / PAGE_SIZE), "AssumeRole": ACCOUNTS - 1,
         "DescribeTrails": ACCOUNTS * len(REGIONS), **{op: unique_trails for op in per_trail},
+    })
+
+
+def minimum_monitoring_calls() -> Counter[str]:
+    """The monitoring calls the built-in rules need on this estate (one page each):
+
+    - DescribeMetricFilters: every trail that can start a chain delivers to its own log group:
+      the organization trail's and each member's multi-region trail's (the single-region
+      trails deliver nowhere);
+    - DescribeAlarms: only the organization trail's log group holds filters, in one Region;
+    - ListSubscriptionsByTopic and GetTopicAttributes: the topic of the CIS alarms, and the
+      topic of each Session Manager rule;
+    - ListRules: the two rules that count EventBridge chains need the default bus of every
+      (account, Region), where the organization trail records their events;
+    - ListTargetsByRule: each Session Manager rule (no other rule exists).
+    """
+    ssm_rules = math.ceil((ACCOUNTS - 1) / SSM_EVERY)
+    return Counter({
+        "DescribeMetricFilters": ACCOUNTS, "DescribeAlarms": 1,
+        "ListSubscriptionsByTopic": 1 + ssm_rules, "GetTopicAttributes": 1 + ssm_rules,
+        "ListRules": ACCOUNTS * len(REGIONS), "ListTargetsByRule": ssm_rules,
     })
 
 
@@ -138,9 +212,17 @@ def main() -> None:
         wall = time.perf_counter() - started
         cpu = time.process_time() - cpu_started
         server_cpu = {name: process_cpu(pid) - server_cpu[name] for name, pid in servers.items()}
-        ours.send("stop")
+        ours.send("counts")
         counted, answering = ours.recv()
         calls: Counter[str] = Counter(counted)
+        builtin, _ = load_rules([], True)
+        started_monitoring = time.perf_counter()
+        monitored = collect_snapshot(LiveOptions(org=True, regions=REGIONS, workers=args.workers, quiet=True),
+                                     rules=builtin)
+        monitoring_wall = time.perf_counter() - started_monitoring
+        ours.send("counts")
+        monitoring_counted, _ = ours.recv()
+        ours.send("stop")
         proxy.join()
     finally:
         moto.terminate()
@@ -171,6 +253,20 @@ def main() -> None:
     print(f"CPU floor on the wall time {floor:.2f} s = {floor / ideal:.2f}x ideal "
           f"(the largest of moto's CPU, the collector's, all CPU / cores); "
           f"wall / floor {wall / floor:.2f}")
+    report_monitoring(Counter(monitoring_counted), monitored, monitoring_wall)
+
+
+def report_monitoring(counted: Counter[str], document: dict[str, Any], wall: float) -> None:
+    """The monitoring calls of the collection with the built-in rules in effect, vs the minimum."""
+    expected = minimum_monitoring_calls()
+    calls = Counter({op: counted[op] for op in MONITORING_OPERATIONS if counted[op]})
+    errors = sum(len(a["errors"]) for a in document["accounts"])
+    print(f"\nwith the built-in rules in effect (contents {', '.join(document.get('contents', ['trails']))}), "
+          f"errors {errors}, wall {wall:.2f} s; monitoring calls:")
+    print(f"{'operation':<26}{'made':>6}{'minimum':>9}")
+    for operation in MONITORING_OPERATIONS:
+        print(f"{operation:<26}{calls[operation]:>6}{expected[operation]:>9}")
+    print(f"{'total':<26}{calls.total():>6}{expected.total():>9}")
 
 
 if __name__ == "__main__":
