@@ -9,7 +9,9 @@ data missing in that cell is an ``error``, never a ``fail``.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import gc
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -147,6 +149,21 @@ def _organization_units(snapshot: Snapshot, params: dict[str, Any]) -> list[Unit
                  tuple(e for a in snapshot.accounts for e in a.errors))]
 
 
+@contextmanager
+def _without_cycle_collection() -> Iterator[None]:
+    """Pause Python's cycle collector: an evaluation builds hundreds of thousands of findings
+    and evidence dicts, none in a reference cycle (reference counting frees them), and the
+    collector would walk all of them again at every full collection, 40 % of the time of a
+    1,000-account organization. The state is restored afterwards."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 class ConfigEvaluator:
     """Evaluates configuration rules against one snapshot."""
 
@@ -154,6 +171,7 @@ class ConfigEvaluator:
         self.snapshot = snapshot
         self.alerts = AlertJudge(snapshot)
         self.coverage = CoverageJudge()
+        self._units_by_kind: dict[tuple[str, type, str], list[Unit]] = {}
         self.regression: RegressionJudge | None = None
 
     def evaluate(self, rules: Sequence[Rule]) -> list[Finding]:
@@ -164,12 +182,23 @@ class ConfigEvaluator:
                       if isinstance(rule, ConfigRule) and isinstance(rule.require, LoggedRequirement)
                       for probe in rule.require.probes]
             self.regression = RegressionJudge(self.snapshot, self.snapshot.code, probes)
-        for rule in rules:
-            if not isinstance(rule, ConfigRule):
-                continue
-            for unit in units_of(rule, self.snapshot):
-                findings.append(self._finding(rule, unit, self._verdict(rule, unit)))
+        with _without_cycle_collection():
+            for rule in rules:
+                if not isinstance(rule, ConfigRule):
+                    continue
+                for unit in self._units(rule):
+                    findings.append(self._finding(rule, unit, self._verdict(rule, unit)))
         return findings
+
+    def _units(self, rule: ConfigRule) -> list[Unit]:
+        """``units_of(rule)``, built once for all the rules that would get the same units (same
+        scope, kind of requirement and parameters): nine region rules over 1,000 accounts x 17
+        Regions share 17,000 units."""
+        key = (rule.scope, type(rule.require), repr(sorted(rule.params.items())))
+        units = self._units_by_kind.get(key)
+        if units is None:
+            units = self._units_by_kind[key] = units_of(rule, self.snapshot)
+        return units
 
     # -- verdicts ---------------------------------------------------------------------
 

@@ -42,9 +42,14 @@ def is_global_service_event(event_source: str | None, region: str, partition: st
     return event_source in GLOBAL_SERVICE_SOURCES and region == GLOBAL_EVENTS_REGION.get(partition)
 
 
+def sees_region(trail: Trail, region: str) -> bool:
+    """Whether the trail sees events of ``region``: a multi-Region trail, or its home Region."""
+    return trail.is_multi_region or region == trail.home_region
+
+
 def region_reach(trail: Trail, region: str) -> TrailDecision | None:
     """Why the trail cannot see events of ``region`` at all, or ``None`` if it can."""
-    if not trail.is_multi_region and region != trail.home_region:
+    if not sees_region(trail, region):
         return TrailDecision(trail.arn, False, "out-of-region",
                              f"single-region trail in {trail.home_region}; the event is in {region}")
     return None

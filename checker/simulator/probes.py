@@ -27,7 +27,7 @@ from __future__ import annotations
 from collections import OrderedDict
 from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass, field
-from functools import partial
+from functools import cached_property, partial
 from typing import Literal, TypeVar
 
 from checker import limits
@@ -40,6 +40,7 @@ from checker.simulator.decide import (
     GLOBAL_SERVICE_SOURCES,
     global_reach,
     region_reach,
+    sees_region,
     selector_decision,
     status_decision,
 )
@@ -69,6 +70,10 @@ class TrailCoverage:
     reason: str
 
     def to_dict(self) -> dict[str, str]:
+        return self._dict
+
+    @cached_property
+    def _dict(self) -> dict[str, str]:
         return {"arn": self.arn, "decision": self.decision, "reason": self.reason}
 
 
@@ -85,6 +90,14 @@ class ProbeResult:
 
     def describe(self) -> str:
         """``kms.amazonaws.com DisableKey (Management, readOnly=false)`` or ``all Management events``."""
+        return self._description
+
+    def to_dict(self) -> dict[str, object]:
+        """The evidence of this result (one dict, shared by every finding that cites it)."""
+        return self._dict
+
+    @cached_property
+    def _description(self) -> str:
         rest = {k: v for k, v in self.probe.items() if k != "awsRegion"}
         head = " ".join(v for v in (rest.pop("eventSource", ""), rest.pop("eventName", "")) if v)
         category = rest.pop("eventCategory", "")
@@ -94,7 +107,8 @@ class ProbeResult:
         qualifiers = ([category] if category else []) + qualifiers
         return head + (f" ({', '.join(qualifiers)})" if qualifiers else "")
 
-    def to_dict(self) -> dict[str, object]:
+    @cached_property
+    def _dict(self) -> dict[str, object]:
         data: dict[str, object] = {"event": self.probe, "region": self.region, "coverage": self.coverage}
         if self.missing:
             data["not_logged"] = self.missing
@@ -130,18 +144,19 @@ class ProbeDecision:
 
 @dataclass(frozen=True)
 class _Probe:
-    """A probe as the judge asks it: the fixed fields as selectors compare them, the
-    Region it pins (if any), and how it is shown."""
+    """A probe as the judge asks it: as written, its fixed fields as selectors compare them
+    (numbered: probes that fix the same fields decide alike), the Region it pins (if any),
+    and how it is shown."""
 
     items: tuple[tuple[str, str | bool], ...]
     fixed: View
-    key: tuple[tuple[str, str | None], ...]
+    number: int
     region: str | None
     shown: dict[str, str]
 
 
-_ShareKey = tuple[int, bool, tuple[tuple[str, str | None], ...]]
-"""(trail configuration number, whether the Region records global service events, probe)."""
+_ShareKey = tuple[int, bool, int]
+"""(trail configuration number, whether the Region records global service events, probe number)."""
 
 
 def probe_text(value: str | bool) -> str:
@@ -228,10 +243,12 @@ class CoverageJudge:
     def __init__(self, budget: int | None = None) -> None:
         self._budget = limits.PROBE_WITNESS_BUDGET.value() if budget is None else budget
         self._probes: dict[tuple[tuple[str, str | bool], ...], _Probe] = {}
+        self._probe_numbers: dict[tuple[tuple[str, str | None], ...], int] = {}
         self._configuration_of: dict[str, int] = {}
         self._configurations: dict[Hashable, int] = {}
         self._shares: dict[_ShareKey, TrailShare | str] = {}
         self._decided: dict[tuple[_ShareKey, ...], ProbeDecision | str] = {}
+        self._rows: dict[tuple[str, Hashable], TrailCoverage] = {}
         self._recent: OrderedDict[tuple[Hashable, ...], ProbeResult] = OrderedDict()
 
     def coverage(self, trails: Sequence[Trail], probe: Mapping[str, str | bool], region: str) -> ProbeResult:
@@ -242,7 +259,7 @@ class CoverageJudge:
         """
         asked = self._probe(probe)
         region = asked.region or region
-        asked_here = (asked.items, region, tuple(trail.arn for trail in trails))
+        asked_here = (asked.items, region, tuple([trail.arn for trail in trails]))
         result = self._recent.get(asked_here)
         if result is not None:
             self._recent.move_to_end(asked_here)
@@ -257,29 +274,39 @@ class CoverageJudge:
         rows: list[TrailCoverage] = []
         reaching: list[tuple[_ShareKey, TrailShare]] = []
         for trail in trails:
-            away = region_reach(trail, region)
-            if away is not None:
-                rows.append(TrailCoverage(trail.arn, away.decision, away.reason))
+            if not sees_region(trail, region):
+                rows.append(self._away_row(trail, region))
                 continue
-            key = (self._configuration(trail), is_global_region(trail, region), asked.key)
+            key = (self._configuration(trail), is_global_region(trail, region), asked.number)
             share = self._shares.get(key)
             if share is None:
                 share = self._shares[key] = self._attempt(
                     partial(trail_share, trail, asked.fixed, region, Budget(self._budget)))
             if isinstance(share, str):
                 raise ProbeTooLargeError(f"probe {asked.shown}: {share}")
-            rows.append(TrailCoverage(trail.arn, share.decision, share.reason))
+            row = self._rows.get((trail.arn, key))
+            if row is None:
+                row = self._rows[(trail.arn, key)] = TrailCoverage(trail.arn, share.decision, share.reason)
+            rows.append(row)
             reaching.append((key, share))
-        union = tuple(sorted(share_key for share_key, _ in reaching))
+        union = tuple(sorted([share_key for share_key, _ in reaching]))
         decision = self._decided.get(union)
         if decision is None:
             shares = [share for _, share in reaching]
             decision = self._decided[union] = self._attempt(partial(decide_probe, shares, Budget(self._budget)))
         if isinstance(decision, str):
             raise ProbeTooLargeError(f"probe {asked.shown}: {decision}")
-        rows.sort(key=lambda row: row.arn)
+        rows.sort(key=_by_arn)
         return ProbeResult(asked.shown, region, decision.coverage, list(decision.missing), decision.missing_total,
                            rows)
+
+    def _away_row(self, trail: Trail, region: str) -> TrailCoverage:
+        row = self._rows.get((trail.arn, region))
+        if row is None:
+            away = region_reach(trail, region)
+            assert away is not None
+            row = self._rows[(trail.arn, region)] = TrailCoverage(trail.arn, away.decision, away.reason)
+        return row
 
     @staticmethod
     def _attempt(decide: Callable[[], _Decided]) -> _Decided | str:
@@ -294,9 +321,10 @@ class CoverageJudge:
         asked = self._probes.get(items)
         if asked is None:
             fixed: View = {k: probe_text(v) for k, v in items if k != "awsRegion"}
+            key = tuple(sorted(fixed.items()))
+            number = self._probe_numbers.setdefault(key, len(self._probe_numbers))
             pinned = probe.get("awsRegion")
-            asked = self._probes[items] = _Probe(items, fixed, tuple(sorted(fixed.items())),
-                                                 None if pinned is None else str(pinned),
+            asked = self._probes[items] = _Probe(items, fixed, number, None if pinned is None else str(pinned),
                                                  {k: probe_text(v) for k, v in items})
         return asked
 
@@ -308,6 +336,10 @@ class CoverageJudge:
             known = self._configurations.setdefault(configuration, len(self._configurations))
             self._configuration_of[trail.arn] = known
         return known
+
+
+def _by_arn(row: TrailCoverage) -> str:
+    return row.arn
 
 
 def probe_coverage(trails: Sequence[Trail], probe: Mapping[str, str | bool], region: str) -> ProbeResult:
