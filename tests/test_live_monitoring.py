@@ -345,3 +345,29 @@ def test_a_live_scan_collects_what_its_rules_need(estate: dict[str, str], tmp_pa
                  "--format", "json", "--output-dir", str(tmp_path)]) == 0
     report = json.loads((tmp_path / "findings.json").read_text())
     assert [(f["rule_id"], f["status"]) for f in report["findings"]] == [(TRAIL_CHANGES, "pass")] * 3
+
+
+# -- the plan on hand-made snapshots ---------------------------------------------------------
+
+def test_targets_are_read_for_rules_that_could_match_and_are_not_disabled() -> None:
+    """A pattern trailcheck cannot read could match anything, so its targets are read; a
+    disabled rule and a rule about other events need no targets."""
+    account = "111111111111"
+    rules_there = [
+        {"Name": "unreadable", "Arn": f"arn:aws:events:us-east-1:{account}:rule/unreadable",
+         "EventBusName": "default", "State": "ENABLED", "EventPattern": "{not json"},
+        {"Name": "off", "Arn": f"arn:aws:events:us-east-1:{account}:rule/off", "EventBusName": "default",
+         "State": "DISABLED", "EventPattern": SSM_PATTERN},
+        {"Name": "ec2", "Arn": f"arn:aws:events:us-east-1:{account}:rule/ec2", "EventBusName": "default",
+         "State": "ENABLED", "EventPattern": json.dumps({"source": ["aws.ec2"]})}]
+    trail = {"Name": "main", "TrailARN": f"arn:aws:cloudtrail:us-east-1:{account}:trail/main",
+             "HomeRegion": "us-east-1", "IsMultiRegionTrail": True, "IsOrganizationTrail": False,
+             "IncludeGlobalServiceEvents": True, "Status": {"IsLogging": True},
+             "EventSelectors": [{"ReadWriteType": "All", "IncludeManagementEvents": True}]}
+    snapshot = parse_snapshot({
+        "format": "trailcheck.snapshot/v1", "contents": ["trails", "monitoring"],
+        "accounts": [{"account_id": account, "regions": ["us-east-1"], "trails": [trail],
+                      "monitoring": {"us-east-1": {"event_rules": rules_there}}, "errors": []}]}, "hand-made")
+    plan = monitoring_plan(rules(SSM_SESSIONS), snapshot)
+    assert plan.to_dict() == {account: {"us-east-1": [{"read": "BusRules", "resource": "default"},
+                                                      {"read": "RuleTargets", "resource": "default/unreadable"}]}}
