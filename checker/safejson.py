@@ -222,13 +222,41 @@ _TOKEN = re.compile(r"""[ \t\n\r]*(?:
 _MAX_INTEGER_DIGITS = 4300  # Python's int-string conversion limit (sys.get_int_max_str_digits)
 
 
+class _Frame:
+    """An open container while :func:`_locate` reads: an object's keys (-> offset) or an
+    array's index, and the member or element being read (its step in the JSON path)."""
+
+    def __init__(self, is_object: bool) -> None:
+        self.keys: dict[str, int] | None = {} if is_object else None
+        self.step: str | int | None = None if is_object else 0
+
+    def next_element(self) -> None:
+        if isinstance(self.step, int):
+            self.step += 1
+
+
+def _json_path(frames: list[_Frame]) -> str:
+    """``$.accounts[0].monitoring['us-east-1']``: the path of the value being read."""
+    text = "$"
+    for frame in frames:
+        step = frame.step
+        if isinstance(step, int):
+            text += f"[{step}]"
+        elif step is not None:
+            text += f".{step}" if _IDENTIFIER.fullmatch(step) else f"[{step!r}]"
+    return text if len(text) <= 120 else f"{text[:60]}...{text[-50:]}"
+
+
+_IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
 def _locate(text: str, depth: int) -> JsonProblem:
     """The first place where ``text`` is not strict JSON, read token by token (no recursion).
 
     Only called once the fast path has failed, so its cost (a regex per token) is paid
-    for bad input only.
+    for bad input only. The problem names the line, the column and the JSON path.
     """
-    frames: list[dict[str, int] | None] = []  # per open container: an object's keys -> offset, or None
+    frames: list[_Frame] = []
     expect_key = False
     position = 0
     while True:
@@ -237,49 +265,54 @@ def _locate(text: str, depth: int) -> JsonProblem:
             return _problem(text, position, "invalid JSON")
         kind = token.lastgroup or ""
         start, position, value = token.start(kind), token.end(), token.group(kind)
-        problem: JsonProblem | None = None
+        what: str | None = None
         if kind == "open":
-            frames.append({} if value == "{" else None)
-            if len(frames) > depth:
-                return _problem(text, start, limits.NESTING_DEPTH.exceeded("nesting", depth))
+            if len(frames) >= depth:
+                what = limits.NESTING_DEPTH.exceeded("nesting", depth)
+            frames.append(_Frame(value == "{"))
         elif kind == "close" and frames:
             frames.pop()
+        elif kind == "comma" and frames:
+            frames[-1].next_element()
         elif kind == "string":
-            problem = _string_problem(text, start, value, frames, expect_key)
+            what = _string_problem(text, value, frames, start if expect_key else None)
         elif kind == "number":
-            problem = _number_problem(text, start, value)
+            what = _number_problem(value)
         elif kind == "word" and value not in ("true", "false", "null"):
-            problem = _problem(text, start, f"{value} is not a JSON number")
-        if problem is not None:
-            return problem
-        expect_key = (kind == "open" and value == "{") or (kind == "comma" and bool(frames) and frames[-1] is not None)
+            what = f"{value} is not a JSON number"
+        if what is not None:
+            line, column = _line_column(text, start)
+            return JsonProblem(line, column, f"{_json_path(frames[:-1] if kind == 'open' else frames)}: {what}")
+        in_object = bool(frames) and frames[-1].keys is not None
+        expect_key = (kind == "open" and value == "{") or (kind == "comma" and in_object)
         if not frames and kind not in ("comma", "colon"):
             # The whole value was read without finding the problem: Python's own limits
             # (its recursion limit, under a raised nesting limit) are what stopped it.
             return _problem(text, 0, "nested too deeply or too large for this parser")
 
 
-def _string_problem(text: str, start: int, token: str, frames: list[dict[str, int] | None],
-                    is_key: bool) -> JsonProblem | None:
+def _string_problem(text: str, token: str, frames: list[_Frame], key_at: int | None) -> str | None:
+    """What is wrong with a string token (``key_at``: its offset when it is an object key)."""
     decoded = json.loads(token)
+    frame = frames[-1] if frames else None
+    if key_at is not None and frame is not None and frame.keys is not None:
+        frame.step = decoded
+        if decoded in frame.keys:
+            first_line, first_column = _line_column(text, frame.keys[decoded])
+            return (f"duplicate key {decoded!r} (first at line {first_line} column {first_column}); "
+                    "JSON objects must not repeat a key")
+        frame.keys[decoded] = key_at
     if LONE_SURROGATE.search(decoded):
-        return _problem(text, start, "a string holds a lone surrogate (\\ud800-\\udfff escapes must come in pairs)")
-    keys = frames[-1] if frames else None
-    if is_key and keys is not None:
-        if decoded in keys:
-            first_line, first_column = _line_column(text, keys[decoded])
-            return _problem(text, start, f"duplicate key {decoded!r} (first at line {first_line} column "
-                                         f"{first_column}); JSON objects must not repeat a key")
-        keys[decoded] = start
+        return "a string holds a lone surrogate (\\ud800-\\udfff escapes must come in pairs)"
     return None
 
 
-def _number_problem(text: str, start: int, token: str) -> JsonProblem | None:
+def _number_problem(token: str) -> str | None:
     digits = len(token.lstrip("-").split(".")[0].split("e")[0].split("E")[0])
     if digits > _MAX_INTEGER_DIGITS:
-        return _problem(text, start, f"a number with {digits:,} digits is out of range")
+        return f"a number with {digits:,} digits is out of range"
     if not token.lstrip("-").isdigit() and math.isinf(float(token)):
-        return _problem(text, start, f"the number {token[:40]} is out of range")
+        return f"the number {token[:40]} is out of range"
     return None
 
 

@@ -29,8 +29,8 @@ UNSAFE_ON_TERMINAL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\
 one-byte CSI, ``\\r`` rewrites the line), the bidi controls that reorder what is shown
 ("Trojan Source"), and lone surrogates."""
 
-_UNSAFE_IN_MARKDOWN = re.compile(f"[\n{UNSAFE_ON_TERMINAL.pattern[1:-1]}]")
-"""What is unsafe on a terminal, and newlines, which would end a table row."""
+_UNSAFE_IN_MARKDOWN = re.compile(f"[\n\u2028\u2029{UNSAFE_ON_TERMINAL.pattern[1:-1]}]")
+"""What is unsafe on a terminal, and line breaks, which would end a table row."""
 
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]~|])")
 """Punctuation with a meaning inside a line of (GitHub-flavoured) Markdown: brackets

@@ -11,7 +11,10 @@ PyYAML's own composer accepts three things a hostile or careless file can abuse:
   can run as ``info``. Both lines are named;
 * deep nesting: the composer recurses once per level, so ``[[[[...`` ends in
   ``RecursionError``. This composer keeps its own stack and stops at
-  :data:`~checker.limits.NESTING_DEPTH`.
+  :data:`~checker.limits.NESTING_DEPTH`;
+* scalars Python cannot hold (an integer of 5,000 digits, a date that does not exist)
+  raise a ``ValueError`` deep in construction; they are built as they are composed, and
+  refused with their line.
 
 :func:`compose_single_node` replaces ``loader.get_single_node()`` for any PyYAML loader
 (the C one included): it reads the loader's events and builds the same nodes, with the
@@ -71,6 +74,24 @@ def _refuse_anchor(event: Any, start: Any) -> None:
                          problem_mark=start)
 
 
+_CHECKED_TAGS = {"tag:yaml.org,2002:int": "an integer", "tag:yaml.org,2002:float": "a number",
+                 "tag:yaml.org,2002:timestamp": "a date"}
+
+
+def _check_scalar(loader: Any, node: yaml.ScalarNode) -> None:
+    """Build a number or date now, so that one Python cannot hold (an integer of 5,000
+    digits, February 30th) is a YAML error at its line, not a crash later."""
+    kind = _CHECKED_TAGS.get(node.tag)
+    if kind is None:
+        return
+    try:
+        loader.construct_object(node)
+    except (ValueError, OverflowError) as exc:
+        shown = node.value if len(node.value) <= 40 else node.value[:37] + "..."
+        raise UnsafeYAML(problem=f"{shown!r} cannot be read as {kind}: {str(exc).split(';')[0]}",
+                         problem_mark=node.start_mark) from None
+
+
 def _tag(loader: Any, kind: type[yaml.Node], event: Any, value: str | None) -> str:
     tag: str | None = event.tag
     if tag is None or tag == "!":
@@ -103,6 +124,7 @@ def compose_single_node(loader: Any) -> yaml.Node | None:
         if isinstance(event, yaml.ScalarEvent):
             node = yaml.ScalarNode(_tag(loader, yaml.ScalarNode, event, event.value), event.value,
                                    start, end, style=event.style)
+            _check_scalar(loader, node)
         elif isinstance(event, (yaml.SequenceStartEvent, yaml.MappingStartEvent)):
             if len(stack) >= depth:
                 raise UnsafeYAML(problem=limits.NESTING_DEPTH.exceeded("nesting", depth), problem_mark=start)

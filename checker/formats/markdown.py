@@ -57,7 +57,7 @@ def cell(value: object) -> str:
         shown = f"[{where}]({link})" if link else where
         return (cell(value.resource) + "<br>" if value.resource else "") + shown
     text = "" if value is None else str(value)
-    return "<br>".join(for_markdown(line) for line in text.split("\n"))
+    return "<br>".join(for_markdown(line) for line in text.splitlines())
 
 
 def _line(cells: Sequence[object]) -> str:
