@@ -25,7 +25,6 @@ from checker.inputs.snapshot import parse_snapshot
 from checker.model import Trail
 from checker.scan import load_rules
 from checker.simulator import CoverageJudge, ProbeTooLargeError, probe_coverage, probes
-from checker.simulator.conditions import deselect_operands, select_operands
 from checker.simulator.decide import global_reach, selector_decision
 from checker.simulator.probes import ProbeDecision, TrailShare, probe_text, trail_boxes
 from checker.simulator.witnesses import FieldWitnesses, filler
@@ -82,10 +81,7 @@ def enumerated(trails: Sequence[Trail], probe: Event) -> tuple[str, list[str], i
     fields = sorted({s.field for box in boxes for s in box})
     choices = []
     for name in fields:
-        operands = [(relation, value) for box in boxes for s in box if s.field == name
-                    for _, relation, values in (*select_operands(s), *deselect_operands(s)) for value in values]
-        witnesses = FieldWitnesses(name, *([v for r, v in operands if r == kind] for kind in ("equals", "prefix",
-                                                                                              "suffix")))
+        witnesses = FieldWitnesses.of(name, {s for box in boxes for s in box if s.field == name})
         choices.append([witnesses.witness(number) for number in range(witnesses.size)])
     hits = dict.fromkeys(range(len(trails)), 0)
     missing: list[str] = []
@@ -164,6 +160,39 @@ def test_over_the_budget_is_an_error_finding_for_that_unit(capsys: pytest.Captur
     assert error["status"] == "error"
     assert "undecided within budget" in error["message"]
     assert "TRAILCHECK_MAX_PROBE_WITNESSES" in error["message"]
+
+
+HOSTILE = {"Name": "management", "FieldSelectors": [
+    field("eventCategory", Equals=["Management"]),
+    field("eventSource", NotStartsWith=[f"p{i}." for i in range(40)], NotEndsWith=[f".s{i}" for i in range(40)])]}
+
+
+def test_an_undecided_trail_does_not_hide_one_that_decides(capsys: pytest.CaptureFixture[str], tmp_path: Path,
+                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    """Another trail qualifies (any_trail) and covers every variant (the union): both pass,
+    and the evidence says which trail was left undecided."""
+    monkeypatch.setenv("TRAILCHECK_MAX_PROBE_WITNESSES", "500")
+    findings = scan_findings(capsys, tmp_path, snapshot(account(
+        "111111111111", trail("hostile", EventSelectors=None, AdvancedEventSelectors=[HOSTILE]), trail("plain"))),
+        "--rules", "multi-region-trail,management-events-coverage")
+    assert find(findings, "multi-region-trail")["status"] == "pass"
+    union = find(findings, "management-events-coverage", region="us-east-1")
+    assert union["status"] == "pass"
+    rows = {row["arn"].rsplit("/", 1)[1]: row for row in union["evidence"]["probes"][0]["trails"]}
+    assert rows["plain"]["decision"] == "covers"
+    assert rows["hostile"]["decision"] == "undecided" and "undecided within budget" in rows["hostile"]["reason"]
+
+
+def test_a_union_over_the_budget_is_an_error(capsys: pytest.CaptureFixture[str], tmp_path: Path,
+                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    """The other trail logs write events only: deciding the union means going through the
+    hostile trail's witnesses, past the budget."""
+    monkeypatch.setenv("TRAILCHECK_MAX_PROBE_WITNESSES", "500")
+    findings = scan_findings(capsys, tmp_path, snapshot(account(
+        "111111111111", trail("hostile", EventSelectors=None, AdvancedEventSelectors=[HOSTILE]),
+        trail("writes", EventSelectors=[basic("WriteOnly")]))), "--rules", "management-events-coverage")
+    union = find(findings, "management-events-coverage", region="us-east-1")
+    assert union["status"] == "error" and "undecided within budget" in union["message"]
 
 
 def test_a_policy_whose_probes_exceed_the_budget_is_bad_input(capsys: pytest.CaptureFixture[str],

@@ -323,7 +323,10 @@ class ConfigEvaluator:
                 if not outcome.value:
                     return outcome.value, outcome.reason
         if quantifier.logged:
-            results = [r for _, r in self._probe_results(quantifier.logged, unit.cells, lambda _: (trail,))]
+            try:
+                results = [r for _, r in self._probe_results(quantifier.logged, unit.cells, lambda _: (trail,))]
+            except ProbeTooLargeError as exc:  # this trail is undecided; another may still decide the unit
+                return None, str(exc)
             if not results:
                 return None, _NO_REGIONS
             gaps = [r for r in results if r.coverage in ("partial", "not-covered")]

@@ -24,7 +24,7 @@ budget"), and the rule reports an ``error`` for that unit.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
 from checker import limits
@@ -91,16 +91,16 @@ class CoverQuestion:
     def __init__(self, boxes: Sequence[Box], budget: Budget) -> None:
         self.budget = budget
         self.fields = sorted({selector.field for box in boxes for selector in box})
-        try:
-            self._plans = [self._plan(name, boxes) for name in self.fields]
-        except NoFillerError as error:
-            raise ProbeTooLargeError(f"undecided: {error}") from None
+        self._boxes = boxes
+        self._witnesses = [field_witnesses(name, {s for box in boxes for s in box if s.field == name}, budget)
+                           for name in self.fields]
+        self._plans: list[_Field | None] = [None] * len(self.fields)  # built when a question reaches the field
         self._settled = [sum(1 << i for i, box in enumerate(boxes)
                              if not any(s.field in self.fields[depth:] for s in box))
                          for depth in range(len(self.fields) + 1)]
         self._rest = [1] * (len(self.fields) + 1)
         for depth in reversed(range(len(self.fields))):
-            self._rest[depth] = self._rest[depth + 1] * self._plans[depth].witnesses.size
+            self._rest[depth] = self._rest[depth + 1] * self._witnesses[depth].size
         self._memo: dict[tuple[int, int], int] = {}
 
     @property
@@ -110,8 +110,8 @@ class CoverQuestion:
 
     def witnesses(self, numbers: Sequence[int]) -> list[tuple[str, Witness]]:
         """(field, witness) for one combination given as witness numbers."""
-        return [(name, plan.witnesses.witness(number))
-                for name, plan, number in zip(self.fields, self._plans, numbers, strict=True)]
+        return [(name, witnesses.witness(number))
+                for name, witnesses, number in zip(self.fields, self._witnesses, numbers, strict=True)]
 
     def uncovered(self, boxes: int, depth: int = 0) -> int:
         """How many combinations of the fields from ``depth`` on no box of ``boxes`` covers."""
@@ -124,7 +124,7 @@ class CoverQuestion:
             return known
         self.budget.spend(1)
         unmentioned, mentioned = self._split(boxes, depth)
-        others = self._plans[depth].witnesses.size - len(mentioned)
+        others = self._witnesses[depth].size - len(mentioned)
         total = others * self.uncovered(unmentioned, depth + 1) if others else 0
         classes: dict[int, int] = {}
         for below in mentioned.values():
@@ -147,7 +147,7 @@ class CoverQuestion:
             found.append(head)
             return
         unmentioned, mentioned = self._split(boxes, depth)
-        numbers: Sequence[int] = (range(self._plans[depth].witnesses.size) if self.uncovered(unmentioned, depth + 1)
+        numbers: Sequence[int] = (range(self._witnesses[depth].size) if self.uncovered(unmentioned, depth + 1)
                                   else sorted(mentioned))
         for number in numbers:
             if len(found) >= limit:
@@ -160,6 +160,8 @@ class CoverQuestion:
         """The boxes that accept a witness no operand mentions, and for each mentioned
         witness (by number) the boxes that accept it."""
         plan = self._plans[depth]
+        if plan is None:
+            plan = self._plans[depth] = self._plan(depth)
         unmentioned = boxes & plan.accept_unmentioned
         rejecting: dict[int, int] = {}
         accepting: dict[int, int] = {}
@@ -190,15 +192,9 @@ class CoverQuestion:
                     alive[number] = constrained & group.boxes
         return alive
 
-    def _plan(self, name: str, boxes: Sequence[Box]) -> _Field:
-        conditions = [frozenset(s for s in box if s.field == name) for box in boxes]
-        operands = [(relation, value) for selectors in set(conditions) for selector in selectors
-                    for _, relation, values in (*select_operands(selector), *deselect_operands(selector))
-                    for value in values]
-        self.budget.spend(len(operands))
-        witnesses = FieldWitnesses(name, (v for relation, v in operands if relation == "equals"),
-                                   (v for relation, v in operands if relation == "prefix"),
-                                   (v for relation, v in operands if relation == "suffix"))
+    def _plan(self, depth: int) -> _Field:
+        name, witnesses = self.fields[depth], self._witnesses[depth]
+        conditions = [frozenset(s for s in box if s.field == name) for box in self._boxes]
         members: dict[frozenset[FieldSelector], int] = {}
         for i, selectors in enumerate(conditions):
             if selectors:
@@ -232,6 +228,16 @@ class CoverQuestion:
                 self.budget.spend(1 + len(numbers))
                 found.extend(numbers)
         return found
+
+
+def field_witnesses(name: str, selectors: Collection[FieldSelector], budget: Budget) -> FieldWitnesses:
+    """The witnesses of one field under ``selectors``, their values charged to ``budget``."""
+    budget.spend(sum(len(values) for s in selectors
+                     for _, _, values in (*select_operands(s), *deselect_operands(s))))
+    try:
+        return FieldWitnesses.of(name, selectors)
+    except NoFillerError as error:
+        raise ProbeTooLargeError(f"undecided: {error}") from None
 
 
 def _bits(mask: int) -> list[int]:

@@ -25,16 +25,16 @@ whichever account asks, and so do accounts whose local trails are configured ali
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Callable, Hashable, Mapping, Sequence
+from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass, field
-from functools import cached_property, partial
-from typing import Literal, TypeVar
+from functools import cached_property
+from typing import Literal
 
 from checker import limits
 from checker.model import FieldSelector, Trail
 from checker.simulator.classify import View
 from checker.simulator.conditions import Condition, compile_selectors
-from checker.simulator.cover import Box, Budget, CoverQuestion, ProbeTooLargeError
+from checker.simulator.cover import Box, Budget, CoverQuestion, ProbeTooLargeError, field_witnesses
 from checker.simulator.decide import (
     GLOBAL_EVENTS_REGION,
     GLOBAL_SERVICE_SOURCES,
@@ -46,7 +46,6 @@ from checker.simulator.decide import (
 )
 
 Coverage = Literal["covered", "partial", "not-covered", "unknown"]
-_Decided = TypeVar("_Decided")
 
 MAX_LISTED_WITNESSES = 20
 RECENT_RESULTS = 4096
@@ -62,8 +61,8 @@ _WITHOUT_GLOBAL_EVENTS = Condition(FieldSelector("eventSource", not_equals=tuple
 
 @dataclass(frozen=True)
 class TrailCoverage:
-    """One trail's share of a probe: ``covers``, ``partial``, or its decision for the first
-    witness it does not log."""
+    """One trail's share of a probe: ``covers``, ``partial``, its decision for the first
+    witness it does not log, or ``undecided`` (past the budget)."""
 
     arn: str
     decision: str
@@ -196,23 +195,36 @@ def trail_share(trail: Trail, fixed: View, region: str, budget: Budget) -> Trail
     """One trail's share of the probe ``fixed`` in ``region``, which the trail reaches.
 
     Its row: ``covers`` when its live clauses log every variant, ``partial`` when some,
-    else its decision for the first variant (in its own witness order; the dead clauses'
-    fields get witnesses too, so that their reasons speak of real values).
+    else its decision for the first variant (in its own witness order; an open field that
+    only clauses that cannot match mention takes its first witness, so that their reasons
+    speak of a real value); ``undecided`` when that would exceed the budget. Its boxes are
+    known either way, so other trails can still decide the union.
     """
     early = status_decision(trail) or (selector_decision(trail, [fixed]) if trail.selectors is None else None)
     if early is not None:
         return TrailShare((), early.logged is None, early.decision, early.reason)
     live, dead = trail_boxes(trail, fixed, region)
-    question = CoverQuestion([*live, *dead], budget)
+    try:
+        label, reason = _own_row(trail, live, dead, fixed, region, budget)
+    except ProbeTooLargeError as error:
+        label, reason = "undecided", str(error)
+    return TrailShare(tuple(live), False, label, reason, budget.spent)
+
+
+def _own_row(trail: Trail, live: list[Box], dead: list[Box], fixed: View, region: str,
+             budget: Budget) -> tuple[str, str]:
+    question = CoverQuestion(live, budget)
     mask = (1 << len(live)) - 1
     left_out = question.uncovered(mask)
     if not left_out:
-        return TrailShare(tuple(live), False, "covers", "logs every variant of the event", budget.spent)
+        return "covers", "logs every variant of the event"
     first = question.first_uncovered(mask, 1)[0]
-    view: View = {**fixed, **{name: w.value for name, w in question.witnesses(first)}}
+    others = sorted({s.field for box in dead for s in box} - set(question.fields))
+    view: View = {**fixed, **{name: field_witnesses(name, {s for box in dead for s in box if s.field == name},
+                                                    budget).witness(0).value for name in others},
+                  **{name: w.value for name, w in question.witnesses(first)}}
     miss = global_reach(trail, region, view.get("eventSource")) or selector_decision(trail, [view])
-    label = "partial" if left_out < question.combinations else miss.decision
-    return TrailShare(tuple(live), False, label, miss.reason, budget.spent)
+    return ("partial" if left_out < question.combinations else miss.decision), miss.reason
 
 
 def decide_probe(shares: Sequence[TrailShare], budget: Budget) -> ProbeDecision:
@@ -246,7 +258,7 @@ class CoverageJudge:
         self._probe_numbers: dict[tuple[tuple[str, str | None], ...], int] = {}
         self._configuration_of: dict[str, int] = {}
         self._configurations: dict[Hashable, int] = {}
-        self._shares: dict[_ShareKey, TrailShare | str] = {}
+        self._shares: dict[_ShareKey, TrailShare] = {}
         self._decided: dict[tuple[_ShareKey, ...], ProbeDecision | str] = {}
         self._rows: dict[tuple[str, Hashable], TrailCoverage] = {}
         self._recent: OrderedDict[tuple[Hashable, ...], ProbeResult] = OrderedDict()
@@ -280,10 +292,7 @@ class CoverageJudge:
             key = (self._configuration(trail), is_global_region(trail, region), asked.number)
             share = self._shares.get(key)
             if share is None:
-                share = self._shares[key] = self._attempt(
-                    partial(trail_share, trail, asked.fixed, region, Budget(self._budget)))
-            if isinstance(share, str):
-                raise ProbeTooLargeError(f"probe {asked.shown}: {share}")
+                share = self._shares[key] = trail_share(trail, asked.fixed, region, Budget(self._budget))
             row = self._rows.get((trail.arn, key))
             if row is None:
                 row = self._rows[(trail.arn, key)] = TrailCoverage(trail.arn, share.decision, share.reason)
@@ -292,8 +301,11 @@ class CoverageJudge:
         union = tuple(sorted([share_key for share_key, _ in reaching]))
         decision = self._decided.get(union)
         if decision is None:
-            shares = [share for _, share in reaching]
-            decision = self._decided[union] = self._attempt(partial(decide_probe, shares, Budget(self._budget)))
+            try:
+                decision = decide_probe([share for _, share in reaching], Budget(self._budget))
+            except ProbeTooLargeError as error:
+                decision = str(error)  # remembered like a decision
+            self._decided[union] = decision
         if isinstance(decision, str):
             raise ProbeTooLargeError(f"probe {asked.shown}: {decision}")
         rows.sort(key=_by_arn)
@@ -307,14 +319,6 @@ class CoverageJudge:
             assert away is not None
             row = self._rows[(trail.arn, region)] = TrailCoverage(trail.arn, away.decision, away.reason)
         return row
-
-    @staticmethod
-    def _attempt(decide: Callable[[], _Decided]) -> _Decided | str:
-        """The decision, or why it could not be made (remembered like a decision)."""
-        try:
-            return decide()
-        except ProbeTooLargeError as error:
-            return str(error)
 
     def _probe(self, probe: Mapping[str, str | bool]) -> _Probe:
         items = tuple(probe.items())

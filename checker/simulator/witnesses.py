@@ -25,7 +25,8 @@ import bisect
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from checker.simulator.conditions import Relation, relates
+from checker.model import FieldSelector
+from checker.simulator.conditions import Relation, deselect_operands, relates, select_operands
 
 CLOSED_DOMAINS: dict[str, tuple[str, ...]] = {"readOnly": ("true", "false")}
 """Fields whose every value is known: their values are their witnesses."""
@@ -84,6 +85,18 @@ class FieldWitnesses:
         self.size = len(self.literals) + len(self.prefixes) * len(self.suffixes)
         self._reversed_literals = sorted((value[::-1], i) for i, value in enumerate(self.literals))
         self._reversed_suffixes = sorted((value[::-1], k) for k, value in enumerate(self.suffixes))
+
+    @classmethod
+    def of(cls, field: str, selectors: Iterable[FieldSelector]) -> FieldWitnesses:
+        """The witnesses of ``field`` under the operands of ``selectors`` (all on that field)."""
+        literals: list[str] = []
+        prefixes: list[str] = []
+        suffixes: list[str] = []
+        into = {"equals": literals, "prefix": prefixes, "suffix": suffixes}
+        for selector in selectors:
+            for _, relation, values in (*select_operands(selector), *deselect_operands(selector)):
+                into[relation].extend(values)
+        return cls(field, literals, prefixes, suffixes)
 
     def witness(self, number: int) -> Witness:
         literals = len(self.literals)
