@@ -246,7 +246,7 @@ class _Reader:
             elif kind == "aws_cloudwatch_metric_alarm":
                 estate.items.append(RegionItem(address, account, region, "alarms", _alarm(read, account, region)))
             elif kind == "aws_sns_topic":
-                arn = _known(read.identity("arn")) or topic_arn(region, account, read.name("name"))
+                arn = _known(read.text("arn")) or topic_arn(region, account, read.name("name"))
                 key = read.text("kms_master_key_id")
                 estate.items.append(RegionItem(address, account, region, "topics", {
                     "TopicArn": arn, "Subscriptions": [], "Attributes": {"KmsMasterKeyId": key} if key else {}}))
@@ -263,13 +263,13 @@ class _Reader:
             read = _Values(self, resource, account, region)
             address = resource.address.text
             if resource.address.type == "aws_sns_topic_subscription":
-                topic = read.identity("topic_arn")
+                topic = read.text("topic_arn")
                 add_subscription(estate, address, account, region, topic, {
                     "SubscriptionArn": f"{topic}:{address}" if isinstance(topic, str) else topic,
                     "Protocol": read.text("protocol"), "Endpoint": read.text("endpoint")})
             else:
                 bus = _known(read.text("event_bus_name")) or "default"
-                target = {"Id": _known(read.text("target_id")) or resource.address.name, "Arn": read.identity("arn")}
+                target = {"Id": _known(read.text("target_id")) or resource.address.name, "Arn": read.text("arn")}
                 owner = rules.get((account, region, bus, str(read.text("rule"))))
                 if owner is not None:
                     owner.document["Targets"].append(target)
@@ -394,6 +394,7 @@ class _Values:
                           f"{name}: expected {expected}, got {json.dumps(value)[:60]}")
 
     def text(self, name: str) -> str | Unknown | None:
+        """A text attribute: known, the stand-in of the resource it names, or unknown."""
         value = self.raw(name)
         if isinstance(value, Unknown):
             identities = self.reader.stand_in(self.resource, name)
@@ -403,10 +404,6 @@ class _Values:
         if isinstance(value, (int, float)) and not isinstance(value, bool):
             return str(value)
         raise self._problem(name, "a string", value)
-
-    def identity(self, name: str) -> str | Unknown | None:
-        """An attribute naming another resource (an ARN): known, its stand-in, or unknown."""
-        return self.text(name)
 
     def log_group_arn(self, name: str) -> str | Unknown | None:
         """A trail's log group ARN, ending ``:*`` as the API shows it."""
