@@ -19,6 +19,7 @@ from tests.adversarial.abuse import (
     ANSI_PAYLOAD,
     HTML_PAYLOAD,
     MARKDOWN_PAYLOAD,
+    TRAIL_RULES,
     Batch,
     Case,
     bad_input,
@@ -52,7 +53,7 @@ def hostile_estate() -> dict[str, Any]:
 @case("payload-in-trail-arn")
 def _trail_arn(d: Path) -> Case:
     snap = write_json(d / "snap.json", hostile_estate())
-    return Case(scan_args(d, "--snapshot", str(snap)), valid())
+    return Case(scan_args(d, "--snapshot", str(snap), *TRAIL_RULES), valid())
 
 
 @case("payload-in-event-fields")
@@ -62,7 +63,8 @@ def _event_fields(d: Path) -> Case:
                      requestParameters={"name": PAYLOAD})
     log = write_json(d / "log.json", {"Records": [hostile]})
     snap = write_json(d / "snap.json", estate())
-    return Case(scan_args(d, "--snapshot", str(snap), "--events", str(log)), valid())
+    return Case(scan_args(d, "--snapshot", str(snap), "--events", str(log), "--rules",
+                          "cloudtrail-tampering,root-account-usage,log-file-validation"), valid())
 
 
 @case("lone-surrogate-in-event-fields")
@@ -95,7 +97,8 @@ def _waiver_owner(d: Path) -> Case:
     snap = write_json(d / "snap.json", estate())
     waivers = write_text(d / "w.yaml", "waivers:\n  - rule_id: log-file-validation\n    reason: legacy\n"
                          '    owner: "\\e[2J\\e[31mowner\\e]8;;https://evil.example/\\a"\n    expires: 2001-01-01\n')
-    return Case(scan_args(d, "--snapshot", str(snap), "--waivers", str(waivers)), valid(stderr_has=["expired"]))
+    return Case(scan_args(d, "--snapshot", str(snap), "--waivers", str(waivers), *TRAIL_RULES),
+                valid(stderr_has=["expired"]))
 
 
 @case("payload-in-explain")
@@ -110,7 +113,8 @@ def report_of(d: Path, name: str, data: dict[str, Any]) -> Path:
     folder = d / name
     folder.mkdir()
     snap = write_json(folder / "snap.json", data)
-    run_checker(("scan", "--snapshot", str(snap), "--format", "json", "--output-dir", str(folder), "-q"), folder)
+    run_checker(("scan", "--snapshot", str(snap), *TRAIL_RULES, "--format", "json", "--output-dir", str(folder),
+                 "-q"), folder)
     return folder / "findings.json"
 
 
@@ -125,7 +129,7 @@ def _diff(d: Path) -> Case:
 def _baseline(d: Path) -> Case:
     old = report_of(d, "old", hostile_estate())
     snap = write_json(d / "snap.json", estate())
-    return Case(scan_args(d, "--snapshot", str(snap), "--baseline", str(old)), valid())
+    return Case(scan_args(d, "--snapshot", str(snap), "--baseline", str(old), *TRAIL_RULES), valid())
 
 
 @case("payload-in-error-message")

@@ -16,6 +16,7 @@ import pytest
 
 from tests.adversarial.abuse import (
     EVENTS,
+    TRAIL_RULES,
     Batch,
     Case,
     Outcome,
@@ -128,7 +129,7 @@ def _calendar_last_second(d: Path) -> Case:
     data["collected_at"] = "9999-12-31T23:59:59Z"
     data["accounts"][0]["trails"][0]["Status"]["LatestDeliveryTime"] = "9999-12-31T23:59:59Z"
     snap = write_json(d / "snap.json", data)
-    return Case(scan_args(d, "--snapshot", str(snap)), valid())
+    return Case(scan_args(d, "--snapshot", str(snap), *TRAIL_RULES), valid())
 
 
 @case("calendar-first-second")
@@ -137,7 +138,7 @@ def _calendar_first_second(d: Path) -> Case:
     data["accounts"][0]["trails"][0]["Status"]["LatestDeliveryTime"] = "0001-01-01T00:00:00Z"
     data["accounts"][0]["trails"][0]["Status"]["StartLoggingTime"] = 0
     snap = write_json(d / "snap.json", data)
-    return Case(scan_args(d, "--snapshot", str(snap)), valid())
+    return Case(scan_args(d, "--snapshot", str(snap), *TRAIL_RULES), valid())
 
 
 def skipped_one(outcome: Outcome) -> None:

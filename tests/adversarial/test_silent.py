@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from tests.adversarial.abuse import (
+    TRAIL_RULES,
     Batch,
     Case,
     Outcome,
@@ -115,7 +116,7 @@ def _dup_identical(d: Path) -> Case:
     trails = data["accounts"][0]["trails"]
     trails.append(json.loads(json.dumps(trails[0])))
     snap = write_json(d / "snap.json", data)
-    return Case(scan_args(d, "--snapshot", str(snap)), valid())
+    return Case(scan_args(d, "--snapshot", str(snap), *TRAIL_RULES), valid())
 
 
 @case("trail-copy-under-non-owner")
@@ -136,7 +137,7 @@ def _copy_non_owner(d: Path) -> Case:
         logging = [f for f in report["findings"] if f["rule_id"] == "trail-logging" and f["resource"] == arn]
         assert logging and all(f["status"] == "pass" for f in logging), logging
 
-    return Case(scan_args(d, "--snapshot", str(snap)), valid(), check=ignored)
+    return Case(scan_args(d, "--snapshot", str(snap), *TRAIL_RULES), valid(), check=ignored)
 
 
 @case("empty-snapshot-scan")
