@@ -1,10 +1,12 @@
 """The abuse suite's harness: crafted inputs run through the real command line.
 
 Each case is a *builder* that writes its inputs into a fresh directory and returns the
-command line to run there and what a user must see. Every case runs ``python -m checker``
-in a subprocess under resource limits that are hang and memory detectors, not timings:
-CPU time and address space at 20-50 times what a normal run of the demo estate costs, and
-a wall clock for what blocks without spending CPU (a FIFO nobody writes to).
+command line to run there and what a user must see. Every case runs the command line
+(``checker.cli.main``, what ``python -m checker`` runs) in a process of its own under
+resource limits that are hang and memory detectors, not timings: CPU time and address
+space at 20-50 times what a normal run of the demo estate costs, and a wall clock for
+what blocks without spending CPU (a FIFO nobody writes to). The process is forked from
+one that imported trailcheck once (``zygote.py``), which saves the interpreter start-up.
 
 What every case checks, whatever it feeds in:
 
@@ -18,8 +20,7 @@ What every case checks, whatever it feeds in:
   syntax from the input.
 
 Cases are registered with :func:`case` and run in parallel, one batch per test session
-(:func:`run_cases`), because each run costs a Python start-up: the suite stays well under
-a minute on two cores.
+(:func:`run_cases`): the suite stays under a minute on two cores.
 """
 
 from __future__ import annotations
