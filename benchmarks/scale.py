@@ -13,10 +13,13 @@ Generates (seeded, so every run scans the same estates) snapshots in the format
 
 Each estate is scanned in a fresh process, ``trailcheck scan --snapshot FILE --format json
 --quiet`` (the built-in pack; its configuration rules, since no events are given), and
-measured from outside: wall time and the peak RSS of that process (``os.wait4``). The
-baseline, run the same way right before, is what any tool reading the same snapshot and
-writing the same report must spend: ``json.load`` of the snapshot plus ``json.dump`` of a
+measured from outside: wall time, CPU time and peak RSS of that process (``getrusage`` of
+a small runner process that starts it). The baseline, run the same way right after, is
+what any tool reading the same snapshot and writing the same report must spend:
+``json.load`` of the snapshot plus ``json.dump`` (``indent=2``, as trailcheck writes) of a
 document as large as the scan's ``findings.json`` (that report, loaded and dumped again).
+A third process times the phases before the report (start-up and imports, policies,
+snapshot, configuration rules), so that the rest of the scan's CPU is the report's.
 
 Run from the repository: ``python benchmarks/scale.py [--accounts 100 1000] [--trails 1000]``.
 CI does not run it; benchmarks/README.md gives the latest figures.
@@ -57,7 +60,38 @@ with open(sys.argv[1], encoding="utf-8") as handle:
 with open(sys.argv[2], encoding="utf-8") as handle:
     report = json.load(handle)
 with open(sys.argv[3], "w", encoding="utf-8") as handle:
-    json.dump(report, handle, indent=2, sort_keys=True)
+    json.dump(report, handle, indent=2)
+print(len(report["findings"]))
+"""
+# Runs argv[2:] with its stdout in the file argv[1] and prints its wall time and rusage. The
+# measured process is the runner's child, not the benchmark's: a child created by vfork (as
+# subprocess does) starts its peak RSS at its parent's, and this script's is large.
+RUNNER = """
+import json, resource, subprocess, sys, time
+started = time.perf_counter()
+with open(sys.argv[1], "w") as out:
+    code = subprocess.run(sys.argv[2:], stdout=out, stderr=subprocess.PIPE, text=True)
+wall = time.perf_counter() - started
+usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+print(json.dumps({"code": code.returncode, "error": code.stderr[-2000:], "wall": wall,
+                  "cpu": usage.ru_utime + usage.ru_stime, "peak_kb": usage.ru_maxrss}))
+"""
+# Where the scan's CPU goes, in one process: the phases before the report.
+PHASES = """
+import json, sys, time
+from pathlib import Path
+from checker.engine.config import ConfigEvaluator
+from checker.inputs.snapshot import SnapshotFile
+from checker.scan import load_rules
+spent = {"start-up": time.process_time()}  # the interpreter and the imports, from the process start
+started = time.process_time()
+rules, _ = load_rules([], True)
+spent["policies"], started = time.process_time() - started, time.process_time()
+snapshot = SnapshotFile(Path(sys.argv[1])).load()
+spent["snapshot"], started = time.process_time() - started, time.process_time()
+ConfigEvaluator(snapshot).evaluate(rules)
+spent["rules"] = time.process_time() - started
+print(json.dumps(spent))
 """
 
 Doc = dict[str, Any]
@@ -169,7 +203,7 @@ def write(path: Path, document: Doc) -> Path:
 
 @dataclass(frozen=True)
 class Run:
-    """One process, measured from outside: wall and CPU seconds, peak RSS in MB."""
+    """One process, measured from outside: wall and CPU seconds, peak RSS in MB, what it printed."""
 
     wall: float
     cpu: float
@@ -178,22 +212,19 @@ class Run:
 
 
 def measure(argv: Sequence[str], scratch: Path) -> Run:
-    """Run ``argv`` to completion in a fresh process; wall time, and its own rusage (``os.wait4``)."""
-    out_path, err_path = scratch / "stdout.txt", scratch / "stderr.txt"
-    with out_path.open("w") as out, err_path.open("w") as err:
-        started = time.perf_counter()
-        process = subprocess.Popen(argv, stdout=out, stderr=err)
-        _, status, usage = os.wait4(process.pid, 0)
-        wall = time.perf_counter() - started
-    process.returncode = code = os.waitstatus_to_exitcode(status)
-    if code not in (0, 1):  # 1: the scan found failures, as it should
-        raise RuntimeError(f"{' '.join(argv)} exited {code}: {err_path.read_text()[-2000:]}")
-    return Run(wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024, out_path.read_text())
+    """Run ``argv`` to completion in a fresh process (through :data:`RUNNER`)."""
+    output = scratch / "stdout.txt"
+    runner = subprocess.run([sys.executable, "-c", RUNNER, str(output), *argv], capture_output=True, text=True,
+                            check=True)
+    usage = json.loads(runner.stdout)
+    if usage["code"] not in (0, 1):  # 1: the scan found failures, as it should
+        raise RuntimeError(f"{' '.join(argv)} exited {usage['code']}: {usage['error']}")
+    return Run(usage["wall"], usage["cpu"], usage["peak_kb"] / 1024, output.read_text())
 
 
 @dataclass(frozen=True)
 class Measured:
-    """One estate: its scan and its baseline, and what the scan wrote."""
+    """One estate: its scan, its baseline, what the scan wrote, and where the scan's CPU went."""
 
     name: str
     trails: int
@@ -202,6 +233,7 @@ class Measured:
     report_mb: float
     scan: Run
     baseline: Run
+    phases: dict[str, float]
 
     def row(self) -> str:
         scan, base = self.scan, self.baseline
@@ -210,14 +242,22 @@ class Measured:
                 f"**{scan.wall / base.wall:.2f}** | {scan.cpu / base.cpu:.2f} | {scan.peak_mb / base.peak_mb:.2f} | "
                 f"{self.snapshot_mb:.1f} | {self.report_mb:.1f} |")
 
+    def phase_row(self) -> str:
+        rest = self.scan.cpu - sum(self.phases.values())
+        return (f"| {self.name} | {self.phases['start-up']:.2f} | {self.phases['policies']:.2f} | "
+                f"{self.phases['snapshot']:.2f} | {self.phases['rules']:.2f} | {rest:.2f} | {self.scan.cpu:.2f} |")
+
 
 HEADER = ("| estate | trails | findings | scan wall s | scan CPU s | scan peak MB | baseline wall s | "
-          "baseline CPU s | baseline peak MB | wall ratio | CPU ratio | peak ratio | snapshot MB | "
-          "findings.json MB |\n|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+          "baseline CPU s | baseline peak MB | wall ratio | CPU ratio | peak ratio | snapshot MB | findings.json MB |\n"
+          "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+PHASE_HEADER = ("| estate | start-up CPU s | policies CPU s | snapshot CPU s | configuration rules CPU s | "
+                "report and the rest CPU s | scan CPU s |\n|---|---:|---:|---:|---:|---:|---:|")
 
 
 def bench(name: str, document: Doc, workdir: Path) -> Measured:
-    """Scan one estate (scan + JSON report), then the baseline on the same snapshot and report."""
+    """Scan one estate (scan + JSON report), the baseline on the same snapshot and report, and
+    the scan's phases before the report in a process of their own."""
     snapshot = write(workdir / f"{name}.json", document)
     out = workdir / f"{name}-reports"
     scan = measure([str(TRAILCHECK), "scan", "--snapshot", str(snapshot), "--format", "json",
@@ -225,11 +265,10 @@ def bench(name: str, document: Doc, workdir: Path) -> Measured:
     report = out / "findings.json"
     baseline = measure([sys.executable, "-c", BASELINE, str(snapshot), str(report), str(workdir / "baseline.json")],
                        workdir)
-    with report.open(encoding="utf-8") as handle:
-        findings = len(json.load(handle)["findings"])
+    phases = json.loads(measure([sys.executable, "-c", PHASES, str(snapshot)], workdir).output)
     trails = len({t["TrailARN"] for a in document["accounts"] for t in a["trails"]})
-    return Measured(name, trails, findings, snapshot.stat().st_size / 1e6, report.stat().st_size / 1e6, scan,
-                    baseline)
+    return Measured(name, trails, int(baseline.output), snapshot.stat().st_size / 1e6, report.stat().st_size / 1e6,
+                    scan, baseline, phases)
 
 
 def main() -> None:
@@ -253,6 +292,9 @@ def main() -> None:
     print(HEADER)
     for run in measured:
         print(run.row())
+    print(f"\n{PHASE_HEADER}")
+    for run in measured:
+        print(run.phase_row())
     if len(args.accounts) > 1:
         small, large = measured[0], measured[len(args.accounts) - 1]
         times = args.accounts[-1] / args.accounts[0]
