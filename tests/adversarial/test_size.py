@@ -16,6 +16,7 @@ import pytest
 from tests.adversarial.abuse import (
     Batch,
     Case,
+    Outcome,
     bad_input,
     case,
     cases_of,
@@ -27,6 +28,9 @@ from tests.adversarial.abuse import (
     write_json,
     write_text,
 )
+
+PROBE_RULES = "s3-data-events,management-events-coverage"
+"""Rules whose probes the selector simulator decides over every trail's selectors."""
 
 LAUGHS = "\n".join(["a: &a [\"lol\", \"lol\", \"lol\", \"lol\", \"lol\", \"lol\", \"lol\", \"lol\", \"lol\"]",
                     *(f"{chr(98 + i)}: &{chr(98 + i)} [" + ", ".join([f"*{chr(97 + i)}"] * 9) + "]"
@@ -134,6 +138,42 @@ def _selector_values(d: Path) -> Case:
     snap = write_json(d / "snap.json", data)
     return Case(scan_args(d, "--snapshot", str(snap)),
                 bad_input(str(snap), "$.accounts[0].trails[0]", "selector values"))
+
+
+@case("witness-filler-collision")
+def _filler(d: Path) -> Case:
+    """Selector values holding every character a fixed filler alphabet would pick from."""
+    data = estate()
+    values = ["".join(chr(code) for code in range(0x7E, 0x17E)), "~", "\x7f~"]
+    data["accounts"][0]["trails"][0]["AdvancedEventSelectors"] = [
+        {"Name": "data", "FieldSelectors": [
+            {"Field": "eventCategory", "Equals": ["Data"]}, {"Field": "resources.type", "Equals": ["AWS::S3::Object"]},
+            {"Field": "resources.ARN", "NotStartsWith": values, "NotEndsWith": values}]},
+        {"Name": "management", "FieldSelectors": [
+            {"Field": "eventCategory", "Equals": ["Management"]}, {"Field": "eventSource", "NotEquals": values}]}]
+    snap = write_json(d / "snap.json", data)
+    return Case(scan_args(d, "--snapshot", str(snap), "--rules", PROBE_RULES), valid())
+
+
+@case("witness-budget-exceeded")
+def _budget(d: Path) -> Case:
+    """Selectors an attacker with PutEventSelectors wrote to make the decision explode: an
+    ``error`` finding for the unit ("undecided within budget"), within the limits."""
+    data = estate()
+    data["accounts"][0]["trails"][0]["AdvancedEventSelectors"] = [
+        {"Name": f"s{k}", "FieldSelectors": [
+            {"Field": "eventCategory", "Equals": ["Data"]},
+            {"Field": "resources.type", "Equals": ["AWS::S3::Object", "AWS::Lambda::Function"]},
+            {"Field": "resources.ARN", "NotStartsWith": [f"arn:aws:s3:::b{k}-{i}/" for i in range(400)],
+             "NotEndsWith": [f".{k}x{i}" for i in range(400)]},
+            {"Field": "eventName", "NotEquals": [f"Op{k}{i}" for i in range(150)]}]} for k in range(2)]
+    snap = write_json(d / "snap.json", data)
+
+    def undecided(outcome: Outcome) -> None:
+        messages = [f["message"] for f in outcome.findings()["findings"] if f["status"] == "error"]
+        assert any("undecided within budget" in message for message in messages), messages
+
+    return Case(scan_args(d, "--snapshot", str(snap), "--rules", PROBE_RULES), valid(1), check=undecided)
 
 
 @case("2000-accounts")
