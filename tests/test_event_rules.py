@@ -399,3 +399,20 @@ def test_no_records_read_is_an_error_not_a_pass(capsys: pytest.CaptureFixture[st
     assert [f["status"] for f in report["findings"]] == ["error"]
     assert report["inputs"]["events"]["read"] == 0 and report["inputs"]["events"]["skipped"] == 1
     assert code == 1
+
+
+def test_a_flood_of_distinct_principals_is_capped_with_one_summary_finding(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Past the group cap, the largest groups are listed and one finding sums up the rest."""
+    monkeypatch.setenv("TRAILCHECK_MAX_EVENT_GROUPS_PER_RULE", "3")
+    rule = make_rule({"eventName": "DescribeInstances"}, group_by=("userIdentity.arn",))
+    records = [record(userIdentity={"type": "IAMUser", "arn": f"arn:aws:iam::111111111111:user/u{i}"})
+               for i in range(10)]
+    records += [record(userIdentity={"type": "IAMUser", "arn": "arn:aws:iam::111111111111:user/busy"})] * 5
+    findings = failed(evaluate_event_rules([rule], records, None))
+    assert len(findings) == 4
+    by_resource = {f.resource: f for f in findings}
+    assert by_resource["userIdentity.arn=arn:aws:iam::111111111111:user/busy"].evidence["count"] == 5
+    summary = by_resource["(groups past the limit)"]
+    assert summary.evidence == {"groups_not_listed": 8, "events_not_listed": 8, "limit": 3}
+    assert "8 more groups (8 events) not listed" in summary.message
+    assert "TRAILCHECK_MAX_EVENT_GROUPS_PER_RULE" in summary.message

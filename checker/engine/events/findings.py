@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from checker import limits
 from checker.engine.events.groups import Group
 from checker.engine.events.tally import RuleTally
 from checker.findings import Finding, Status
@@ -45,7 +46,7 @@ class RuleFindings:
         if self.rule.logged is not None and self.snapshot is None:
             return [self.finding("skipped", "Needs a snapshot (--snapshot) to tell which events the trails "
                                             "would record", {"records_examined": self.records})]
-        found = [self.group_finding("fail", g, self.hit_message(g)) for g in self.tally.hits.values()]
+        found = self.hit_findings()
         if self.rule.logged is not None:
             found.extend(self.logged_findings())
         if self.tally.expr_errors:
@@ -60,6 +61,24 @@ class RuleFindings:
         elif not found:
             found.append(self.finding("pass", f"No matching event among {_plural(self.records, 'record')} examined",
                                       {"records_examined": self.records}))
+        return found
+
+    def hit_findings(self) -> list[Finding]:
+        """One ``fail`` per group, the largest groups first past the cap, and one ``fail``
+        that sums up the rest: a flood of distinct principals cannot flood the report."""
+        groups = list(self.tally.hits.values())
+        cap = limits.EVENT_GROUPS_PER_RULE.value()
+        if len(groups) <= cap:
+            return [self.group_finding("fail", g, self.hit_message(g)) for g in groups]
+        groups.sort(key=lambda g: (-g.count, g.account_id or "", g.region or "", g.resource() or ""))
+        kept, rest = groups[:cap], groups[cap:]
+        found = [self.group_finding("fail", g, self.hit_message(g)) for g in kept]
+        events = sum(g.count for g in rest)
+        over = limits.EVENT_GROUPS_PER_RULE.exceeded("the rule's number of groups")
+        found.append(self.finding(
+            "fail", f"{_plural(len(rest), 'more group')} ({_plural(events, 'event')}) not listed: {over}",
+            {"groups_not_listed": len(rest), "events_not_listed": events, "limit": cap},
+            resource="(groups past the limit)"))
         return found
 
     def hit_message(self, group: Group) -> str:
