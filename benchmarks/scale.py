@@ -19,7 +19,8 @@ what any tool reading the same snapshot and writing the same report must spend:
 ``json.load`` of the snapshot plus ``json.dump`` (``indent=2``, as trailcheck writes) of a
 document as large as the scan's ``findings.json`` (that report, loaded and dumped again).
 A third process times the phases before the report (start-up and imports, policies,
-snapshot, configuration rules), so that the rest of the scan's CPU is the report's.
+snapshot, configuration rules) and takes its peak RSS with the findings in memory, so that
+the rest of the scan's CPU and memory is the report's.
 
 Run from the repository: ``python benchmarks/scale.py [--accounts 100 1000] [--trails 1000]``.
 CI does not run it; benchmarks/README.md gives the latest figures.
@@ -78,7 +79,7 @@ print(json.dumps({"code": code.returncode, "error": code.stderr[-2000:], "wall":
 """
 # Where the scan's CPU goes, in one process: the phases before the report.
 PHASES = """
-import json, sys, time
+import json, resource, sys, time
 from pathlib import Path
 from checker.engine.config import ConfigEvaluator
 from checker.inputs.snapshot import SnapshotFile
@@ -89,8 +90,9 @@ rules, _ = load_rules([], True)
 spent["policies"], started = time.process_time() - started, time.process_time()
 snapshot = SnapshotFile(Path(sys.argv[1])).load()
 spent["snapshot"], started = time.process_time() - started, time.process_time()
-ConfigEvaluator(snapshot).evaluate(rules)
+findings = ConfigEvaluator(snapshot).evaluate(rules)
 spent["rules"] = time.process_time() - started
+spent["peak_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 print(json.dumps(spent))
 """
 
@@ -243,16 +245,19 @@ class Measured:
                 f"{self.snapshot_mb:.1f} | {self.report_mb:.1f} |")
 
     def phase_row(self) -> str:
-        rest = self.scan.cpu - sum(self.phases.values())
-        return (f"| {self.name} | {self.phases['start-up']:.2f} | {self.phases['policies']:.2f} | "
-                f"{self.phases['snapshot']:.2f} | {self.phases['rules']:.2f} | {rest:.2f} | {self.scan.cpu:.2f} |")
+        phases = self.phases
+        rest = self.scan.cpu - sum(phases[name] for name in ("start-up", "policies", "snapshot", "rules"))
+        return (f"| {self.name} | {phases['start-up']:.2f} | {phases['policies']:.2f} | {phases['snapshot']:.2f} | "
+                f"{phases['rules']:.2f} | {rest:.2f} | {self.scan.cpu:.2f} | {phases['peak_mb']:.0f} | "
+                f"{self.scan.peak_mb:.0f} |")
 
 
 HEADER = ("| estate | trails | findings | scan wall s | scan CPU s | scan peak MB | baseline wall s | "
           "baseline CPU s | baseline peak MB | wall ratio | CPU ratio | peak ratio | snapshot MB | findings.json MB |\n"
           "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
 PHASE_HEADER = ("| estate | start-up CPU s | policies CPU s | snapshot CPU s | configuration rules CPU s | "
-                "report and the rest CPU s | scan CPU s |\n|---|---:|---:|---:|---:|---:|---:|")
+                "report and the rest CPU s | scan CPU s | peak MB before the report | scan peak MB |\n"
+                "|---|---:|---:|---:|---:|---:|---:|---:|---:|")
 
 
 def bench(name: str, document: Doc, workdir: Path) -> Measured:
