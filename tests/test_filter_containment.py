@@ -22,6 +22,18 @@ from checker.alerting.containment import MAX_LISTED_MISSES, Containment, covers,
 from checker.alerting.filter_parse import parse_lenient, parse_strict
 from checker.alerting.filter_pattern import FilterPattern
 from checker.alerting.interface import FieldPath, Hints
+from tests.helpers.cis_texts import (
+    CONFIG,
+    GATEWAYS,
+    IAM,
+    NACL,
+    ORGANIZATIONS,
+    ROUTES,
+    S3,
+    SECURITY_GROUPS,
+    TRAIL,
+    VPC,
+)
 
 
 def stored(text: str) -> FilterPattern:
@@ -45,30 +57,7 @@ def cis_names(names: Sequence[str], source: str | None = None, quoted: bool = Fa
     return f"{{ ($.eventSource = {source}) && ({alternatives}) }}"
 
 
-IAM = ["DeleteGroupPolicy", "DeleteRolePolicy", "DeleteUserPolicy", "PutGroupPolicy", "PutRolePolicy",
-       "PutUserPolicy", "CreatePolicy", "DeletePolicy", "CreatePolicyVersion", "DeletePolicyVersion",
-       "AttachRolePolicy", "DetachRolePolicy", "AttachUserPolicy", "DetachUserPolicy", "AttachGroupPolicy",
-       "DetachGroupPolicy"]
-TRAIL = ["CreateTrail", "UpdateTrail", "DeleteTrail", "StartLogging", "StopLogging"]
 KMS = ["DisableKey", "ScheduleKeyDeletion"]
-S3 = ["PutBucketAcl", "PutBucketPolicy", "PutBucketCors", "PutBucketLifecycle", "PutBucketReplication",
-      "DeleteBucketPolicy", "DeleteBucketCors", "DeleteBucketLifecycle", "DeleteBucketReplication"]
-CONFIG = ["StopConfigurationRecorder", "DeleteDeliveryChannel", "PutDeliveryChannel", "PutConfigurationRecorder"]
-SECURITY_GROUPS = ["AuthorizeSecurityGroupIngress", "AuthorizeSecurityGroupEgress", "RevokeSecurityGroupIngress",
-                   "RevokeSecurityGroupEgress", "CreateSecurityGroup", "DeleteSecurityGroup"]
-NACL = ["CreateNetworkAcl", "CreateNetworkAclEntry", "DeleteNetworkAcl", "DeleteNetworkAclEntry",
-        "ReplaceNetworkAclEntry", "ReplaceNetworkAclAssociation"]
-GATEWAYS = ["CreateCustomerGateway", "DeleteCustomerGateway", "AttachInternetGateway", "CreateInternetGateway",
-            "DeleteInternetGateway", "DetachInternetGateway"]
-ROUTES = ["CreateRoute", "CreateRouteTable", "ReplaceRoute", "ReplaceRouteTableAssociation", "DeleteRouteTable",
-          "DeleteRoute", "DisassociateRouteTable"]
-VPC = ["CreateVpc", "DeleteVpc", "ModifyVpcAttribute", "AcceptVpcPeeringConnection", "CreateVpcPeeringConnection",
-       "DeleteVpcPeeringConnection", "RejectVpcPeeringConnection", "AttachClassicLinkVpc", "DetachClassicLinkVpc",
-       "DisableVpcClassicLink", "EnableVpcClassicLink"]
-ORGANIZATIONS = ["AcceptHandshake", "AttachPolicy", "CreateAccount", "CreateOrganizationalUnit", "CreatePolicy",
-                 "DeclineHandshake", "DeleteOrganization", "DeleteOrganizationalUnit", "DeletePolicy", "DetachPolicy",
-                 "DisablePolicyType", "EnablePolicyType", "InviteAccountToOrganization", "LeaveOrganization",
-                 "MoveAccount", "RemoveAccountFromOrganization", "UpdatePolicy", "UpdateOrganizationalUnit"]
 
 # The monitoring rules' references.
 REFERENCES = {
