@@ -28,6 +28,7 @@ from collections import OrderedDict
 from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
+from operator import attrgetter
 from typing import Literal
 
 from checker import limits
@@ -154,8 +155,24 @@ class _Probe:
     shown: dict[str, str]
 
 
+_Kind = tuple[int, bool]
+"""What a trail's shares in a Region depend on: (its configuration number, whether the Region
+records global service events)."""
+
 _ShareKey = tuple[int, bool, int]
-"""(trail configuration number, whether the Region records global service events, probe number)."""
+"""A trail's kind and the probe number."""
+
+_BY_ARN = attrgetter("arn")
+
+
+@dataclass(frozen=True)
+class _Reach:
+    """How some trails meet one Region: each trail with its row when it does not see the
+    Region, else with its kind; and the kinds of those that see it, sorted (with the probe,
+    the key of their union)."""
+
+    trails: tuple[tuple[Trail, TrailCoverage | _Kind], ...]
+    kinds: tuple[_Kind, ...]
 
 
 def probe_text(value: str | bool) -> str:
@@ -259,8 +276,9 @@ class CoverageJudge:
         self._configuration_of: dict[str, int] = {}
         self._configurations: dict[Hashable, int] = {}
         self._shares: dict[_ShareKey, TrailShare] = {}
-        self._decided: dict[tuple[_ShareKey, ...], ProbeDecision | str] = {}
+        self._decided: dict[tuple[int, tuple[_Kind, ...]], ProbeDecision | str] = {}
         self._rows: dict[tuple[str, Hashable], TrailCoverage] = {}
+        self._reaches: dict[tuple[tuple[str, ...], str], _Reach] = {}
         self._recent: OrderedDict[tuple[Hashable, ...], ProbeResult] = OrderedDict()
 
     def coverage(self, trails: Sequence[Trail], probe: Mapping[str, str | bool], region: str) -> ProbeResult:
@@ -271,25 +289,26 @@ class CoverageJudge:
         """
         asked = self._probe(probe)
         region = asked.region or region
-        asked_here = (asked.items, region, tuple([trail.arn for trail in trails]))
+        arns = tuple([trail.arn for trail in trails])
+        asked_here = (asked.items, region, arns)
         result = self._recent.get(asked_here)
         if result is not None:
             self._recent.move_to_end(asked_here)
             return result
-        result = self._result(trails, asked, region)
+        result = self._result(self._reach(trails, arns, region), asked, region)
         self._recent[asked_here] = result
         if len(self._recent) > RECENT_RESULTS:
             self._recent.popitem(last=False)
         return result
 
-    def _result(self, trails: Sequence[Trail], asked: _Probe, region: str) -> ProbeResult:
+    def _result(self, reach: _Reach, asked: _Probe, region: str) -> ProbeResult:
         rows: list[TrailCoverage] = []
-        reaching: list[tuple[_ShareKey, TrailShare]] = []
-        for trail in trails:
-            if not sees_region(trail, region):
-                rows.append(self._away_row(trail, region))
+        shares: list[TrailShare] = []
+        for trail, kind in reach.trails:
+            if isinstance(kind, TrailCoverage):
+                rows.append(kind)
                 continue
-            key = (self._configuration(trail), is_global_region(trail, region), asked.number)
+            key = (*kind, asked.number)
             share = self._shares.get(key)
             if share is None:
                 share = self._shares[key] = trail_share(trail, asked.fixed, region, Budget(self._budget))
@@ -297,20 +316,31 @@ class CoverageJudge:
             if row is None:
                 row = self._rows[(trail.arn, key)] = TrailCoverage(trail.arn, share.decision, share.reason)
             rows.append(row)
-            reaching.append((key, share))
-        union = tuple(sorted([share_key for share_key, _ in reaching]))
+            shares.append(share)
+        union = (asked.number, reach.kinds)
         decision = self._decided.get(union)
         if decision is None:
             try:
-                decision = decide_probe([share for _, share in reaching], Budget(self._budget))
+                decision = decide_probe(shares, Budget(self._budget))
             except ProbeTooLargeError as error:
                 decision = str(error)  # remembered like a decision
             self._decided[union] = decision
         if isinstance(decision, str):
             raise ProbeTooLargeError(f"probe {asked.shown}: {decision}")
-        rows.sort(key=_by_arn)
+        rows.sort(key=_BY_ARN)
         return ProbeResult(asked.shown, region, decision.coverage, list(decision.missing), decision.missing_total,
                            rows)
+
+    def _reach(self, trails: Sequence[Trail], arns: tuple[str, ...], region: str) -> _Reach:
+        """How ``trails`` meet ``region`` (the same for every probe asked there)."""
+        reach = self._reaches.get((arns, region))
+        if reach is None:
+            found: list[tuple[Trail, TrailCoverage | _Kind]] = [
+                (trail, (self._configuration(trail), is_global_region(trail, region)) if sees_region(trail, region)
+                 else self._away_row(trail, region)) for trail in trails]
+            kinds = tuple(sorted(kind for _, kind in found if not isinstance(kind, TrailCoverage)))
+            reach = self._reaches[(arns, region)] = _Reach(tuple(found), kinds)
+        return reach
 
     def _away_row(self, trail: Trail, region: str) -> TrailCoverage:
         row = self._rows.get((trail.arn, region))
@@ -340,10 +370,6 @@ class CoverageJudge:
             known = self._configurations.setdefault(configuration, len(self._configurations))
             self._configuration_of[trail.arn] = known
         return known
-
-
-def _by_arn(row: TrailCoverage) -> str:
-    return row.arn
 
 
 def probe_coverage(trails: Sequence[Trail], probe: Mapping[str, str | bool], region: str) -> ProbeResult:
