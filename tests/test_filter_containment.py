@@ -32,6 +32,7 @@ from tests.helpers.cis_texts import (
     S3,
     SECURITY_GROUPS,
     TRAIL,
+    V14,
     VPC,
 )
 
@@ -85,26 +86,6 @@ REFERENCES = {
     "organizations-changes": one_of("organizations.amazonaws.com", ORGANIZATIONS),
 }
 
-# CIS v1.4 remediation texts (v1.5-v4.0 the same unless noted; v1.2 numbers them 3.x).
-V14 = {
-    "4.1": '{ ($.errorCode = "*UnauthorizedOperation") || ($.errorCode = "AccessDenied*") || '
-           '($.sourceIPAddress!="delivery.logs.amazonaws.com") || ($.eventName!="HeadBucket") }',
-    "4.2": '{ ($.eventName = "ConsoleLogin") && ($.additionalEventData.MFAUsed != "Yes") }',
-    "4.3": '{ $.userIdentity.type = "Root" && $.userIdentity.invokedBy NOT EXISTS && '
-           '$.eventType != "AwsServiceEvent" }',
-    "4.4": "{" + "||".join(f"($.eventName={name})" for name in IAM) + "}",
-    "4.5": cis_names(TRAIL),
-    "4.6": '{ ($.eventName = ConsoleLogin) && ($.errorMessage = "Failed authentication") }',
-    "4.7": "{($.eventSource = kms.amazonaws.com) && (($.eventName=DisableKey)||($.eventName=ScheduleKeyDeletion)) }",
-    "4.8": cis_names(S3, source="s3.amazonaws.com"),
-    "4.9": "{($.eventSource = config.amazonaws.com) && (" + "||".join(f"($.eventName={n})" for n in CONFIG) + ")}",
-    "4.10": cis_names(SECURITY_GROUPS),
-    "4.11": cis_names(NACL),
-    "4.12": cis_names(GATEWAYS),
-    "4.13": cis_names(ROUTES),
-    "4.14": cis_names(VPC),
-    "4.15": cis_names(ORGANIZATIONS, source="organizations.amazonaws.com", quoted=True),
-}
 V2_4_1 = ('{ ($.errorCode ="*UnauthorizedOperation") || ($.errorCode ="AccessDenied*") && '
           '($.sourceIPAddress!="delivery.logs.amazonaws.com") && ($.eventName!="HeadBucket") }')
 V5 = {
