@@ -16,6 +16,7 @@ from checker.monitoring_model import OPERATION_PARTS, RegionMonitoring
 
 if TYPE_CHECKING:
     from checker.code_origin import CodeOrigin
+    from checker.storage_model import AccountStorage
 
 SelectorKind = Literal["basic", "advanced"]
 
@@ -131,8 +132,9 @@ class CollectionError:
 
 @dataclass(frozen=True)
 class Account:
-    """One account: its regions in scope, the trails it owns, collection errors, and the
-    monitoring data of the Regions where it was collected."""
+    """One account: its regions in scope, the trails it owns, collection errors, the
+    monitoring data of the Regions where it was collected, and the storage data read in it
+    (``None``: none was read, every datum unknown)."""
 
     account_id: str
     name: str | None
@@ -140,6 +142,7 @@ class Account:
     trails: tuple[Trail, ...]
     errors: tuple[CollectionError, ...] = ()
     monitoring: tuple[RegionMonitoring, ...] = ()
+    storage: AccountStorage | None = None
 
     def monitoring_in(self, region: str) -> RegionMonitoring | None:
         """The monitoring data of ``region``; ``None`` when it was not collected (unknown)."""
