@@ -13,6 +13,7 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any, Literal
 
 from checker.monitoring_model import OPERATION_PARTS, RegionMonitoring
+from checker.storage_model import STORAGE_OPERATIONS
 
 if TYPE_CHECKING:
     from checker.code_origin import CodeOrigin
@@ -117,8 +118,9 @@ class CollectionError:
     @property
     def hides_trails(self) -> bool:
         """An error not tied to one known trail (DescribeTrails, AssumeRole…) may hide trails;
-        a failure to read monitoring data hides none."""
-        return self.trail_arn is None and self.operation not in OPERATION_PARTS
+        a failure to read monitoring or storage data hides none."""
+        return (self.trail_arn is None and self.operation not in OPERATION_PARTS
+                and self.operation not in STORAGE_OPERATIONS)
 
     def to_dict(self) -> dict[str, Any]:
         data: dict[str, Any] = {"region": self.region, "operation": self.operation,

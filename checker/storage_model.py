@@ -12,6 +12,9 @@ mistake one for another:
 
 A bucket, key or log group that no scanned account describes is not in this model at all:
 looking it up (:mod:`checker.storage_lookup`) says so, and the rules answer ``error``.
+
+This module imports nothing of trailcheck at run time, so that :mod:`checker.model` can read
+:data:`STORAGE_OPERATIONS` (a storage read that failed hides no trail).
 """
 
 from __future__ import annotations
@@ -19,9 +22,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import Enum
-from typing import Any, Literal, TypeAlias, TypeVar
+from typing import TYPE_CHECKING, Any, Literal, TypeAlias, TypeVar
 
-from checker.model import AdvancedSelector
+if TYPE_CHECKING:
+    from checker.model import AdvancedSelector
 
 
 class Unread(Enum):
@@ -35,6 +39,36 @@ UNREAD = Unread.UNREAD
 T = TypeVar("T")
 Known: TypeAlias = T | Literal[Unread.UNREAD]
 """A datum that may not have been read: ``Known[PublicAccessBlock | None]``."""
+
+StoragePart = Literal["buckets", "account_public_access_block", "kms_keys", "log_groups", "event_data_stores"]
+"""One kind of storage data, as an account of the snapshot names it."""
+
+ACCOUNT_PUBLIC_ACCESS_BLOCK_OPERATION = "GetAccountPublicAccessBlock"
+"""The operation name a collection error carries when S3 Control's GetPublicAccessBlock (the
+account's setting) fails; S3's own GetPublicAccessBlock is the bucket's."""
+
+STORAGE_OPERATIONS: dict[str, StoragePart] = {
+    "ListBuckets": "buckets",
+    "GetBucketLocation": "buckets",
+    "GetBucketPolicy": "buckets",
+    "GetBucketPolicyStatus": "buckets",
+    "GetPublicAccessBlock": "buckets",
+    "GetBucketAcl": "buckets",
+    "GetBucketOwnershipControls": "buckets",
+    "GetBucketLogging": "buckets",
+    "GetBucketVersioning": "buckets",
+    "GetObjectLockConfiguration": "buckets",
+    "GetBucketLifecycleConfiguration": "buckets",
+    ACCOUNT_PUBLIC_ACCESS_BLOCK_OPERATION: "account_public_access_block",
+    "DescribeKey": "kms_keys",
+    "GetKeyRotationStatus": "kms_keys",
+    "DescribeLogGroups": "log_groups",
+    "ListEventDataStores": "event_data_stores",
+    "GetEventDataStore": "event_data_stores",
+}
+"""The AWS operations that read each kind of storage data: a failure of one of them leaves
+that datum unknown (the error's ``resource`` says which bucket, key or log group) and says
+nothing about trails."""
 
 PUBLIC_GRANTEE_URIS = frozenset({
     "http://acs.amazonaws.com/groups/global/AllUsers",
@@ -211,8 +245,8 @@ class AccountStorage:
     (the ``event-data-stores`` family).
     """
 
-    buckets: Mapping[str, Bucket] = field(default_factory=dict)
+    buckets: Mapping[str, Bucket] = field(default_factory=dict, hash=False)
     public_access_block: Known[PublicAccessBlock | None] = UNREAD
-    kms_keys: Mapping[str, KmsKey] = field(default_factory=dict)
-    log_groups: Mapping[str, Mapping[str, LogGroup]] = field(default_factory=dict)
-    event_data_stores: Mapping[str, tuple[EventDataStore, ...]] = field(default_factory=dict)
+    kms_keys: Mapping[str, KmsKey] = field(default_factory=dict, hash=False)
+    log_groups: Mapping[str, Mapping[str, LogGroup]] = field(default_factory=dict, hash=False)
+    event_data_stores: Mapping[str, tuple[EventDataStore, ...]] = field(default_factory=dict, hash=False)
