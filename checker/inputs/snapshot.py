@@ -20,16 +20,18 @@ from checker.arn import Arn
 from checker.errors import InputError
 from checker.inputs.snapshot_listing import check_sizes, place_trails
 from checker.inputs.snapshot_monitoring import parse_monitoring
+from checker.inputs.snapshot_selectors import parse_selectors
+from checker.inputs.snapshot_storage import (
+    EVENT_DATA_STORE_KEYS,
+    STORAGE_KEYS,
+    check_bucket_owners,
+    parse_storage,
+)
 from checker.model import (
     Account,
-    AdvancedSelector,
-    BasicSelector,
     CollectionError,
     DataFamily,
-    DataResource,
-    FieldSelector,
     Organization,
-    Selectors,
     Snapshot,
     Trail,
     TrailStatus,
@@ -43,8 +45,8 @@ _TIMESTAMP_KEYS = ("LatestDeliveryTime", "StartLoggingTime", "StopLoggingTime", 
 
 _FAMILY_KEYS: dict[DataFamily, tuple[str, ...]] = {
     "monitoring": ("monitoring",),
-    "storage": ("buckets", "kms_keys", "log_groups", "account_public_access_block"),
-    "event-data-stores": ("event_data_stores",),
+    "storage": STORAGE_KEYS,
+    "event-data-stores": EVENT_DATA_STORE_KEYS,
 }
 """The account keys that make a snapshot without ``contents`` carry each family."""
 
@@ -87,6 +89,7 @@ def parse_snapshot(data: Any, source: str, sha256: str | None = None) -> Snapsho
     """Validate a snapshot document and build the model; ``source`` names it in messages."""
     validate_snapshot_data(data, source)
     check_sizes(data["accounts"], source)
+    check_bucket_owners(data["accounts"], source)
     listing = place_trails(data["accounts"], source)
     seen: set[str] = set()
     accounts = []
@@ -136,7 +139,7 @@ def _account(item: Mapping[str, Any], where: str, kept: frozenset[int]) -> Accou
                         e.get("resource"))
         for e in item.get("errors", []))
     return Account(item["account_id"], item.get("name"), tuple(item["regions"]), trails, errors,
-                   parse_monitoring(item.get("monitoring", {})))
+                   parse_monitoring(item.get("monitoring", {})), parse_storage(item, where))
 
 
 def _trail(item: Mapping[str, Any], where: str) -> Trail:
@@ -162,33 +165,8 @@ def _trail(item: Mapping[str, Any], where: str) -> Trail:
         is_organization_trail=item.get("IsOrganizationTrail", False),
         include_global_service_events=item.get("IncludeGlobalServiceEvents", True),
         status=status,
-        selectors=_selectors(item),
+        selectors=parse_selectors(item),
         insight_types=tuple(s["InsightType"] for s in insight) if insight is not None else None,
         document=document,
     )
 
-
-def _selectors(item: Mapping[str, Any]) -> Selectors | None:
-    if "AdvancedEventSelectors" in item:
-        return Selectors("advanced", advanced=tuple(
-            AdvancedSelector(s.get("Name"), tuple(
-                FieldSelector(
-                    field=f["Field"],
-                    equals=tuple(f.get("Equals", ())),
-                    starts_with=tuple(f.get("StartsWith", ())),
-                    ends_with=tuple(f.get("EndsWith", ())),
-                    not_equals=tuple(f.get("NotEquals", ())),
-                    not_starts_with=tuple(f.get("NotStartsWith", ())),
-                    not_ends_with=tuple(f.get("NotEndsWith", ())),
-                ) for f in s["FieldSelectors"]))
-            for s in item["AdvancedEventSelectors"]))
-    if "EventSelectors" in item:
-        return Selectors("basic", basic=tuple(
-            BasicSelector(
-                read_write_type=s.get("ReadWriteType", "All"),
-                include_management_events=s.get("IncludeManagementEvents", True),
-                data_resources=tuple(DataResource(d["Type"], tuple(d.get("Values", ())))
-                                     for d in s.get("DataResources", [])),
-                exclude_management_event_sources=tuple(s.get("ExcludeManagementEventSources", ())),
-            ) for s in item["EventSelectors"]))
-    return None
