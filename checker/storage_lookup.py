@@ -78,7 +78,7 @@ def trail_key(snapshot: Snapshot, trail: Trail) -> Located[KmsKey] | Unlocated |
     named = _named(trail, "KmsKeyId")
     if named is None:
         return None
-    place = _key_place(named, trail)
+    place = key_place(named, trail)
     if place is None:
         return Unlocated(named, f"KMS key {named} of trail {trail.arn} is neither a KMS key or alias ARN "
                                 "nor a key id or alias name: correct the trail's KmsKeyId")
@@ -115,8 +115,12 @@ def trail_log_group(snapshot: Snapshot, trail: Trail) -> Located[LogGroup] | Unl
     if groups is None:
         return Unlocated(arn, f"log group {arn} of trail {trail.arn} is not described by {where}: "
                               "collect its storage data (DescribeLogGroups)", errors)
-    return Unlocated(arn, f"log group {arn} of trail {trail.arn} is not among the log groups collected in "
-                          f"{where}: if it was deleted CloudTrail cannot deliver there, else collect it", errors)
+    if errors:
+        return Unlocated(arn, f"log group {arn} of trail {trail.arn} could not be read in {where} "
+                              f"({errors[0].operation} {errors[0].code}): grant the read and collect again", errors)
+    return Unlocated(arn, f"log group {arn} of trail {trail.arn} is not among the log groups DescribeLogGroups "
+                          f"lists in {where}: it does not exist, so CloudTrail cannot deliver there; "
+                          "create it or correct the trail")
 
 
 def located_errors(snapshot: Snapshot, found: Located[Bucket] | Located[KmsKey] | Located[LogGroup]
@@ -145,7 +149,7 @@ def _not_scanned(kind: str, name: str, trail: Trail, account_id: str) -> str:
             "scan the account that owns it (or collect its storage data)")
 
 
-def _key_place(named: str, trail: Trail) -> tuple[str, str, tuple[str, ...]] | None:
+def key_place(named: str, trail: Trail) -> tuple[str, str, tuple[str, ...]] | None:
     """The account and Region of the key ``named`` and the identifiers it may be listed under."""
     arn = Arn.parse_or_none(named)
     if arn is not None:
