@@ -33,10 +33,13 @@ from checker.policy.model import (
     LoggedRequirement,
     Probe,
     Rule,
+    StorageRequirement,
     TrailQuantifier,
 )
 from checker.simulator import CoverageJudge, ProbeResult, ProbeTooLargeError
 from checker.simulator.decide import region_reach, status_decision
+from checker.storage.judge import judge_store, judge_trail, skip_reason
+from checker.storage_model import EventDataStore
 from checker.typing_compat import assert_never
 
 Cell = tuple[str, str]
@@ -54,6 +57,7 @@ class Unit:
     document: dict[str, Any]
     errors: tuple[CollectionError, ...]
     trail: Trail | None = None
+    store: EventDataStore | None = None
 
 
 @dataclass
@@ -81,6 +85,8 @@ def units_of(rule: ConfigRule, snapshot: Snapshot) -> list[Unit]:
         return _account_units(snapshot, params)
     if scope == "organization":
         return _organization_units(snapshot, params)
+    if scope == "event-data-store":
+        return _store_units(snapshot, params)
     assert_never(scope)
 
 
@@ -147,6 +153,33 @@ def _organization_units(snapshot: Snapshot, params: dict[str, Any]) -> list[Unit
                   "accounts": [a.account_id for a in snapshot.accounts], "trails": _trail_docs(trails),
                   "params": params},
                  tuple(e for a in snapshot.accounts for e in a.errors))]
+
+
+_STORE_LISTING = ("ListEventDataStores", "GetEventDataStore")
+
+
+def _store_units(snapshot: Snapshot, params: dict[str, Any]) -> list[Unit]:
+    """One unit per CloudTrail Lake event data store, named like a trail (owner account, home
+    Region, store ARN), its document the GetEventDataStore answer. A Region in scope whose stores
+    were not listed is a unit of its own (account and Region: unknown); a snapshot without the
+    event-data-stores family has one unit per account (the rule is skipped there)."""
+    if not snapshot.carries("event-data-stores"):
+        return [Unit(a.account_id, None, None, (), (), {"account_id": a.account_id, "params": params}, ())
+                for a in snapshot.accounts]
+    units = []
+    for a in snapshot.accounts:
+        listed = a.storage.event_data_stores if a.storage is not None else {}
+        for region in sorted({*a.regions, *listed}):
+            stores = listed.get(region)
+            if stores is None:
+                errors = tuple(e for e in a.errors if e.operation in _STORE_LISTING and e.region in (None, region))
+                units.append(Unit(a.account_id, region, None, ((a.account_id, region),), (),
+                                  {"account_id": a.account_id, "region": region, "params": params}, errors))
+                continue
+            units += [Unit(s.owner_account_id, s.region, s.arn, ((s.owner_account_id, s.region),), (),
+                           {**s.document, "params": params}, (), store=s)
+                      for s in stores if s.owner_account_id == a.account_id]
+    return units
 
 
 @contextmanager
@@ -228,6 +261,8 @@ class ConfigEvaluator:
                 return self._alerted_verdict(rule, unit)
             if isinstance(requirement, CoverageKept):
                 return self._kept_verdict(unit)
+            if isinstance(requirement, StorageRequirement):
+                return self._storage_verdict(rule, requirement, unit)
             assert_never(requirement)
         except ProbeTooLargeError as exc:
             return Verdict("error", str(exc))
@@ -297,6 +332,22 @@ class ConfigEvaluator:
         assert question is not None, "an alerted rule"
         verdict = self.alerts.judge(question, unit.account_id, [region for _, region in unit.cells])
         return Verdict(verdict.status, verdict.detail, verdict.evidence)
+
+    def _storage_verdict(self, rule: ConfigRule, requirement: StorageRequirement, unit: Unit) -> Verdict:
+        """Where the logs live (checker.storage): skipped without the data family or on code; an
+        event data store's Region that was not listed is an error."""
+        skip = skip_reason(requirement, self.snapshot)
+        if skip is not None:
+            return Verdict("skipped", skip)
+        if unit.trail is not None:
+            judged = judge_trail(requirement.check, self.snapshot, unit.trail, rule.params)
+        elif unit.store is not None:
+            judged = judge_store(requirement.check, unit.store, rule.params)
+        else:
+            evidence = {"collection_errors": [e.to_dict() for e in unit.errors]} if unit.errors else {}
+            return Verdict("error", f"the event data stores of account {unit.account_id} in {unit.region} were not "
+                                    "listed (ListEventDataStores): a store there is unknown", evidence)
+        return Verdict(judged.status, judged.detail, judged.evidence)
 
     def _kept_verdict(self, unit: Unit) -> Verdict:
         """``coverage_kept`` (checker.engine.regression); skipped without a "before"."""

@@ -14,7 +14,7 @@ from checker.alerting.chain_model import ALERT_PATHS
 from checker.alerting.chains import AlertQuestion
 from checker.errors import InputError
 from checker.model import DataFamily
-from checker.policy.model import AlertedRequirement, ConfigRule, Rule
+from checker.policy.model import AlertedRequirement, ConfigRule, Rule, StorageRequirement
 
 FAMILIES: tuple[DataFamily, ...] = ("trails", "monitoring", "storage", "event-data-stores")
 """Every data family, in the order a snapshot's ``contents`` lists them."""
@@ -35,7 +35,10 @@ def alert_question(rule: Rule) -> AlertQuestion | None:
 
 
 def family_of(rule: Rule) -> DataFamily:
-    """The data family a rule reads beyond the trails (``trails`` when none)."""
+    """The data family a rule reads beyond the trails (``trails`` when none): ``monitoring`` for
+    an ``alerted`` rule, ``storage`` or ``event-data-stores`` for a ``storage`` check."""
+    if isinstance(rule, ConfigRule) and isinstance(rule.require, StorageRequirement):
+        return rule.require.family
     return "monitoring" if alert_question(rule) is not None else "trails"
 
 

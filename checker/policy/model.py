@@ -2,7 +2,7 @@
 
 Rules are data (YAML in ``policies/`` or a user's directory), never Python classes; the
 engines interpret them. A rule is either a :class:`ConfigRule` (scopes trail, region,
-account, organization: judged on the snapshot) or an :class:`EventRule` (scope event:
+account, organization, event-data-store: judged on the snapshot) or an :class:`EventRule` (scope event:
 judged on CloudTrail records). A configuration rule's requirement is one of the
 :data:`Requirement` kinds. Both sums are closed: code that takes them dispatches on every
 kind, ending with ``assert_never``, so adding a kind is one class here plus one arm in
@@ -18,9 +18,10 @@ from jmespath.parser import ParsedResult
 
 from checker.alerting.filter_pattern import FilterPattern
 from checker.findings import Severity
+from checker.model import DataFamily
 from checker.policy.match import Match
 
-ConfigScope = Literal["trail", "region", "account", "organization"]
+ConfigScope = Literal["trail", "region", "account", "organization", "event-data-store"]
 MESSAGE_PLACEHOLDERS = ("account_id", "region", "resource")
 """What a ``messages`` template may name: the finding's identity."""
 ProbeValue = str | bool
@@ -103,7 +104,40 @@ class CoverageKept:
     before the change (scope trail; judged only on code, see docs/iac.md)."""
 
 
-Requirement = ExprRequirement | LoggedRequirement | AnyTrail | AllTrails | AlertedRequirement | CoverageKept
+StorageCheck = Literal[
+    "bucket-not-public", "bucket-access-logging", "bucket-delete-protection", "bucket-policy-scoped",
+    "retention", "key-usable", "key-rotation", "store-healthy", "store-cmk",
+]
+"""The exact checks of where the logs live (docs/semantics.md, "Where the logs live")."""
+
+STORE_CHECKS: frozenset[StorageCheck] = frozenset({"store-healthy", "store-cmk"})
+"""The checks judged per CloudTrail Lake event data store (scope ``event-data-store``); the
+others are judged per trail, where its bucket, key or log group is."""
+
+MIN_DAYS_CHECKS: frozenset[StorageCheck] = frozenset({"retention", "store-healthy"})
+"""The checks that read the ``min_days`` parameter (how long logs must be kept)."""
+
+
+@dataclass(frozen=True)
+class StorageRequirement:
+    """``require.storage``: one exact check of where a trail's logs live (its bucket, KMS key,
+    log group) or of an event data store. The check reads the snapshot's ``storage`` family, or
+    ``event-data-stores`` for the store checks; a snapshot without it gives ``skipped``."""
+
+    check: StorageCheck
+
+    @property
+    def family(self) -> DataFamily:
+        return "event-data-stores" if self.check in STORE_CHECKS else "storage"
+
+    @property
+    def scope(self) -> ConfigScope:
+        """The one scope the check is judged in."""
+        return "event-data-store" if self.check in STORE_CHECKS else "trail"
+
+
+Requirement = (ExprRequirement | LoggedRequirement | AnyTrail | AllTrails | AlertedRequirement | CoverageKept
+               | StorageRequirement)
 
 
 # -- rules ----------------------------------------------------------------------------------

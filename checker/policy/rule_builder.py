@@ -33,6 +33,7 @@ from checker.jmespath_dialect import (
 from checker.policy.match import compile_match
 from checker.policy.model import (
     MESSAGE_PLACEHOLDERS,
+    MIN_DAYS_CHECKS,
     AlertedRequirement,
     AllTrails,
     AnyTrail,
@@ -45,6 +46,8 @@ from checker.policy.model import (
     Probe,
     Requirement,
     Rule,
+    StorageCheck,
+    StorageRequirement,
     When,
 )
 
@@ -60,8 +63,18 @@ ALERTED_PARAMS: dict[str, Any] = {"via": list(ALERT_PATHS), "multi_region": Fals
 whether a metric-filter chain's trail must be multi-Region."""
 
 
+MIN_DAYS_PARAMS: dict[str, Any] = {"min_days": 365}
+"""The parameter of a storage check about how long logs are kept, with its default (PCI DSS 4.0
+10.5.1 asks for twelve months)."""
+
+
 def param_problems(requirement: Requirement, params: Mapping[str, Any]) -> list[str]:
     """What is wrong with the parameters a requirement reads (at load and after ``--param``)."""
+    if isinstance(requirement, StorageRequirement):
+        days = params.get("min_days")
+        if requirement.check in MIN_DAYS_CHECKS and (not isinstance(days, int) or isinstance(days, bool) or days < 1):
+            return [f"min_days must be a whole number of days, 1 or more (got {days!r})"]
+        return []
     if not isinstance(requirement, AlertedRequirement):
         return []
     problems = []
@@ -147,6 +160,10 @@ class _RuleBuilder:
             meta["params"] = {**ALERTED_PARAMS, **meta["params"]}
             for problem in param_problems(requirement, meta["params"]):
                 self.report("params", problem)
+        if isinstance(requirement, StorageRequirement):
+            self.check_storage_scope(requirement, meta)
+        elif item["scope"] == "event-data-store" and requirement is not None:
+            self.report("scope", "scope event-data-store takes require.storage with store-healthy or store-cmk")
         if requirement is None or self.failed:
             return None
         return ConfigRule(**meta, scope=item["scope"], require=requirement,
@@ -166,11 +183,24 @@ class _RuleBuilder:
             return self.quantified(AllTrails, body, f"require.{kind}")
         if kind == "alerted":
             return self.alerted(body)
+        if kind == "storage":
+            check: StorageCheck = body
+            return StorageRequirement(check)
         if kind == "coverage_kept":
             if self.item["scope"] != "trail":
                 self.report("scope", f"require.coverage_kept is judged per trail, not per {self.item['scope']}")
             return CoverageKept()
         raise AssertionError(f"require.{kind} passed the policy schema but has no builder")
+
+    def check_storage_scope(self, requirement: StorageRequirement, meta: dict[str, Any]) -> None:
+        """A storage check is judged in one scope; one about retention gets ``min_days``."""
+        if self.item["scope"] != requirement.scope:
+            self.report("scope", f"require.storage {requirement.check} is judged per {requirement.scope}, "
+                                 f"not per {self.item['scope']}")
+        if requirement.check in MIN_DAYS_CHECKS:
+            meta["params"] = {**MIN_DAYS_PARAMS, **meta["params"]}
+            for problem in param_problems(requirement, meta["params"]):
+                self.report("params", problem)
 
     def quantified(self, kind: type[AnyTrail | AllTrails], data: Mapping[str, Any],
                    field: str) -> AnyTrail | AllTrails | None:

@@ -1,0 +1,142 @@
+"""A storage check on one trail or event data store: find the resource, judge it, say where it is.
+
+The trail's bucket, KMS key and log group are looked up in whichever scanned account owns them
+(:mod:`checker.storage_lookup`); a resource no scanned account describes is an ``error`` naming
+it and the account to scan, never a pass. Findings keep the trail's identity: the resource, and
+the account that owns it, go into the evidence (``bucket``, ``kms_key``, ``log_group``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any, TypeVar
+
+from checker.model import Snapshot, Trail
+from checker.policy.model import StorageCheck, StorageRequirement
+from checker.storage.bucket_policy import bucket_policy_scoped
+from checker.storage.bucket_protection import bucket_access_logging, bucket_delete_protection
+from checker.storage.judgement import Judgement, worst
+from checker.storage.keys import key_rotation, key_usable
+from checker.storage.public import bucket_not_public
+from checker.storage.retention import bucket_retention, log_group_retention, log_prefix
+from checker.storage.stores import store_cmk, store_healthy
+from checker.storage_lookup import (
+    Located,
+    Unlocated,
+    located_errors,
+    trail_bucket,
+    trail_key,
+    trail_log_group,
+)
+from checker.storage_model import UNREAD, Bucket, EventDataStore, KmsKey, Known, LogGroup, PublicAccessBlock
+from checker.typing_compat import assert_never
+
+R = TypeVar("R", Bucket, KmsKey, LogGroup)
+
+NO_STORAGE = ("the snapshot carries no storage data (buckets, KMS keys, log groups); collect it with "
+              "'trailcheck collect', which reads what the storage rules need, or add a 'storage' object per "
+              "account (docs/semantics.md, \"Where the logs live\")")
+NO_EVENT_DATA_STORES = ("the snapshot carries no event data stores; collect them with 'trailcheck collect --with "
+                        "event-data-stores' (CloudTrail Lake), or add 'event_data_stores' to an account's 'storage' "
+                        "and 'event-data-stores' to 'contents' (docs/semantics.md, \"Where the logs live\")")
+NO_KEY = "the trail has no KMS key (kms-encryption reports it)"
+
+
+def skip_reason(requirement: StorageRequirement, snapshot: Snapshot) -> str | None:
+    """Why the check cannot be judged on this snapshot at all, or ``None``."""
+    code = snapshot.code
+    if code is not None:
+        return (f"{code.noun} does not show the posture of buckets, KMS keys, log groups or event data stores: "
+                "it is not in this configuration (scan a snapshot of the estate with storage data)")
+    if not snapshot.carries(requirement.family):
+        return NO_STORAGE if requirement.family == "storage" else NO_EVENT_DATA_STORES
+    return None
+
+
+def judge_trail(check: StorageCheck, snapshot: Snapshot, trail: Trail, params: Mapping[str, Any]) -> Judgement:
+    """A trail check (every check but the event data store ones) on ``trail``."""
+    if check == "bucket-not-public":
+        return _on_bucket(snapshot, trail, lambda found: bucket_not_public(
+            found.resource, _account_block(snapshot, found.account_id)))
+    if check == "bucket-access-logging":
+        return _on_bucket(snapshot, trail, lambda found: bucket_access_logging(found.resource))
+    if check == "bucket-delete-protection":
+        return _on_bucket(snapshot, trail, lambda found: bucket_delete_protection(found.resource))
+    if check == "bucket-policy-scoped":
+        return _on_bucket(snapshot, trail, lambda found: bucket_policy_scoped(found.resource))
+    if check == "retention":
+        return _retention(snapshot, trail, int(params["min_days"]))
+    if check == "key-usable":
+        return _on_key(snapshot, trail, key_usable)
+    if check == "key-rotation":
+        return _on_key(snapshot, trail, key_rotation)
+    if check == "store-healthy" or check == "store-cmk":
+        raise AssertionError(f"{check} is judged per event data store (the loader checks the scope)")
+    assert_never(check)
+
+
+def judge_store(check: StorageCheck, store: EventDataStore, params: Mapping[str, Any]) -> Judgement:
+    """An event data store check on ``store``."""
+    if check == "store-healthy":
+        return store_healthy(store, int(params["min_days"]))
+    if check == "store-cmk":
+        return store_cmk(store)
+    raise AssertionError(f"{check} is judged per trail (the loader checks the scope)")
+
+
+def _account_block(snapshot: Snapshot, account_id: str) -> Known[PublicAccessBlock | None]:
+    account = snapshot.account(account_id)
+    return account.storage.public_access_block if account is not None and account.storage is not None else UNREAD
+
+
+def _on_bucket(snapshot: Snapshot, trail: Trail, check: Callable[[Located[Bucket]], Judgement]) -> Judgement:
+    found = trail_bucket(snapshot, trail)
+    if found is None:
+        return Judgement("error", f"trail {trail.arn} names no S3 bucket (S3BucketName)", {})
+    return _judged(snapshot, "bucket", found, check)
+
+
+def _on_key(snapshot: Snapshot, trail: Trail, check: Callable[[KmsKey], Judgement]) -> Judgement:
+    found = trail_key(snapshot, trail)
+    if found is None:
+        return Judgement("skipped", NO_KEY)
+    return _judged(snapshot, "kms_key", found, lambda located: check(located.resource))
+
+
+def _retention(snapshot: Snapshot, trail: Trail, min_days: int) -> Judgement:
+    """The bucket's lifecycle and the log group's retention; the worse stands, both in the evidence."""
+    prefix = log_prefix(trail.document.get("S3KeyPrefix"))
+    in_bucket = _on_bucket(snapshot, trail, lambda found: bucket_retention(
+        found.resource, prefix, min_days, snapshot.collected_at))
+    group = trail_log_group(snapshot, trail)
+    if group is None:
+        in_group = Judgement("skipped", "the trail sends no events to CloudWatch Logs", {"log_group": None})
+    else:
+        in_group = _judged(snapshot, "log_group", group, lambda found: log_group_retention(found.resource, min_days))
+    decided = worst(in_bucket, in_group)
+    same = [j.detail for j in (in_bucket, in_group) if j.status == decided.status]
+    return Judgement(decided.status, "; ".join(same), {**in_bucket.evidence, **in_group.evidence})
+
+
+def _judged(snapshot: Snapshot, kind: str, found: Located[R] | Unlocated,
+            check: Callable[[Located[R]], Judgement]) -> Judgement:
+    """``check`` on a located resource, its place and the errors about it in the evidence under
+    ``kind``; an ``error`` with the lookup's reason for a resource no scanned account describes."""
+    if isinstance(found, Unlocated):
+        place: dict[str, Any] = {"name": found.name, "account_id": None}
+        if found.errors:
+            place["collection_errors"] = [e.to_dict() for e in found.errors]
+        return Judgement("error", found.reason, {kind: place})
+    judged = check(found)
+    place = {"name": _name(found.resource), "account_id": found.account_id, **judged.evidence}
+    if judged.status == "error":
+        errors = located_errors(snapshot, found)
+        if errors:
+            place["collection_errors"] = [e.to_dict() for e in errors]
+    return Judgement(judged.status, judged.detail, {kind: place})
+
+
+def _name(resource: Bucket | KmsKey | LogGroup) -> str:
+    if isinstance(resource, KmsKey):
+        return resource.arn or resource.key
+    return resource.name
