@@ -21,6 +21,10 @@ if TYPE_CHECKING:
 
 SelectorKind = Literal["basic", "advanced"]
 
+RecorderKind = Literal["trail", "event-data-store"]
+"""What records events: a trail, or a CloudTrail Lake event data store seen as a recorder
+(:mod:`checker.recorders`); trail rules never see the second kind."""
+
 DataFamily = Literal["trails", "monitoring", "storage", "event-data-stores"]
 """A kind of data a snapshot may carry; rules that need a family the snapshot lacks are skipped."""
 
@@ -76,9 +80,12 @@ class Selectors:
 @dataclass(frozen=True)
 class TrailStatus:
     """The part of GetTrailStatus the engine and the simulator read; rules read the rest
-    (delivery times and errors) from the trail's ``document``."""
+    (delivery times and errors) from the trail's ``document``. For an event data store,
+    ``state`` is its ``Status`` (``ENABLED``, ``STOPPED_INGESTION``...): it records only while
+    ``ENABLED``."""
 
     is_logging: bool
+    state: str | None = None
 
 
 @dataclass(frozen=True)
@@ -87,7 +94,9 @@ class Trail:
 
     ``document`` is the trail object as given (timestamps normalised to ISO 8601), the
     input of JMESPath ``expr`` conditions. ``status``, ``selectors`` and
-    ``insight_types`` are ``None`` when they were not collected.
+    ``insight_types`` are ``None`` when they were not collected. ``kind`` is
+    ``event-data-store`` for the view of an event data store as a recorder, which is never
+    among an account's trails.
     """
 
     arn: str
@@ -101,6 +110,7 @@ class Trail:
     selectors: Selectors | None
     insight_types: tuple[str, ...] | None
     document: dict[str, Any] = field(compare=False, hash=False, repr=False)
+    kind: RecorderKind = "trail"
 
 
 @dataclass(frozen=True)

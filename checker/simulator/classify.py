@@ -17,6 +17,10 @@ View = dict[str, str | None]
 """One flattened reading of a record: selector field name -> value as CloudTrail compares it."""
 
 # Fields every view carries; other fields named by selectors are resolved as dotted paths.
+ABSENT_MEANS_FALSE = "sessionCredentialFromConsole"
+"""A record carries this field only when it is ``"true"``: its absence reads ``"false"``, so
+``NotEquals true`` selects the calls made outside a console session (docs/semantics.md)."""
+
 BASE_FIELDS = (
     "eventCategory", "eventSource", "eventName", "eventType", "readOnly",
     "sessionCredentialFromConsole", "userIdentity.arn", "errorCode", "vpcEndpointId",
@@ -98,6 +102,8 @@ def record_views(record: Mapping[str, Any], extra_fields: Iterable[str] = (),
     """
     base: View = {name: normalise(dig(record, name)) for name in BASE_FIELDS}
     base["eventCategory"] = category if category is not None else classify(record).category
+    if base[ABSENT_MEANS_FALSE] is None:
+        base[ABSENT_MEANS_FALSE] = "false"
     for name in extra_fields:
         if name not in base and not name.startswith("resources."):
             base[name] = normalise(dig(record, name))

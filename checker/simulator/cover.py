@@ -173,6 +173,8 @@ class CoverQuestion:
                 target[number] = target.get(number, 0) | alive
         mentioned = {number: (unmentioned & ~rejecting.get(number, 0)) | accepting.get(number, 0)
                      for number in rejecting.keys() | accepting.keys()}
+        if plan.witnesses.absent is not None:  # an absent value satisfies no condition on the field
+            mentioned[plan.witnesses.absent] = boxes & plan.unconstrained
         return unmentioned, mentioned
 
     def _groups_of(self, boxes: int, plan: _Field) -> dict[int, int]:

@@ -47,11 +47,16 @@ def sees_region(trail: Trail, region: str) -> bool:
     return trail.is_multi_region or region == trail.home_region
 
 
+def noun(trail: Trail) -> str:
+    """What the recorder is called in a reason: a trail, or an event data store."""
+    return "event data store" if trail.kind == "event-data-store" else "trail"
+
+
 def region_reach(trail: Trail, region: str) -> TrailDecision | None:
     """Why the trail cannot see events of ``region`` at all, or ``None`` if it can."""
     if not sees_region(trail, region):
         return TrailDecision(trail.arn, False, "out-of-region",
-                             f"single-region trail in {trail.home_region}; the event is in {region}")
+                             f"single-region {noun(trail)} in {trail.home_region}; the event is in {region}")
     return None
 
 
@@ -71,11 +76,37 @@ def reach(trail: Trail, region: str, event_source: str | None) -> TrailDecision 
 
 def status_decision(trail: Trail) -> TrailDecision | None:
     """Why the trail records nothing at all now, or ``None`` if it is logging."""
+    if trail.kind == "event-data-store":
+        return _store_status_decision(trail)
     if trail.status is None:
         return TrailDecision(trail.arn, None, "unknown", "logging status unknown (GetTrailStatus not collected)")
     if not trail.status.is_logging:
         return TrailDecision(trail.arn, False, "not-logging", "the trail is not logging (IsLogging is false)")
     return None
+
+
+def _store_status_decision(store: Trail) -> TrailDecision | None:
+    """An event data store records only while its ``Status`` is ``ENABLED``."""
+    if store.status is None:
+        return TrailDecision(store.arn, None, "unknown",
+                             "the event data store's Status or reach is unknown (GetEventDataStore not read)")
+    if not store.status.is_logging:
+        return TrailDecision(store.arn, False, "not-logging",
+                             f"the event data store is not ingesting (Status {store.status.state}; "
+                             "only an ENABLED store records events)")
+    return None
+
+
+def store_insight_decision(store: Trail, views: Sequence[View]) -> TrailDecision:
+    """Insights events reach an event data store only from another store whose Insights
+    settings name it, which trailcheck does not read: a store whose selectors take them
+    may hold them (unknown), any other does not."""
+    selected = selector_decision(store, views)
+    if selected.logged:
+        return TrailDecision(store.arn, None, "unknown",
+                             f"{selected.reason}, but Insights events reach an event data store only from a "
+                             "source store's Insights settings, which are not read")
+    return selected
 
 
 # What an Insights type analyses, as the readOnly values of the underlying management
@@ -110,7 +141,8 @@ def insight_decision(trail: Trail, insight_type: str | None, event_source: str |
 def selector_decision(trail: Trail, views: Sequence[View]) -> TrailDecision:
     """Match the views against every clause: logged iff some clause matches some view."""
     if trail.selectors is None:
-        return TrailDecision(trail.arn, None, "unknown", "event selectors unknown (GetEventSelectors not collected)")
+        read = "GetEventDataStore not read" if trail.kind == "event-data-store" else "GetEventSelectors not collected"
+        return TrailDecision(trail.arn, None, "unknown", f"event selectors unknown ({read})")
     clauses = compile_selectors(trail.selectors, trail.partition)
     reasons: list[str] = []
     excluded = False
@@ -124,7 +156,7 @@ def selector_decision(trail: Trail, views: Sequence[View]) -> TrailDecision:
             if reason not in reasons:
                 reasons.append(reason)
     if not clauses:
-        reasons.append("the trail has no event selectors")
+        reasons.append(f"the {noun(trail)} has no event selectors")
     return TrailDecision(trail.arn, False, "excluded" if excluded else "not-selected", "; ".join(reasons))
 
 

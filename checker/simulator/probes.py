@@ -264,8 +264,8 @@ def decide_probe(shares: Sequence[TrailShare], budget: Budget) -> ProbeDecision:
 class CoverageJudge:
     """Decides probes for one snapshot, each distinct question once (see the module doc).
 
-    A trail is told by what its shares depend on (logging status, selectors, partition,
-    global service events), so trails configured alike share their decisions. Its ARN
+    A trail is told by what its shares depend on (kind of recorder, logging status, selectors,
+    partition, global service events), so trails configured alike share their decisions. Its ARN
     is the key to that, which is unique within a snapshot: use one judge per snapshot.
     """
 
@@ -366,7 +366,8 @@ class CoverageJudge:
         """A number for what the trail's shares depend on."""
         known = self._configuration_of.get(trail.arn)
         if known is None:
-            configuration = (trail.status, trail.selectors, trail.partition, trail.include_global_service_events)
+            configuration = (trail.kind, trail.status, trail.selectors, trail.partition,
+                             trail.include_global_service_events)
             known = self._configurations.setdefault(configuration, len(self._configurations))
             self._configuration_of[trail.arn] = known
         return known

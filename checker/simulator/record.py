@@ -1,4 +1,8 @@
-"""Would the snapshot's trails have recorded this CloudTrail record? (``explain``, ``unlogged-events``)"""
+"""Would the snapshot's trails have recorded this CloudTrail record? (``explain``, ``unlogged-events``)
+
+The event data stores of the snapshot count as well when the caller's ``families`` name them
+(:mod:`checker.recorders`).
+"""
 
 from __future__ import annotations
 
@@ -7,8 +11,16 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from checker.model import Snapshot, Trail
+from checker.recorders import TRAILS_ONLY, RecorderFamily, recorder_errors, recorders_reaching
 from checker.simulator.classify import View, classify, dig, normalise, record_views
-from checker.simulator.decide import TrailDecision, decide, insight_decision, reach, status_decision
+from checker.simulator.decide import (
+    TrailDecision,
+    decide,
+    insight_decision,
+    reach,
+    status_decision,
+    store_insight_decision,
+)
 
 
 @dataclass(frozen=True)
@@ -17,6 +29,7 @@ class RecordVerdict:
 
     ``account_id``/``region`` are where the record belongs (``recipientAccountId``,
     ``awsRegion``); ``known_account`` says whether the snapshot has that account at all.
+    ``trails`` are the trails' decisions, ``stores`` those of the event data stores that counted.
     """
 
     account_id: str | None
@@ -25,6 +38,12 @@ class RecordVerdict:
     category: str
     known_account: bool
     trails: list[TrailDecision] = field(default_factory=list)
+    stores: list[TrailDecision] = field(default_factory=list)
+
+    @property
+    def recorders(self) -> list[TrailDecision]:
+        """Every recorder's decision: the trails', then the stores'."""
+        return self.trails + self.stores
 
 
 def record_account(record: Mapping[str, Any]) -> str | None:
@@ -48,7 +67,8 @@ def _decide(trail: Trail, record: Mapping[str, Any], region: str, category: str,
         source, name = (normalise(dig(record, f"insightDetails.{key}")) for key in ("eventSource", "eventName"))
         return (reach(trail, region, source)
                 or status_decision(trail)
-                or insight_decision(trail, normalise(dig(record, "insightDetails.insightType")), source, name))
+                or (store_insight_decision(trail, views) if trail.kind == "event-data-store"
+                    else insight_decision(trail, normalise(dig(record, "insightDetails.insightType")), source, name)))
     return decide(trail, views, region)
 
 
@@ -68,8 +88,9 @@ def combine(decisions: list[TrailDecision]) -> bool | None:
     return False
 
 
-def record_verdict(snapshot: Snapshot, record: Mapping[str, Any]) -> RecordVerdict:
-    """Run one record through every trail that reaches its account."""
+def record_verdict(snapshot: Snapshot, record: Mapping[str, Any],
+                   families: frozenset[RecorderFamily] = TRAILS_ONLY) -> RecordVerdict:
+    """Run one record through every recorder of ``families`` that reaches its account."""
     account_id = record_account(record)
     region_value = record.get("awsRegion")
     region = region_value if isinstance(region_value, str) else None
@@ -77,10 +98,12 @@ def record_verdict(snapshot: Snapshot, record: Mapping[str, Any]) -> RecordVerdi
     account = snapshot.account(account_id) if account_id else None
     if account is None or region is None:
         return RecordVerdict(account_id, region, None, category, account is not None)
-    trails = snapshot.trails_reaching(account.account_id)
-    views = record_views(record, {f for t in trails for f in _extra_fields(t)}, category)
-    decisions = [_decide(t, record, region, category, views) for t in trails]
-    logged = combine(decisions)
-    if logged is False and account.errors_in(region):
+    recorders = recorders_reaching(snapshot, account.account_id, families)
+    views = record_views(record, {f for t in recorders for f in _extra_fields(t)}, category)
+    decisions = [(t.kind, _decide(t, record, region, category, views)) for t in recorders]
+    logged = combine([d for _, d in decisions])
+    if logged is False and recorder_errors(snapshot, account.account_id, region, families):
         logged = None
-    return RecordVerdict(account_id, region, logged, category, True, decisions)
+    return RecordVerdict(account_id, region, logged, category, True,
+                         [d for kind, d in decisions if kind == "trail"],
+                         [d for kind, d in decisions if kind == "event-data-store"])

@@ -12,7 +12,10 @@ prefixes and suffixes satisfy exactly the same conditions, so one value per clas
   with exactly the mentioned suffixes that end ``S``; any value equal to no literal behaves
   like the witness of its longest mentioned prefix and suffix.
 
-``readOnly`` takes ``true`` and ``false``, its only values.
+``readOnly`` takes ``true`` and ``false``, its only values, and so does
+``sessionCredentialFromConsole`` (a record without it reads ``false``). ``userIdentity.arn``
+may be absent from a record (calls by an AWS service): it also takes an *absent* witness,
+which only a clause with no condition on the field accepts.
 
 Witnesses are numbered, and :meth:`FieldWitnesses.matching` finds the witnesses an operand
 relates to by lookups in sorted lists, so that a condition costs what it matches, not
@@ -28,8 +31,13 @@ from dataclasses import dataclass
 from checker.model import FieldSelector
 from checker.simulator.conditions import Relation, deselect_operands, relates, select_operands
 
-CLOSED_DOMAINS: dict[str, tuple[str, ...]] = {"readOnly": ("true", "false")}
+CLOSED_DOMAINS: dict[str, tuple[str, ...]] = {"readOnly": ("true", "false"),
+                                               "sessionCredentialFromConsole": ("true", "false")}
 """Fields whose every value is known: their values are their witnesses."""
+
+MAY_BE_ABSENT = frozenset({"userIdentity.arn"})
+"""Open fields a record may lack: an absent value satisfies no condition on the field, select
+or deselect (CloudTrail does not say; "not matching" never overstates coverage)."""
 
 FIRST_FILLER = 0x7E
 """The filler is the first printable character from ``~`` on that no mentioned value uses."""
@@ -43,7 +51,7 @@ class NoFillerError(ValueError):
 class Witness:
     """A value to try for an open field, and how to show it (``*`` = anything else)."""
 
-    value: str
+    value: str | None
     shown: str
 
 
@@ -65,7 +73,8 @@ class FieldWitnesses:
 
     Literals come first (sorted), then ``P + F + S`` prefix-major: prefix ``j`` and suffix
     ``k`` is number ``len(literals) + j * len(suffixes) + k``, so the witnesses of the
-    prefixes that start with an operand form one run of numbers.
+    prefixes that start with an operand form one run of numbers; then, for a field that may be
+    absent, the absent witness (number ``absent``), which no operand matches.
     """
 
     def __init__(self, field: str, literals: Iterable[str], prefixes: Iterable[str], suffixes: Iterable[str]) -> None:
@@ -83,6 +92,10 @@ class FieldWitnesses:
             self.suffixes = sorted(suffix_set | {""})
             self.filler = filler(literal_set | prefix_set | suffix_set)
         self.size = len(self.literals) + len(self.prefixes) * len(self.suffixes)
+        self.absent: int | None = None
+        if field in MAY_BE_ABSENT:
+            self.absent = self.size
+            self.size += 1
         self._reversed_literals = sorted((value[::-1], i) for i, value in enumerate(self.literals))
         self._reversed_suffixes = sorted((value[::-1], k) for k, value in enumerate(self.suffixes))
 
@@ -99,6 +112,8 @@ class FieldWitnesses:
         return cls(field, literals, prefixes, suffixes)
 
     def witness(self, number: int) -> Witness:
+        if number == self.absent:
+            return Witness(None, "(absent)")
         literals = len(self.literals)
         if number < literals:
             value = self.literals[number]
