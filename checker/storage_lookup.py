@@ -187,11 +187,20 @@ def _arn_region(text: str) -> str | None:
 
 def _errors_about(account: Account, part: StoragePart, region: str | None,
                   names: Iterable[str]) -> tuple[CollectionError, ...]:
-    """The account's errors reading ``part`` that name one of ``names``, or name no resource and
-    concern ``region`` (or the whole account)."""
+    """The account's errors reading ``part`` in ``region`` (or account-wide) that name one of ``names``
+    or no resource. A bucket's name is global: an error naming it counts in any Region."""
     wanted = set(names)
-    return tuple(e for e in account.errors if STORAGE_OPERATIONS.get(e.operation) == part and (
-        e.resource in wanted if e.resource else (region is None or e.region in (None, region))))
+
+    def concerns(error: CollectionError) -> bool:
+        if STORAGE_OPERATIONS.get(error.operation) != part:
+            return False
+        if not error.resource:
+            return region is None or error.region in (None, region)
+        if part == "buckets":
+            return _bucket_name(error.resource) in wanted
+        return error.resource in wanted and (region is None or error.region in (None, region))
+
+    return tuple(error for error in account.errors if concerns(error))
 
 
 @dataclass(frozen=True)
