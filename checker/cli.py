@@ -32,7 +32,7 @@ from checker.inputs.interface import SnapshotSource
 from checker.inputs.live import LiveOptions, collect_snapshot, write_snapshot
 from checker.inputs.live.options import DEFAULT_ROLE_NAME, DEFAULT_WORKERS
 from checker.inputs.snapshot import SnapshotFile
-from checker.plan.rules import COLLECTED_FAMILIES, parse_families
+from checker.plan.rules import FAMILIES, parse_families
 from checker.policy.loader import builtin_policy_dir, load_policies
 from checker.policy.model import Rule
 from checker.report.baseline import Baseline, diff_findings, render_diff_json, render_diff_table
@@ -86,7 +86,9 @@ def _add_live_options(parser: argparse.ArgumentParser) -> None:
                            "one process per CPU")
     live.add_argument("--with", dest="with_families", type=comma_list, default=(), metavar="FAMILY,...",
                       help="also collect these data families, whatever the rules need ("
-                           + ", ".join(sorted(COLLECTED_FAMILIES - {"trails"})) + ": every monitoring chain)")
+                           + ", ".join(family for family in FAMILIES if family != "trails")
+                           + "): every monitoring chain, every trail's bucket, key and log group, the "
+                             "CloudTrail Lake event data stores (read only when asked)")
 
 
 def _live_options(args: argparse.Namespace) -> LiveOptions:

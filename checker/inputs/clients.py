@@ -17,14 +17,21 @@ never touches the credential chain. The caller's credentials are resolved and fr
 once, so a profile that prompts for MFA or runs a credential process does it once.
 
 The endpoint comes from botocore itself, so ``AWS_ENDPOINT_URL`` (and the per-service
-``AWS_ENDPOINT_URL_<SERVICE>``) reach every client, as they reach the AWS CLI.
+``AWS_ENDPOINT_URL_<SERVICE>``) reach every client, as they reach the AWS CLI. One exception
+is mended here: S3 Control's endpoint rules put the account id in front of the host
+(``123456789012.s3-control.us-east-1.amazonaws.com``), and do so in front of a configured
+endpoint too (``123456789012.localhost:4566``), a host that does not resolve. botocore's
+``inject_host_prefix=False`` does not help, since the endpoint rules, not the host-prefix
+trait, add it; so an S3 Control client with a configured endpoint sends to that endpoint's host.
 """
 
 from __future__ import annotations
 
+import re
 import threading
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit, urlunsplit
 
 from checker.errors import InputError
 
@@ -106,6 +113,8 @@ class ClientFactory:
         if self._config is None:
             self._config = self.settings.config()
         built = self.session().client(service, region_name=region, config=self._config, **keys)
+        if service == "s3control" and self._local.configured_endpoint(service):
+            built.meta.events.register("before-sign.s3-control", _AccountHostPrefixDropper(built.meta.endpoint_url))
         # Two threads may race to build the same client; setdefault is atomic, so both
         # use the one that landed first and the other is dropped unused.
         return self._clients.setdefault(key, built)
@@ -123,6 +132,7 @@ class ClientFactory:
                     # finds: the shared loader has that path already, from the first Session.
                     core.register_component("data_loader", self._loader)
             self._local.session = session
+            self._local.configured_endpoint = _configured_endpoint_finder(core)
         return session
 
     @property
@@ -164,6 +174,36 @@ def _new_session(profile: str | None) -> tuple[boto3.Session, botocore.session.S
         return boto3.Session(botocore_session=core), core
     except ProfileNotFound as exc:
         raise InputError("--profile", str(exc)) from None
+
+
+def _configured_endpoint_finder(core: botocore.session.Session) -> Any:
+    """``service -> URL | None``: the endpoint configured for a service (``AWS_ENDPOINT_URL``,
+    ``AWS_ENDPOINT_URL_<SERVICE>``, the profile's ``endpoint_url``), as botocore finds it."""
+    from botocore.configprovider import ConfiguredEndpointProvider
+
+    def find(service: str) -> str | None:
+        provider = ConfiguredEndpointProvider(full_config=core.full_config, scoped_config=core.get_scoped_config(),
+                                              client_name=service)
+        found: str | None = provider.provide()
+        return found
+    return find
+
+
+ACCOUNT_ID_LABEL = re.compile(r"^[0-9]{12}$")
+
+
+class _AccountHostPrefixDropper:
+    """A ``before-sign`` handler: a request to ``ACCOUNT.HOST`` goes to ``HOST`` when ``HOST`` is
+    the configured endpoint's (it is signed afterwards, for the host it goes to)."""
+
+    def __init__(self, endpoint_url: str) -> None:
+        self.host = urlsplit(endpoint_url).netloc
+
+    def __call__(self, request: Any, **_: Any) -> None:
+        parts = urlsplit(request.url)
+        label, _, rest = parts.netloc.partition(".")
+        if rest == self.host and ACCOUNT_ID_LABEL.match(label):
+            request.url = urlunsplit(parts._replace(netloc=rest))
 
 
 def _resolve_credentials(session: boto3.Session, profile: str | None) -> Credentials:

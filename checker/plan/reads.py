@@ -8,6 +8,11 @@ management account once, however many members its chains serve.
 
 :class:`ReadPlan` is plain data, account -> Region -> reads: a collection split by account
 (a CI matrix of shards) gives each shard the reads its accounts own.
+
+The storage reads (:mod:`checker.plan.storage`) follow the same rule: a trail's bucket is read
+in the account whose ListBuckets lists it, its key and log group where their ARNs say, and an
+event data store where its ARN says. An account-wide read (ListBuckets, the account's public
+access block) is placed in the partition's global Region.
 """
 
 from __future__ import annotations
@@ -78,9 +83,125 @@ class RuleTargets:
         return f"{self.bus}/{self.rule}"
 
 
-Read = MetricFilters | Alarms | TopicSubscribers | BusRules | RuleTargets
+@dataclass(frozen=True)
+class Buckets:
+    """ListBuckets of the account, all pages: which scanned account owns a trail's bucket (a
+    bucket's name is global and says nothing of its owner), and in which Region, when S3 says."""
 
-_READ_ORDER: dict[type, int] = {MetricFilters: 0, Alarms: 1, TopicSubscribers: 2, BusRules: 3, RuleTargets: 4}
+    operations: ClassVar[tuple[str, ...]] = ("ListBuckets",)
+
+    @property
+    def resource(self) -> str | None:
+        return None
+
+
+@dataclass(frozen=True)
+class BucketSettings:
+    """The settings of one bucket that the rules in effect need (``calls``, S3 operations in
+    :data:`checker.plan.storage.BUCKET_OPERATIONS` order), read by its owner in its Region;
+    ``locate``: the Region is not known yet, so GetBucketLocation comes first."""
+
+    bucket: str
+    calls: tuple[str, ...]
+    locate: bool = False
+
+    @property
+    def operations(self) -> tuple[str, ...]:
+        return ("GetBucketLocation", *self.calls) if self.locate else self.calls
+
+    @property
+    def resource(self) -> str | None:
+        return self.bucket
+
+
+@dataclass(frozen=True)
+class AccountPublicAccessBlock:
+    """S3 Control GetPublicAccessBlock of the account: the public access block of all its buckets."""
+
+    operations: ClassVar[tuple[str, ...]] = ("GetPublicAccessBlock",)
+
+    @property
+    def resource(self) -> str | None:
+        return None
+
+
+@dataclass(frozen=True)
+class KeySettings:
+    """DescribeKey of one KMS key, by the identifier a trail names it with (a key or alias ARN);
+    with ``rotation``, GetKeyRotationStatus as well when DescribeKey says the key is a customer's
+    (AWS rotates its own keys, and refuses the call for them)."""
+
+    key: str
+    rotation: bool = False
+
+    @property
+    def operations(self) -> tuple[str, ...]:
+        return ("DescribeKey", "GetKeyRotationStatus") if self.rotation else ("DescribeKey",)
+
+    @property
+    def resource(self) -> str | None:
+        return self.key
+
+
+@dataclass(frozen=True)
+class LogGroupSettings:
+    """DescribeLogGroups with the group's name as prefix (all pages), keeping the group of that name."""
+
+    log_group: str
+    operations: ClassVar[tuple[str, ...]] = ("DescribeLogGroups",)
+
+    @property
+    def resource(self) -> str | None:
+        return self.log_group
+
+
+@dataclass(frozen=True)
+class EventDataStores:
+    """ListEventDataStores of the account and Region, all pages: which stores exist there."""
+
+    operations: ClassVar[tuple[str, ...]] = ("ListEventDataStores",)
+
+    @property
+    def resource(self) -> str | None:
+        return None
+
+
+@dataclass(frozen=True)
+class EventDataStoreSettings:
+    """GetEventDataStore of one store, by ARN (ListEventDataStores' copies of these fields are deprecated)."""
+
+    arn: str
+    operations: ClassVar[tuple[str, ...]] = ("GetEventDataStore",)
+
+    @property
+    def resource(self) -> str | None:
+        return self.arn
+
+
+MonitoringRead = MetricFilters | Alarms | TopicSubscribers | BusRules | RuleTargets
+StorageRead = (Buckets | BucketSettings | AccountPublicAccessBlock | KeySettings | LogGroupSettings
+               | EventDataStores | EventDataStoreSettings)
+Read = MonitoringRead | StorageRead
+
+MONITORING_READS = (MetricFilters, Alarms, TopicSubscribers, BusRules, RuleTargets)
+STORAGE_READS = (Buckets, BucketSettings, AccountPublicAccessBlock, KeySettings, LogGroupSettings,
+                 EventDataStores, EventDataStoreSettings)
+
+_READ_ORDER: dict[type, int] = {kind: index for index, kind in enumerate((*MONITORING_READS, *STORAGE_READS))}
+
+
+def monitoring_read(read: Read) -> MonitoringRead:
+    """``read`` as a monitoring read; a storage read here is a bug of the caller."""
+    if isinstance(read, MONITORING_READS):
+        return read
+    raise TypeError(f"not a monitoring read: {read!r}")
+
+
+def storage_read(read: Read) -> StorageRead:
+    """``read`` as a storage read; a monitoring read here is a bug of the caller."""
+    if isinstance(read, STORAGE_READS):
+        return read
+    raise TypeError(f"not a storage read: {read!r}")
 
 
 def read_order(read: Read) -> tuple[int, str]:

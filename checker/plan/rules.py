@@ -19,8 +19,9 @@ from checker.policy.model import AlertedRequirement, ConfigRule, Rule, StorageRe
 FAMILIES: tuple[DataFamily, ...] = ("trails", "monitoring", "storage", "event-data-stores")
 """Every data family, in the order a snapshot's ``contents`` lists them."""
 
-COLLECTED_FAMILIES: frozenset[DataFamily] = frozenset({"trails", "monitoring"})
-"""The families a live collection can read."""
+ASKED_ONLY: frozenset[DataFamily] = frozenset({"event-data-stores"})
+"""The families a collection reads only when ``--with`` asks, whatever rules need them: CloudTrail
+Lake is closed to new customers, and listing its stores costs a call per account and Region."""
 
 
 def alert_question(rule: Rule) -> AlertQuestion | None:
@@ -43,16 +44,14 @@ def family_of(rule: Rule) -> DataFamily:
 
 
 def families_needed(rules: Iterable[Rule], asked: Iterable[DataFamily] = ()) -> frozenset[DataFamily]:
-    """The families a collection for ``rules`` reads: the trails, what the rules need, and ``asked``."""
-    return frozenset({"trails", *asked, *(family_of(rule) for rule in rules)})
+    """The families a collection for ``rules`` reads: the trails, what the rules need (but
+    :data:`ASKED_ONLY`), and ``asked``."""
+    return frozenset({"trails", *asked, *({family_of(rule) for rule in rules} - ASKED_ONLY)})
 
 
 def parse_families(items: Sequence[str], option: str = "--with") -> tuple[DataFamily, ...]:
-    """``--with monitoring,...``: known family names a collection can read, in ``contents`` order."""
+    """``--with monitoring,...``: known family names, in ``contents`` order."""
     for item in items:
         if item not in FAMILIES:
             raise InputError(option, f"unknown data family {item!r}; choose from {', '.join(FAMILIES)}")
-        if item not in COLLECTED_FAMILIES:
-            raise InputError(option, f"this version of trailcheck does not collect {item!r} "
-                                     f"(it collects {', '.join(sorted(COLLECTED_FAMILIES))})")
     return tuple(family for family in FAMILIES if family in items)

@@ -51,6 +51,7 @@ from checker.inputs.live.organization import (
     list_accounts_page,
     member_role_arn,
 )
+from checker.inputs.live.storage import FAMILIES_READ, collect_storage
 from checker.inputs.live.trails import (
     DETAIL_KEYS,
     TRAIL_DETAILS,
@@ -88,6 +89,8 @@ class AccountScan:
     trails: dict[str, dict[str, Any]] = field(default_factory=dict)
     errors: list[dict[str, Any]] = field(default_factory=list)
     monitoring: AccountMonitoring = field(default_factory=AccountMonitoring)
+    storage: dict[str, Any] = field(default_factory=dict)
+    """The account's storage keys (``buckets``, ``kms_keys``...), once collected."""
 
     def document(self, fallback_regions: list[str], shared_errors: Sequence[dict[str, Any]]) -> dict[str, Any]:
         """The account's snapshot entry; ``shared_errors`` are failures of calls made for the
@@ -102,6 +105,7 @@ class AccountScan:
         monitoring = self.monitoring.document()
         if monitoring:
             document["monitoring"] = monitoring
+        document.update(self.storage)
         document["errors"] = sorted([*self.errors, *shared_errors], key=_error_order)
         return document
 
@@ -240,6 +244,8 @@ class _Collector:
             _run(pool, self._place_unclaimed())
             if "monitoring" in self.families:
                 self._collect_monitoring(pool, started)
+            if self.families & FAMILIES_READ:
+                self._collect_storage(pool, started)
         finally:
             pool.shutdown(wait=True, cancel_futures=True)  # Ctrl-C: drop the queued calls
         return self._document(started)
@@ -415,6 +421,20 @@ class _Collector:
                 return []
             return merge
         return work
+
+    # -- storage ---------------------------------------------------------------------------
+
+    def _collect_storage(self, pool: ThreadPoolExecutor, started: datetime) -> None:
+        """The storage reads of the trails found (see :mod:`checker.inputs.live.storage`)."""
+        snapshot = parse_snapshot(self._document(started), "the live collection")
+        entered = {a: scan.credentials for a, scan in self.scans.items() if scan.credentials is not None}
+        collected = collect_storage(self.rules, self.families, self.options.with_families, snapshot, entered,
+                                    self.clients, pool)
+        for account_id, data in collected.accounts.items():
+            self.scans[account_id].storage = data.document()
+        for account_id, entries in sorted(collected.errors.items()):
+            for entry in entries:
+                self._record(self.scans[account_id].errors, entry)
 
     # -- the document ----------------------------------------------------------------------
 

@@ -28,7 +28,16 @@ from typing import Any
 
 from checker.inputs.live.faults import Failure, attempt
 from checker.inputs.live.trails import to_json
-from checker.plan.reads import Alarms, BusRules, MetricFilters, PlacedRead, Read, RuleTargets, TopicSubscribers
+from checker.plan.reads import (
+    Alarms,
+    BusRules,
+    MetricFilters,
+    PlacedRead,
+    Read,
+    RuleTargets,
+    TopicSubscribers,
+    monitoring_read,
+)
 from checker.typing_compat import assert_never
 
 NOT_FOUND_CODES = frozenset({"ResourceNotFoundException", "NotFound", "NotFoundException"})
@@ -97,7 +106,7 @@ class ReadResult:
 
 def perform(placed: PlacedRead, client: Any) -> ReadResult:
     """Make the calls of one read with ``client`` (the read's service, owner and Region)."""
-    read = placed.read
+    read = monitoring_read(placed.read)
     calls: dict[str, Callable[[], Any]]
     if isinstance(read, MetricFilters):
         calls = {"DescribeMetricFilters": lambda: describe_metric_filters(client, read.log_group)}
@@ -155,7 +164,7 @@ class AccountMonitoring:
         """Add what a read answered; return the ``errors`` entries of its failed calls."""
         placed = result.placed
         data = self.regions.setdefault(placed.region, RegionMonitoringData())
-        read = placed.read
+        read = monitoring_read(placed.read)
         errors = [answer.entry(placed.region, operation, resource=read.resource)
                   for operation, answer in result.answers.items()
                   if isinstance(answer, Failure) and not _gone(answer)]
