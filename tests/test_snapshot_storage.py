@@ -4,6 +4,7 @@ lifecycle filters flattened, and wrong shapes refused as bad input with their JS
 from __future__ import annotations
 
 import copy
+import json
 from pathlib import Path
 from typing import Any
 
@@ -289,3 +290,13 @@ def test_an_event_data_store_over_the_selector_value_limit_is_bad_input(
         {"EventDataStoreArn": STORE_ARN, "AdvancedEventSelectors": selectors}]}),
         "$.accounts[0].event_data_stores['us-east-1'][0]")
     assert "TRAILCHECK_MAX_SELECTOR_VALUES_PER_TRAIL" in line
+
+
+def test_the_documented_example_is_a_valid_account() -> None:
+    text = (Path(__file__).parents[1] / "docs" / "snapshot.md").read_text(encoding="utf-8")
+    example = json.loads(text.split("```json\n")[-1].split("```")[0])
+    storage = storage_of(snapshot(example), example["account_id"])
+    bucket = storage.buckets["org-trail-logs"]
+    assert bucket.object_lock == ObjectLock(enabled=True, mode="COMPLIANCE", days=400)
+    assert storage.public_access_block is None
+    assert storage.log_groups["us-east-1"]["aws-cloudtrail-logs-org"].retention_in_days == 400
