@@ -200,10 +200,12 @@ def test_logged_probe_with_a_list_value_expands_to_one_probe_per_item(custom: li
     assert status_of(custom, "custom-kms-writes") == {
         (MANAGEMENT, "us-east-1", None): "fail", (MANAGEMENT, "eu-west-1", None): "fail",
         (MEMBER, "us-east-1", None): "fail", (MEMBER, "eu-west-1", None): "pass"}
-    covered = find(custom, "custom-kms-writes", MEMBER, "eu-west-1")
-    names = sorted(p["event"]["eventName"] for p in covered["evidence"]["probes"])
+    missed = find(custom, "custom-kms-writes", MEMBER, "us-east-1")
+    names = sorted(p["event"]["eventName"] for p in missed["evidence"]["probes"])
     assert names == ["DisableKey", "ScheduleKeyDeletion"]
-    assert all(p["coverage"] == "covered" for p in covered["evidence"]["probes"])
+    assert all(p["coverage"] != "covered" for p in missed["evidence"]["probes"])
+    # A pass keeps its verdict and the trails that decided it, not each probe's rows.
+    assert find(custom, "custom-kms-writes", MEMBER, "eu-west-1")["evidence"] == {"decided_by": [APP_TRAIL]}
 
 
 def test_any_trail_with_where_expr_and_logged(custom: list[Finding]) -> None:

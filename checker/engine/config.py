@@ -310,16 +310,20 @@ class ConfigEvaluator:
                     failing.append(result)
             elif result.coverage == "unknown":
                 undecided.append(result)
-        evidence: dict[str, Any] = {"probes": [{"account_id": a, **r.to_dict()} for a, r in results]}
+        if not failing and not undecided:
+            return Verdict("pass", f"{len(results)} probe check(s) covered",
+                           _passing_probe_evidence([r for _, r in results]))
+        # A row names its account only when the unit spans accounts (the organization): the
+        # other rows are the shared ProbeResult dicts themselves.
+        evidence: dict[str, Any] = {"probes": [r.to_dict() if a == unit.account_id else {"account_id": a, **r.to_dict()}
+                                               for a, r in results]}
         if errors:
             evidence["collection_errors"] = [e.to_dict() for e in errors]
         if failing:
             return Verdict("fail", _describe_gaps(failing), evidence)
-        if undecided:
-            why = ("collection errors hide trails: " + "; ".join(f"{e.operation} {e.code}" for e in errors)
-                   if errors else "missing trail data leaves coverage open")
-            return Verdict("error", f"{_describe_gaps(undecided)} ({why})", evidence)
-        return Verdict("pass", f"{len(results)} probe check(s) covered", evidence)
+        why = ("collection errors hide trails: " + "; ".join(f"{e.operation} {e.code}" for e in errors)
+               if errors else "missing trail data leaves coverage open")
+        return Verdict("error", f"{_describe_gaps(undecided)} ({why})", evidence)
 
     def _alerted_verdict(self, rule: ConfigRule, unit: Unit) -> Verdict:
         """Monitoring chains (checker.alerting.chains); skipped without monitoring data. The
@@ -409,10 +413,10 @@ class ConfigEvaluator:
                 return Verdict("fail", _first_reason(rows, False), evidence)
             if any(a is None for a in answers) or hidden:
                 return Verdict("error", _undecided_reason(rows, unit), evidence)
-            return Verdict("pass", f"all {len(rows)} logging trail(s) qualify", evidence)
+            return Verdict("pass", f"all {len(rows)} logging trail(s) qualify", _passing_trail_evidence(rows, evidence))
         if any(answers):
             qualifying = next(r["arn"] for r in rows if r["qualifies"])
-            return Verdict("pass", f"{qualifying} qualifies", evidence)
+            return Verdict("pass", f"{qualifying} qualifies", _passing_trail_evidence(rows, evidence))
         if any(a is None for a in answers) or hidden:
             return Verdict("error", _undecided_reason(rows, unit), evidence)
         if not rows:
@@ -474,6 +478,33 @@ def _describe_gaps(results: Sequence[ProbeResult]) -> str:
     if len(results) > 3:
         parts.append(f"{len(results) - 3} more")
     return "; ".join(parts)
+
+
+def _passing_probe_evidence(results: Sequence[ProbeResult]) -> dict[str, Any]:
+    """A pass's evidence is its verdict and the trails that decided it: ``decided_by``, the
+    trails whose selectors log all or part of the probes (in the order met), and the trails
+    left undecided past the budget, with the reason (their clauses still count in the union).
+    The probes are the rule's; the rows of the trails that log none of them, and the
+    witnesses, are for failures (docs/semantics.md, "Evidence in reports")."""
+    decided_by: dict[str, None] = {}
+    undecided: dict[str, str] = {}
+    for result in results:
+        for row in result.trails:
+            if row.decision in ("covers", "partial"):
+                decided_by[row.arn] = None
+            elif row.decision == "undecided":
+                undecided.setdefault(row.arn, row.reason)
+    evidence: dict[str, Any] = {"decided_by": list(decided_by)}
+    if undecided:
+        evidence["undecided"] = [{"arn": arn, "reason": reason} for arn, reason in undecided.items()]
+    return evidence
+
+
+def _passing_trail_evidence(rows: Sequence[dict[str, Any]], evidence: dict[str, Any]) -> dict[str, Any]:
+    """A quantifier's pass: the trails that qualify (``decided_by``) instead of every trail's
+    row; what else the evidence says (trails not logging, collection errors) stays."""
+    passing = {key: value for key, value in evidence.items() if key != "trails"}
+    return {"decided_by": [row["arn"] for row in rows if row["qualifies"]], **passing}
 
 
 def _name(arn: str) -> str:
