@@ -1,10 +1,11 @@
 """A small progress reporter for long work (a live collection).
 
 Progress is for the human watching a scan, so it goes to stderr and never mixes with
-results. On a terminal it redraws one line (a bar, done/total, errors so far, elapsed);
-in a log (CI, cron) it prints a plain line now and then, so the log stays readable; with
-``quiet`` it prints nothing. Redraws are throttled against an injectable clock, so a
-caller may advance it thousands of times per second and tests need no sleeps.
+results. On a terminal it redraws one line (a bar, done/total, API calls and errors so
+far, elapsed); in a log (CI, cron) it prints a plain line now and then, so the log of a
+1,000-account collection stays a few dozen lines; with ``quiet`` it prints nothing.
+Redraws are throttled against an injectable clock, so a caller may advance it thousands
+of times per second and tests need no sleeps.
 """
 
 from __future__ import annotations
@@ -21,10 +22,11 @@ PLAIN_INTERVAL = 10.0
 
 
 class Progress:
-    """Counts units of work done out of ``total`` and reports them on ``stream``.
+    """Counts units of work done out of ``total`` (named ``unit`` on the line, e.g.
+    ``accounts``), the API calls made and the errors met, and reports them on ``stream``.
 
     ``total`` may grow while the work discovers more of itself (:meth:`expand`), e.g.
-    the regions of an account known only after DescribeRegions. Thread-safe.
+    the accounts of the next ListAccounts page. Thread-safe.
     """
 
     def __init__(
@@ -34,13 +36,16 @@ class Progress:
         stream: TextIO | None = None,
         quiet: bool = False,
         *,
+        unit: str = "",
         clock: Callable[[], float] = time.monotonic,
         is_tty: bool | None = None,
         interval: float | None = None,
     ) -> None:
         self.total = total
         self.label = label
+        self.unit = unit
         self.done = 0
+        self.calls = 0
         self.errors = 0
         self._stream = sys.stderr if stream is None else stream
         self._quiet = quiet
@@ -59,10 +64,11 @@ class Progress:
             self.total += n
             self._maybe_report()
 
-    def advance(self, n: int = 1, errors: int = 0) -> None:
-        """Mark ``n`` more units done, ``errors`` of which (or in which) something failed."""
+    def advance(self, n: int = 1, errors: int = 0, calls: int = 0) -> None:
+        """Mark ``n`` more units done, ``calls`` more API calls made and ``errors`` more failures met."""
         with self._lock:
             self.done += n
+            self.calls += calls
             self.errors += errors
             self._maybe_report()
 
@@ -80,15 +86,18 @@ class Progress:
             self._stream.flush()
 
     def render(self) -> str:
-        """The status line: label, bar (terminal only), done/total, errors, elapsed."""
+        """The status line: label, bar (terminal only), done/total, calls (once there are
+        some), errors, elapsed."""
         elapsed = int(self._clock() - self._started)
         minutes, seconds = divmod(elapsed, 60)
         parts = [self.label]
         if self._tty:
             filled = BAR_WIDTH * self.done // self.total if self.total else 0
             parts.append("[" + "#" * filled + "." * (BAR_WIDTH - filled) + "]")
-        parts.append(f"{self.done}/{self.total}")
-        parts.append(f"errors {self.errors}")
+        parts.append(f"{self.done:,}/{self.total:,}" + (f" {self.unit}" if self.unit else ""))
+        if self.calls:
+            parts.append(f"calls {self.calls:,}")
+        parts.append(f"errors {self.errors:,}")
         parts.append(f"{minutes:02d}:{seconds:02d}")
         return " ".join(parts)
 

@@ -14,9 +14,17 @@ is asked what the chains of the snapshot collected so far still lack, those read
 in the accounts and Regions that own the resources, and the plan is asked again, until it
 needs nothing new. Each resource is read once; see docs/live-scans.md for the calls.
 
+With ``--shard I/N`` the collection keeps the accounts of one shard
+(:class:`~checker.inputs.live.options.Shard`). The monitoring plan shards with them: the reads
+their chains need in their own accounts are theirs; a read their chains need in an account of
+another shard (a member's rule forwarding to a central bus) is made there too, entering that
+account for it, and written under ``shard.visits`` for ``trailcheck merge`` to hand to the
+owner, since the owner's shard, not knowing this shard's chains, would not make it.
+
 Failures never abort the scan: each becomes an ``errors`` entry of the account it
 concerns (see :mod:`checker.inputs.live.faults`), and whatever depended on it stays
-absent (unknown), never filled in.
+absent (unknown), never filled in. Progress counts accounts done (entered, every Region's
+trails and their details read), API calls and errors.
 """
 
 from __future__ import annotations
@@ -91,6 +99,13 @@ class AccountScan:
     monitoring: AccountMonitoring = field(default_factory=AccountMonitoring)
     storage: dict[str, Any] = field(default_factory=dict)
     """The account's storage keys (``buckets``, ``kms_keys``...), once collected."""
+    pending: int = 0
+    """Calls of the trail collection not answered yet; the account is done at zero."""
+
+    def visit_document(self) -> dict[str, Any]:
+        """What a shard read in this account of another shard, for ``shard.visits``."""
+        return {"account_id": self.account_id, "monitoring": self.monitoring.document(),
+                "errors": sorted(self.errors, key=_error_order)}
 
     def document(self, fallback_regions: list[str], shared_errors: Sequence[dict[str, Any]]) -> dict[str, Any]:
         """The account's snapshot entry; ``shared_errors`` are failures of calls made for the
@@ -132,8 +147,8 @@ def collect_snapshot(options: LiveOptions, progress: Progress | None = None,
     """
     _check_options(options)
     own_progress = progress is None
-    report = progress if progress is not None else Progress(0, "collect (account-regions)",
-                                                           quiet=options.quiet)
+    report = progress if progress is not None else Progress(0, "collect", quiet=options.quiet,
+                                                           unit="accounts")
     try:
         return _Collector(options, ClientFactory(live_client_settings(options)), report, rules).collect()
     finally:
@@ -212,6 +227,9 @@ class _Collector:
         self.rules = tuple(rules)
         self.families: frozenset[DataFamily] = families_needed(rules, options.with_families)
         self.scans: dict[str, AccountScan] = {}
+        self.elsewhere: dict[str, Credentials | None] = {}
+        """Accounts in scope that belong to another shard, and how to enter them (``None``: by role)."""
+        self.visits: dict[str, AccountScan] = {}
         self.registry = TrailRegistry()
         self.organization: dict[str, Any] | None = None
         self.listed: dict[str, OrgAccount] = {}
@@ -226,6 +244,7 @@ class _Collector:
         started = datetime.now(timezone.utc)
         caller_credentials = self.clients.caller_credentials
         caller = attempt(lambda: caller_identity(self._caller_client("sts")))
+        self.progress.advance(0, calls=1)
         if isinstance(caller, Failure):
             raise InputError("AWS credentials", f"GetCallerIdentity failed: {caller.code}: {caller.message}")
         self.caller = caller
@@ -236,6 +255,8 @@ class _Collector:
         first: list[Task] = []
         if self._wanted(caller.account_id):
             first.append(self._open(self._scan(caller.account_id, None), caller_credentials))
+        elif self._in_scope(caller.account_id):
+            self.elsewhere[caller.account_id] = caller_credentials
         if self.options.org:
             first += [self._describe_organization(), self._list_accounts(None)]
         pool = ThreadPoolExecutor(max_workers=self.options.workers, thread_name_prefix="trailcheck")
@@ -250,12 +271,25 @@ class _Collector:
             pool.shutdown(wait=True, cancel_futures=True)  # Ctrl-C: drop the queued calls
         return self._document(started)
 
-    def _wanted(self, account_id: str) -> bool:
+    def _in_scope(self, account_id: str) -> bool:
+        """Whether the collection covers the account (``--accounts``), in whichever shard."""
         return self.options.accounts is None or account_id in self.options.accounts
+
+    def _wanted(self, account_id: str) -> bool:
+        """Whether this collection scans the account: in scope and in its shard."""
+        shard = self.options.shard
+        return self._in_scope(account_id) and (shard is None or shard.holds(account_id))
 
     def _scan(self, account_id: str, name: str | None) -> AccountScan:
         scan = self.scans[account_id] = AccountScan(account_id, name)
+        self.progress.expand(1)
         return scan
+
+    def _settle(self, scan: AccountScan, answered: int = 1) -> None:
+        """``answered`` calls of the account's trail collection are in; done when none is left."""
+        scan.pending -= answered
+        if scan.pending == 0:
+            self.progress.advance(1)
 
     def _record(self, errors: list[dict[str, Any]], entry: dict[str, Any]) -> None:
         errors.append(entry)
@@ -268,6 +302,7 @@ class _Collector:
             found = attempt(lambda: describe_organization(self._caller_client("organizations")))
 
             def merge() -> list[Task]:
+                self.progress.advance(0, calls=1)
                 if isinstance(found, Failure):
                     self._record(self.org_wide_errors, found.entry(None, "DescribeOrganization"))
                 else:
@@ -281,10 +316,12 @@ class _Collector:
             page = attempt(lambda: list_accounts_page(self._caller_client("organizations"), token))
 
             def merge() -> list[Task]:
+                self.progress.advance(0, calls=1)
                 if isinstance(page, Failure):
                     self.listing_failed = True
                     self._record(self.listing_errors, page.entry(None, "ListAccounts"))
-                    unlisted = sorted(set(self.options.accounts or ()) - set(self.scans))
+                    unlisted = sorted(a for a in set(self.options.accounts or ()) - set(self.scans)
+                                      if self._wanted(a))
                     return [self._open(self._scan(a, None), None) for a in unlisted]
                 accounts, next_token = page
                 tasks = [self._list_accounts(next_token)] if next_token else []
@@ -295,6 +332,8 @@ class _Collector:
                         scan.name = account.name
                     elif account.active and self._wanted(account.account_id):
                         tasks.append(self._open(self._scan(account.account_id, account.name), None))
+                    elif account.active and self._in_scope(account.account_id):
+                        self.elsewhere.setdefault(account.account_id, None)
                 return tasks
             return merge
         return work
@@ -318,19 +357,26 @@ class _Collector:
             if regions is None and not isinstance(entered, Failure):
                 account = entered
                 regions = attempt(lambda: enabled_regions(self.clients.client("ec2", global_region, account)))
+            calls = (credentials is None) + (not self.options.regions and not isinstance(entered, Failure))
 
             def merge() -> list[Task]:
+                self.progress.advance(0, calls=calls)
+                scan.pending = 1
                 if isinstance(entered, Failure):
                     self._record(scan.errors, entered.entry(None, "AssumeRole"))
                     scan.regions = regions if isinstance(regions, list) else None
+                    self._settle(scan)
                     return []
                 scan.credentials = entered
                 if isinstance(regions, Failure):
                     self._record(scan.errors, regions.entry(None, "DescribeRegions"))
+                    self._settle(scan)
                     return []
                 scan.regions = regions
-                self.progress.expand(len(regions or []))
-                return [self._describe_trails(scan, entered, region) for region in regions or []]
+                tasks = [self._describe_trails(scan, entered, region) for region in regions or []]
+                scan.pending += len(tasks)
+                self._settle(scan)
+                return tasks
             return merge
         return work
 
@@ -339,38 +385,46 @@ class _Collector:
             trails = attempt(lambda: describe_trails(self.clients.client("cloudtrail", region, credentials)))
 
             def merge() -> list[Task]:
-                self.progress.advance(1)
+                self.progress.advance(0, calls=1)
                 if isinstance(trails, Failure):
                     self._record(scan.errors, trails.entry(region, "DescribeTrails"))
+                    self._settle(scan)
                     return []
-                return [task for trail in trails if self.registry.seen(scan.account_id, trail)
-                        for task in self._read_trail(scan, trail, credentials)]
+                tasks = [task for trail in trails if self.registry.seen(scan.account_id, trail)
+                         for task in self._read_trail(scan, trail, credentials, counted=True)]
+                scan.pending += len(tasks)
+                self._settle(scan)
+                return tasks
             return merge
         return work
 
     # -- trails ----------------------------------------------------------------------------
 
     def _read_trail(self, listed_under: AccountScan, trail: dict[str, Any],
-                    credentials: Credentials) -> list[Task]:
-        """List the trail under its account and fetch its status and selectors."""
+                    credentials: Credentials, counted: bool = False) -> list[Task]:
+        """List the trail under its account and fetch its status and selectors; ``counted``:
+        the account's trail collection waits for these calls (see :meth:`_settle`)."""
         arn = trail["TrailARN"]
         record = listed_under.trails[arn] = dict(trail)
         region = home_region_of(trail)
-        return [self._trail_detail(listed_under, record, operation, fetch, credentials, region)
+        return [self._trail_detail(listed_under, record, operation, fetch, credentials, region, counted)
                 for operation, fetch in TRAIL_DETAILS]
 
     def _trail_detail(self, listed_under: AccountScan, record: dict[str, Any], operation: str,
-                      fetch: TrailDetail, credentials: Credentials, region: str) -> Task:
+                      fetch: TrailDetail, credentials: Credentials, region: str, counted: bool) -> Task:
         arn = record["TrailARN"]
 
         def work() -> Merge:
             found = attempt(lambda: fetch(self.clients.client("cloudtrail", region, credentials), arn))
 
             def merge() -> list[Task]:
+                self.progress.advance(0, calls=1)
                 if isinstance(found, Failure):
                     self._record(listed_under.errors, found.entry(region, operation, arn))
                 else:
                     record.update(found)
+                if counted:
+                    self._settle(listed_under)
                 return []
             return merge
         return work
@@ -397,18 +451,42 @@ class _Collector:
         done: set[PlacedRead] = set()
         judge: AlertJudge | None = None
         while True:
-            snapshot = parse_snapshot(self._document(started), "the live collection")
+            snapshot = parse_snapshot(self._document(started, planning=True), "the live collection")
             judge = AlertJudge(snapshot) if judge is None else judge.with_snapshot(snapshot)
             wanted = monitoring_plan(self.rules, snapshot, everything, judge).without(done)
             if not wanted:
                 return
             done.update(wanted)
-            _run(pool, [self._monitoring_read(placed) for placed in wanted
-                        if placed.account_id in self.scans and self.scans[placed.account_id].credentials])
+            entered = [a for a, scan in self.scans.items() if scan.credentials is not None]
+            visiting = wanted.for_accounts(self.elsewhere)
+            _run(pool, [self._enter_visited(a) for a in visiting.owners if a not in self.visits])
+            entered += [a for a in visiting.owners if self.visits[a].credentials is not None]
+            _run(pool, [self._monitoring_read(placed) for placed in wanted.for_accounts(entered)])
+
+    def _enter_visited(self, account_id: str) -> Task:
+        """Enter an account of another shard whose data this shard's chains need (once)."""
+        visit = self.visits[account_id] = AccountScan(account_id, None, regions=[])
+        credentials = self.elsewhere[account_id]
+        assert self.caller is not None
+        role_arn = member_role_arn(self.caller.partition, account_id, self.options.role_name)
+
+        def work() -> Merge:
+            entered = credentials if credentials is not None else attempt(
+                lambda: assume_member_role(self._caller_client("sts"), role_arn, self.options.external_id))
+
+            def merge() -> list[Task]:
+                self.progress.advance(0, calls=credentials is None)
+                if isinstance(entered, Failure):
+                    self._record(visit.errors, entered.entry(None, "AssumeRole"))
+                else:
+                    visit.credentials = entered
+                return []
+            return merge
+        return work
 
     def _monitoring_read(self, placed: PlacedRead) -> Task:
         """One planned read, with the owner's credentials in the resource's Region."""
-        owner = self.scans[placed.account_id]
+        owner = self.scans.get(placed.account_id) or self.visits[placed.account_id]
         assert owner.credentials is not None
         credentials = owner.credentials
 
@@ -416,6 +494,7 @@ class _Collector:
             result = perform(placed, self.clients.client(service_of(placed.read), placed.region, credentials))
 
             def merge() -> list[Task]:
+                self.progress.advance(0, calls=len(result.answers))
                 for entry in owner.monitoring.record(result):
                     self._record(owner.errors, entry)
                 return []
@@ -438,9 +517,11 @@ class _Collector:
 
     # -- the document ----------------------------------------------------------------------
 
-    def _document(self, started: datetime) -> dict[str, Any]:
+    def _document(self, started: datetime, planning: bool = False) -> dict[str, Any]:
         """The snapshot of what is collected so far (it changes nothing, so the monitoring
-        plan may read it between rounds)."""
+        plan may read it between rounds). ``planning``: with the accounts of other shards
+        visited so far among the accounts (no Regions, no trails), so that the chains of
+        this shard's accounts can be followed through what was read there."""
         assert self.caller is not None
         self._report_unscanned_requests()
         caller_scan = self.scans.get(self.caller.account_id)
@@ -459,6 +540,12 @@ class _Collector:
             self.scans[a].document(discovered, [*self.org_wide_errors,
                                                 *(self.listing_errors if a in listing_concerns else ())])
             for a in sorted(self.scans)]
+        visits = [self.visits[a] for a in sorted(self.visits)]
+        if planning:
+            document["accounts"] += [visit.document([], ()) for visit in visits]
+        elif self.options.shard is not None:
+            document["shard"] = {"index": self.options.shard.index, "count": self.options.shard.count,
+                                 "visits": [visit.visit_document() for visit in visits]}
         return document
 
     def _report_unscanned_requests(self) -> None:
@@ -466,7 +553,7 @@ class _Collector:
         error entry of its own, never silently dropped (once, however often it is asked)."""
         if not self.options.org or self.listing_failed:
             return
-        for account_id in sorted(set(self.options.accounts or ()) - set(self.scans)):
+        for account_id in sorted(a for a in set(self.options.accounts or ()) - set(self.scans) if self._wanted(a)):
             listed = self.listed.get(account_id)
             if listed is None:
                 code, message = "AccountNotInOrganization", "not an account of the organization"
@@ -475,6 +562,7 @@ class _Collector:
             scan = self._scan(account_id, listed.name if listed else None)
             scan.regions = []
             self._record(scan.errors, Failure(code, message).entry(None, "ListAccounts"))
+            self.progress.advance(1)
 
 
 def _run(pool: ThreadPoolExecutor, tasks: list[Task]) -> None:
