@@ -43,6 +43,9 @@ from checker.storage_model import (
     PublicAccessBlock,
     Versioning,
 )
+from tests.helpers import iac, snapshots
+from tests.helpers.cli import run_cli
+from tests.helpers.snapshots import MANAGEMENT, MEMBER, find, scan_findings
 
 REPO = Path(__file__).resolve().parents[1]
 OWNER = "111111111111"
@@ -517,3 +520,67 @@ def check_finding(finding: Finding, status: Status, *fragments: str) -> None:
     assert finding.status == status, (finding.status, finding.message)
     for fragment in fragments:
         assert fragment in finding.message, (fragment, finding.message)
+
+
+# -- end to end: snapshot files through the CLI --------------------------------------------
+
+STORAGE_RULES = ",".join(("trail-bucket-not-public", "log-retention", "trail-kms-key-usable", "event-data-store-cmk"))
+
+
+def test_scan_without_storage_data_skips_the_storage_rules(capsys: pytest.CaptureFixture[str],
+                                                           tmp_path: Path) -> None:
+    findings = scan_findings(capsys, tmp_path, snapshots.snapshot(snapshots.account(MANAGEMENT, snapshots.trail())),
+                             "--rules", STORAGE_RULES)
+    assert {(f["rule_id"], f["status"]) for f in findings} == {
+        ("trail-bucket-not-public", "skipped"), ("log-retention", "skipped"), ("trail-kms-key-usable", "skipped"),
+        ("event-data-store-cmk", "skipped")}
+    assert "no storage data" in find(findings, "trail-bucket-not-public", region="us-east-1",
+                                     resource=snapshots.trail_arn("main"))["message"]
+
+
+def test_scan_of_a_bucket_no_scanned_account_describes_is_an_error(capsys: pytest.CaptureFixture[str],
+                                                                   tmp_path: Path) -> None:
+    management = {**snapshots.account(MANAGEMENT, snapshots.trail()), "buckets": {}}
+    findings = scan_findings(capsys, tmp_path, snapshots.snapshot(management), "--rules", "trail-bucket-not-public")
+    finding = find(findings, "trail-bucket-not-public", region="us-east-1", resource=snapshots.trail_arn("main"))
+    assert finding["status"] == "error"
+    assert "main-logs" in finding["message"] and snapshots.trail_arn("main") in finding["message"]
+
+
+def test_scan_judges_the_central_bucket_and_key_where_they_live(capsys: pytest.CaptureFixture[str],
+                                                                tmp_path: Path) -> None:
+    key = f"arn:aws:kms:us-east-1:{MANAGEMENT}:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+    management = {**snapshots.account(MANAGEMENT, snapshots.trail(organization=True, CloudWatchLogsLogGroupArn=None)),
+                  "kms_keys": {key: {"KeyManager": "CUSTOMER", "KeyState": "PendingDeletion",
+                                     "KeyRotationEnabled": True}},
+                  "event_data_stores": {"us-east-1": [{"EventDataStoreArn": STORE_ARN, "Name": "lake",
+                                                       "Status": "ENABLED", "RetentionPeriod": 2557,
+                                                       "TerminationProtectionEnabled": True}]}}
+    archive = {**snapshots.account(MEMBER, regions=("us-east-1",)), "account_public_access_block": None,
+               "buckets": {"main-logs": {
+                   "Region": "us-east-1", "PolicyStatus": {"IsPublic": False}, "PublicAccessBlock": None,
+                   "OwnershipControls": None, "Policy": None,
+                   "Grants": [{"Grantee": {"Type": "Group", "URI": ALL_USERS}, "Permission": "READ"}],
+                   "Lifecycle": {"Rules": [{"ID": "ninety", "Status": "Enabled", "Filter": {"Prefix": ""},
+                                            "Expiration": {"Days": 90}}]}}}}
+    findings = scan_findings(capsys, tmp_path, snapshots.snapshot(management, archive, organization=True),
+                             "--rules", STORAGE_RULES)
+    unit = {"account_id": MANAGEMENT, "region": "us-east-1", "resource": snapshots.trail_arn("main")}
+    public = find(findings, "trail-bucket-not-public", **unit)
+    assert public["status"] == "fail" and "READ to AllUsers" in public["message"]
+    assert public["evidence"]["bucket"]["account_id"] == MEMBER
+    retention = find(findings, "log-retention", **unit)
+    assert retention["status"] == "fail" and "'ninety'" in retention["message"]
+    assert find(findings, "trail-kms-key-usable", **unit)["status"] == "fail"
+    store = find(findings, "event-data-store-cmk", account_id=MANAGEMENT, region="us-east-1", resource=STORE_ARN)
+    assert store["status"] == "fail"
+
+
+def test_scan_of_code_skips_the_storage_rules(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    plan = iac.write_plan(tmp_path, [iac.Res("aws_cloudtrail.main", iac.trail())])
+    result = run_cli(capsys, "scan", "--terraform-plan", str(plan), "--format", "json", "--output-dir",
+                     str(tmp_path / "out"), "--rules", STORAGE_RULES)
+    assert result.code in (0, 1), result.err
+    findings = json.loads((tmp_path / "out" / "findings.json").read_text(encoding="utf-8"))["findings"]
+    assert findings and {f["status"] for f in findings} == {"skipped"}
+    assert all("not in this configuration" in f["message"] for f in findings)
