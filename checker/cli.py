@@ -21,6 +21,7 @@ from tabulate import tabulate
 from checker import __version__
 from checker.alerting.chain_model import Chain, Link, short_id
 from checker.alerting.chains import RecordAlert, record_alert
+from checker.arn import Arn
 from checker.comma_list import comma_list
 from checker.errors import InputError
 from checker.findings import SEVERITIES
@@ -35,6 +36,7 @@ from checker.inputs.snapshot import SnapshotFile
 from checker.plan.rules import FAMILIES, parse_families
 from checker.policy.loader import builtin_policy_dir, load_policies
 from checker.policy.model import Rule
+from checker.recorders import RECORDER_FAMILIES
 from checker.report.baseline import Baseline, diff_findings, render_diff_json, render_diff_table
 from checker.report.document import load_report
 from checker.report.model import Report
@@ -196,8 +198,9 @@ trailcheck validate my-policies/
 trailcheck validate policies/a.yaml policies/b.yaml""")
     validate.add_argument("paths", nargs="*", type=Path, metavar="DIR|FILE")
 
-    explain = _command(sub, "explain", "Explain which trails would record one CloudTrail record, and why; with "
-                       "monitoring data in the snapshot, also whether it would raise an alert, chain by chain.", """
+    explain = _command(sub, "explain", "Explain which trails (and event data stores) would record one CloudTrail "
+                       "record, and why; with monitoring data in the snapshot, also whether it would raise an "
+                       "alert, chain by chain.", """
 trailcheck explain --snapshot examples/estate.json examples/stop-logging.json
 aws cloudtrail lookup-events --max-results 1 | trailcheck explain --snapshot estate.json -
 trailcheck explain --snapshot estate.json record.json --format json""")
@@ -393,7 +396,7 @@ def _validate(args: argparse.Namespace) -> int:
 def _explain(args: argparse.Namespace) -> int:
     snapshot = SnapshotFile(args.snapshot).load()
     record = read_single_record(args.event, EventOptions())
-    verdict = record_verdict(snapshot, record)
+    verdict = record_verdict(snapshot, record, frozenset(RECORDER_FAMILIES))
     alert = record_alert(snapshot, record)
     if args.format == "json":
         print(json_for_terminal(json.dumps(_explain_document(verdict, alert), indent=2)))
@@ -403,25 +406,33 @@ def _explain(args: argparse.Namespace) -> int:
         print(for_terminal(f"{what}: account {verdict.account_id} is not in the snapshot: nothing to decide"))
         return EXIT_OK
     answer = {True: "LOGGED", False: "NOT LOGGED", None: "UNKNOWN"}[verdict.logged]
+    storing = [Arn.parse(d.arn).resource_name for d in verdict.stores if d.logged]
+    if storing:
+        answer += f" (event data store {', '.join(storing)})"
     print(for_terminal(f"{what} in {verdict.account_id} {verdict.region}: {answer}"))
-    rows = [[d.arn, {True: "yes", False: "no", None: "?"}[d.logged], d.decision, d.reason] for d in verdict.trails]
-    if rows:
-        print(for_terminal(tabulate(rows, headers=["trail", "logged", "decision", "reason"], tablefmt="simple",
-                                    maxcolwidths=[None, None, None, 80])))
-    else:
-        print("no trail reaches this account")
+    for heading, decisions in (("trail", verdict.trails), ("event data store", verdict.stores)):
+        rows = [[d.arn, _YES_NO[d.logged], d.decision, d.reason] for d in decisions]
+        if rows:
+            print(for_terminal(tabulate(rows, headers=[heading, "logged", "decision", "reason"], tablefmt="simple",
+                                        maxcolwidths=[None, None, None, 80])))
+        elif heading == "trail":
+            print("no trail reaches this account")
     _print_alert(alert, snapshot.carries("monitoring"))
     return EXIT_OK
 
 
 def _explain_document(verdict: RecordVerdict, alert: RecordAlert) -> dict[str, Any]:
-    """``explain --format json``: the trails' decisions, then ``alerted`` and every chain link by link
+    """``explain --format json``: the trails' and event data stores' decisions and the ARNs of
+    those that record the event (``recorded_by``), then ``alerted`` and every chain link by link
     (``alerted`` is null when the snapshot carries no monitoring data)."""
     return {
         "account_id": verdict.account_id, "region": verdict.region, "logged": verdict.logged,
         "category": verdict.category,
         "trails": [{"arn": d.arn, "logged": d.logged, "decision": d.decision, "reason": d.reason}
                    for d in verdict.trails],
+        "event_data_stores": [{"arn": d.arn, "logged": d.logged, "decision": d.decision, "reason": d.reason}
+                              for d in verdict.stores],
+        "recorded_by": [d.arn for d in verdict.recorders if d.logged],
         "alerted": alert.alerted,
         "chains": [{"via": c.via, "fires": c.fires, "links": [link.to_dict() for link in c.links]}
                    for c in alert.chains],

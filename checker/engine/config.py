@@ -36,6 +36,7 @@ from checker.policy.model import (
     StorageRequirement,
     TrailQuantifier,
 )
+from checker.recorders import RecorderFamily, recorded_by, recorder_errors, recorders_reaching
 from checker.simulator import CoverageJudge, ProbeResult, ProbeTooLargeError
 from checker.simulator.decide import region_reach, status_decision
 from checker.storage.judge import judge_store, judge_trail, skip_reason
@@ -252,7 +253,7 @@ class ConfigEvaluator:
             if isinstance(requirement, ExprRequirement):
                 return self._expr_verdict(self._expr(requirement.expr, unit), unit)
             if isinstance(requirement, LoggedRequirement):
-                return self._logged_verdict(requirement.probes, unit)
+                return self._logged_verdict(requirement.probes, unit, recorded_by(rule.params))
             if isinstance(requirement, AnyTrail):
                 return self._quantified(requirement, unit, every=False)
             if isinstance(requirement, AllTrails):
@@ -268,7 +269,7 @@ class ConfigEvaluator:
             return Verdict("error", str(exc))
 
     def _expr(self, expr: Any, unit: Unit) -> Outcome:
-        return evaluate(expr, unit.document, self.snapshot.collected_at, unit.trail)
+        return evaluate(expr, unit.document, self.snapshot.collected_at_of(unit.account_id), unit.trail)
 
     def _expr_verdict(self, outcome: Outcome, unit: Unit) -> Verdict:
         evidence: dict[str, Any] = {"condition": outcome.reason, "values": outcome.values}
@@ -287,22 +288,21 @@ class ConfigEvaluator:
                 results.append((account_id, self.coverage.coverage(trails_for(account_id), probe, region)))
         return results
 
-    def _cell_errors(self, account_id: str, region: str) -> tuple[CollectionError, ...]:
-        account = self.snapshot.account(account_id)
-        return account.errors_in(region) if account else ()
-
-    def _logged_verdict(self, probes: Sequence[Probe], unit: Unit) -> Verdict:
+    def _logged_verdict(self, probes: Sequence[Probe], unit: Unit, families: frozenset[RecorderFamily]) -> Verdict:
+        """The probes over the unit's trails, or, per account, the recorders of ``families`` (the
+        rule's ``recorded_by``: trails, and event data stores when it names them)."""
         if unit.trail is not None:
             results = self._probe_results(probes, unit.cells, lambda _: unit.trails)
         else:
-            results = self._probe_results(probes, unit.cells, self.snapshot.trails_reaching)
+            results = self._probe_results(probes, unit.cells,
+                                          lambda account_id: recorders_reaching(self.snapshot, account_id, families))
         if not results:
             return Verdict("error", _NO_REGIONS)
         failing, undecided = [], []
         errors: list[CollectionError] = []
         for account_id, result in results:
             if result.coverage in ("partial", "not-covered"):
-                cell_errors = self._cell_errors(account_id, result.region)
+                cell_errors = recorder_errors(self.snapshot, account_id, result.region, families)
                 if cell_errors:
                     undecided.append(result)
                     errors.extend(e for e in cell_errors if e not in errors)
@@ -321,7 +321,9 @@ class ConfigEvaluator:
             evidence["collection_errors"] = [e.to_dict() for e in errors]
         if failing:
             return Verdict("fail", _describe_gaps(failing), evidence)
-        why = ("collection errors hide trails: " + "; ".join(f"{e.operation} {e.code}" for e in errors)
+        hidden = ("trails or event data stores" if "event-data-stores" in families
+                  and self.snapshot.carries("event-data-stores") else "trails")
+        why = (f"collection errors hide {hidden}: " + "; ".join(f"{e.operation} {e.code}" for e in errors)
                if errors else "missing trail data leaves coverage open")
         return Verdict("error", f"{_describe_gaps(undecided)} ({why})", evidence)
 
@@ -374,7 +376,7 @@ class ConfigEvaluator:
         document = trail_document(trail, unit.document.get("params", {}))
         for part in (quantifier.where, quantifier.expr):
             if part is not None:
-                outcome = evaluate(part, document, self.snapshot.collected_at, trail)
+                outcome = evaluate(part, document, self.snapshot.collected_at_of(trail.owner_account_id), trail)
                 if not outcome.value:
                     return outcome.value, outcome.reason
         if quantifier.logged:

@@ -23,8 +23,9 @@ import checker
 from checker import limits
 from checker.comma_list import comma_list
 from checker.errors import InputError, InputErrors
-from checker.policy.model import ConfigRule, Rule
+from checker.policy.model import ConfigRule, LoggedRequirement, Rule
 from checker.policy.rule_builder import build_rule, param_problems
+from checker.recorders import recorded_by_problems
 from checker.schemas.validation import SchemaViolation, schema_violations
 from checker.userfiles import read_regular_file
 from checker.yamlnodes import child, compose_and_construct, line_at
@@ -171,6 +172,8 @@ def apply_params(rules: Sequence[Rule], overrides: Sequence[str]) -> list[Rule]:
             raise InputError(f"--param {override}", f"rule {rule_id} has no parameter {name!r} (parameters: {known})")
         params = {**rule.params, name: _param_value(rule.params[name], value, override)}
         problems = param_problems(rule.require, params) if isinstance(rule, ConfigRule) else []
+        problems += recorded_by_problems(params, isinstance(rule.require, LoggedRequirement)
+                                         if isinstance(rule, ConfigRule) else rule.logged is not None)
         if problems:
             raise InputError(f"--param {override}", problems[0])
         by_id[rule_id] = replace(rule, params=params)

@@ -50,6 +50,7 @@ from checker.policy.model import (
     StorageRequirement,
     When,
 )
+from checker.recorders import recorded_by_problems
 
 # The record fields a probe may fix: the selector simulator's fields plus awsRegion.
 PROBE_FIELDS = frozenset({
@@ -144,6 +145,8 @@ class _RuleBuilder:
         item = self.item
         match = compile_match(item.get("match", {}), self.report)
         expr = self.expr(item["expr"], "expr", STANDARD_FUNCTIONS) if "expr" in item else None
+        for problem in recorded_by_problems(meta["params"], item.get("logged") is not None):
+            self.report("params", problem)
         if match is None or self.failed:
             return None
         return EventRule(**meta, match=match, expr=expr, logged=item.get("logged"),
@@ -160,6 +163,8 @@ class _RuleBuilder:
             meta["params"] = {**ALERTED_PARAMS, **meta["params"]}
             for problem in param_problems(requirement, meta["params"]):
                 self.report("params", problem)
+        for problem in recorded_by_problems(meta["params"], isinstance(requirement, LoggedRequirement)):
+            self.report("params", problem)
         if isinstance(requirement, StorageRequirement):
             self.check_storage_scope(requirement, meta)
         elif item["scope"] == "event-data-store" and requirement is not None:

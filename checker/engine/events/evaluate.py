@@ -9,7 +9,8 @@ Rules with ``logged`` (``unlogged-events``) ask the selector simulator about eve
 they match: records the snapshot's trails would not record (``logged: false``) are
 ``fail`` groups; an (account, region) whose records all come out the other way gets one
 ``pass``; a record of an account the snapshot does not have, or whose verdict is unknown
-for lack of data, is an ``error`` group. Without a snapshot such rules are ``skipped``.
+for lack of data, is an ``error`` group. Without a snapshot such rules are ``skipped``. The
+rule's ``recorded_by`` parameter says whether event data stores count besides trails.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from checker.engine.events.tally import EventTally, RuleTally
 from checker.findings import Finding
 from checker.model import Snapshot
 from checker.policy.model import EventRule, Rule
+from checker.recorders import RecorderFamily, recorded_by, recorder_errors
 from checker.simulator import RecordVerdict, record_verdict
 
 
@@ -38,6 +40,7 @@ class EventEvaluator:
                     if rule.logged is None or snapshot is not None]
         self.index = RuleIndex(runnable)
         self.groupers = [Grouper(rule.group_by) for rule in self.rules]
+        self.families = [recorded_by(rule.params) for rule in self.rules]
 
     def new_tally(self) -> EventTally:
         return EventTally(0, [RuleTally() for _ in self.rules])
@@ -64,14 +67,15 @@ class EventEvaluator:
         if wanted is None or self.snapshot is None:
             grouper.add(rule_tally.hits, record, record_identity(record))
             return
-        verdict = record_verdict(self.snapshot, record)
+        families = self.families[indexed.position]
+        verdict = record_verdict(self.snapshot, record, families)
         identity = (verdict.account_id, verdict.region)
         if not verdict.known_account:
             grouper.add(rule_tally.foreign, record, identity)
         elif verdict.logged is None:
-            grouper.add(rule_tally.unknown, record, identity, unknown_reasons(verdict, self.snapshot))
+            grouper.add(rule_tally.unknown, record, identity, unknown_reasons(verdict, self.snapshot, families))
         elif verdict.logged is wanted:
-            grouper.add(rule_tally.hits, record, identity, [t.to_dict() for t in verdict.trails])
+            grouper.add(rule_tally.hits, record, identity, [t.to_dict() for t in verdict.recorders])
         else:
             rule_tally.settled[identity] = rule_tally.settled.get(identity, 0) + 1
 
@@ -92,14 +96,14 @@ def evaluate_event_rules(rules: Sequence[Rule], records: Iterable[Mapping[str, A
     return evaluator.findings(tally)
 
 
-def unknown_reasons(verdict: RecordVerdict, snapshot: Snapshot) -> list[dict[str, Any]]:
-    """Why a verdict is unknown: the undecided trails, else what the record or snapshot lacks."""
-    undecided = [t.to_dict() for t in verdict.trails if t.logged is None]
+def unknown_reasons(verdict: RecordVerdict, snapshot: Snapshot,
+                    families: frozenset[RecorderFamily]) -> list[dict[str, Any]]:
+    """Why a verdict is unknown: the undecided recorders, else what the record or snapshot lacks."""
+    undecided = [t.to_dict() for t in verdict.recorders if t.logged is None]
     if undecided:
         return undecided
     if verdict.region is None:
         return [{"reason": "the record has no awsRegion"}]
-    account = snapshot.account(verdict.account_id) if verdict.account_id else None
-    errors = account.errors_in(verdict.region) if account else ()
+    errors = recorder_errors(snapshot, verdict.account_id, verdict.region, families) if verdict.account_id else ()
     return [{"reason": f"collection error in {e.region or 'all regions'}: {e.operation} {e.code}"} for e in errors] \
         or [{"reason": "the simulator could not decide"}]
