@@ -16,9 +16,10 @@ from typing import Any, get_args
 import pytest
 
 from checker.engine.config import ConfigEvaluator
+from checker.errors import InputError
 from checker.findings import Finding, Status
 from checker.model import Account, CollectionError, Organization, Snapshot, Trail, TrailStatus
-from checker.policy.loader import load_policies
+from checker.policy.loader import apply_params, load_policies
 from checker.policy.model import ConfigRule, StorageCheck
 from checker.storage.bucket_policy import _matches, bucket_policy_scoped
 from checker.storage.bucket_protection import bucket_access_logging, bucket_delete_protection
@@ -45,6 +46,7 @@ from checker.storage_model import (
 )
 from tests.helpers import iac, snapshots
 from tests.helpers.cli import run_cli
+from tests.helpers.policies import load_rule
 from tests.helpers.snapshots import MANAGEMENT, MEMBER, find, scan_findings
 
 REPO = Path(__file__).resolve().parents[1]
@@ -584,3 +586,33 @@ def test_scan_of_code_skips_the_storage_rules(capsys: pytest.CaptureFixture[str]
     findings = json.loads((tmp_path / "out" / "findings.json").read_text(encoding="utf-8"))["findings"]
     assert findings and {f["status"] for f in findings} == {"skipped"}
     assert all("not in this configuration" in f["message"] for f in findings)
+
+
+# -- loading ------------------------------------------------------------------------------
+
+@pytest.mark.parametrize(("item", "problem"), [
+    ({"scope": "trail", "require": {"storage": "store-cmk"}},
+     "require.storage store-cmk is judged per event-data-store, not per trail"),
+    ({"scope": "event-data-store", "require": {"storage": "bucket-not-public"}},
+     "require.storage bucket-not-public is judged per trail, not per event-data-store"),
+    ({"scope": "event-data-store", "require": {"expr": "Status == 'ENABLED'"}},
+     "scope event-data-store takes require.storage"),
+    ({"scope": "trail", "require": {"storage": "retention"}, "params": {"min_days": 0}},
+     "min_days must be a whole number of days, 1 or more (got 0)"),
+    ({"scope": "trail", "require": {"storage": "retention"}, "params": {"min_days": "a year"}}, "min_days"),
+    ({"scope": "trail", "require": {"storage": "bucket-is-nice"}}, "bucket-is-nice"),
+])
+def test_storage_rules_are_checked_at_load(item: dict[str, Any], problem: str) -> None:
+    with pytest.raises(InputError) as raised:
+        load_rule(id="custom", **item)
+    assert problem in str(raised.value)
+
+
+def test_min_days_has_a_default_and_takes_param_overrides() -> None:
+    rule = load_rule(id="custom", scope="event-data-store", require={"storage": "store-healthy"})
+    assert rule.params == {"min_days": 365}
+    (longer,) = apply_params([rule], ["custom.min_days=730"])
+    assert longer.params == {"min_days": 730}
+    with pytest.raises(InputError) as raised:
+        apply_params([rule], ["custom.min_days=0.5"])
+    assert "whole number" in str(raised.value)
