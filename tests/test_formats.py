@@ -31,7 +31,7 @@ from tests.helpers.reports import (
     HOSTILE,
     HOSTILE_TRAIL,
     RULES,
-    embedded_data,
+    embedded_findings,
     finding,
     sample_findings,
     sample_report,
@@ -288,9 +288,9 @@ def test_arbitrary_text_cannot_break_any_format(text: str) -> None:
     report = sample_report(findings=[hostile, *sample_findings()])
 
     page = html.FORMAT.render(report)
-    assert page.count("</script") == 2  # the data element's and the script's own end tags, nothing else
-    rows = embedded_data(page)["findings"]["rows"]
-    assert [text, f"arn:{text}", {"name": text}] in [[r[6], r[5], r[7]] for r in rows]
+    assert page.count("</script") == 3  # the two packed data elements' and the script's end tags, nothing else
+    found = embedded_findings(page)
+    assert [text, f"arn:{text}", {"name": text}] in [[f["message"], f["resource"], f["evidence"]] for f in found]
 
     case = ET.fromstring(junit.FORMAT.render(report)).find("testsuite[@name='log-file-validation']/testcase")
     assert case is not None and case.get("classname") == "log-file-validation"

@@ -1,13 +1,28 @@
-// Draws findings.html from the JSON in #report-data (see checker/formats/html.py).
-// Every value from the report is set as text or as an inert attribute; links are made
-// only for http(s) URLs. The order of statuses and every aggregate come from the data.
+// Draws findings.html from its packed data (see checker/formats/html.py): #report-data holds the
+// report, the findings as columns and the views; #evidence-N the evidence of the findings
+// N*chunk .. (N+1)*chunk-1, unpacked when a reader opens one of them. Every value from the
+// report is set as text or as an inert attribute; links are made only for http(s) URLs. The
+// order of statuses and every aggregate come from the data.
 (function () {
   'use strict';
-  const data = JSON.parse(document.getElementById('report-data').textContent);
-  const report = data.report;
-  const STATUSES = data.statuses;
-  const SEVERITIES = data.severities;
   const PAGE_SIZE = 500;
+  const ACCOUNTS_PAGE = 100;  // rows of the account matrices drawn at first (and per "Show more")
+  const app = document.getElementById('app');
+  let data = null;
+  let report = null;
+  let STATUSES = [];
+  let SEVERITIES = [];
+  let showFindings = null;  // set by findings(): (filter values) => void
+
+  // base64 -> inflate (zlib) -> JSON, with the browser's own DecompressionStream.
+  function unpack(id) {
+    const text = document.getElementById(id).textContent;
+    const binary = atob(text);
+    const bytes = new Uint8Array(binary.length);
+    for (let i = 0; i < binary.length; i += 1) { bytes[i] = binary.charCodeAt(i); }
+    const stream = new Blob([bytes]).stream().pipeThrough(new DecompressionStream('deflate'));
+    return new Response(stream).text().then(JSON.parse);
+  }
 
   function el(tag, cls, children) {
     const node = document.createElement(tag);
@@ -29,6 +44,26 @@
     const head = el('tr', '', headers.map((h) => el('th', STATUSES.includes(h) ? 'num' : '', [h])));
     return el('div', 'scroll', [el('table', cls, [el('thead', '', [head]), el('tbody', '', rows)])]);
   }
+  // Rows of many items appended to a table's body `size` at a time, behind a "Show more" button.
+  function paged(tableNode, items, makeRow, size) {
+    const body = tableNode.tBodies[0];
+    const more = el('button', '', []);
+    more.type = 'button';
+    let drawn = 0;
+    function drawMore() {
+      items.slice(drawn, drawn + size).forEach((item) => body.appendChild(makeRow(item)));
+      drawn = Math.min(items.length, drawn + size);
+      more.hidden = drawn >= items.length;
+      more.textContent = 'Show ' + Math.min(items.length - drawn, size) + ' more of ' + (items.length - drawn);
+    }
+    more.addEventListener('click', drawMore);
+    drawMore();
+    return more;
+  }
+  function pagedTable(headers, items, makeRow, cls) {
+    const wrapper = table(headers, [], cls);
+    return el('div', '', [wrapper, paged(wrapper.firstChild, items, makeRow, PAGE_SIZE)]);
+  }
   function section(id, title, children) {
     const node = el('section', '', [el('h2', '', [title])].concat(children));
     node.id = id;
@@ -37,6 +72,7 @@
   function card(count, label, colour) {
     return el('div', 'card k-' + colour, [el('div', 'n', [count]), el('div', 'l', [label])]);
   }
+  function legends() { return el('div', 'legends', STATUSES.map((s) => el('span', 'legend k-' + s, [s]))); }
   function link(url) {
     let parsed = null;
     try { parsed = new URL(url); } catch (error) { parsed = null; }
@@ -57,6 +93,20 @@
     return refs.sort();
   }
   function statusCounts(counts) { return STATUSES.map((s) => num(counts[s] || 0)); }
+  function countsText(counts) { return STATUSES.filter((s) => counts[s]).map((s) => counts[s] + ' ' + s).join(', '); }
+  function location(where) { return where ? where.file + ':' + where.line : null; }
+  // Clicking a cell of a matrix shows its findings: the row is an account, the column names a filter.
+  function filterOnClick(tableNode, filterOf) {
+    tableNode.addEventListener('click', (event) => {
+      const cell = event.target.closest('td.cell');
+      const line = cell && cell.parentNode;
+      if (!cell || !line.dataset.account) { return; }
+      const filter = filterOf(cell.cellIndex);
+      if (!filter) { return; }
+      filter.account_id = line.dataset.account;
+      showFindings(filter);
+    });
+  }
 
   function header() {
     const inputs = report.inputs;
@@ -72,18 +122,11 @@
     inputs.policies.forEach((p) => facts.push(['Policy file', p.path + '  sha256 ' + p.sha256]));
     const list = el('dl', 'facts', []);
     facts.filter((fact) => fact[1]).forEach((fact) => { add(list, el('dt', '', [fact[0]])); add(list, el('dd', '', [fact[1]])); });
-    document.title = 'trailcheck report ' + report.generated_at;
     return el('header', '', [el('h1', '', ['trailcheck compliance report']), list]);
   }
 
-  function nav() {
-    const targets = [['summary', 'Summary'], ['coverage', 'Coverage']];
-    if (data.views.monitoring.cells.length) { targets.push(['monitoring', 'Monitoring']); }
-    [['framework', 'Framework'], ['baseline', 'Baseline'], ['waivers', 'Waivers']].forEach((t) => {
-      if (report[t[0]]) { targets.push(t); }
-    });
-    targets.push(['findings', 'Findings'], ['rules', 'Rules']);
-    return el('nav', '', targets.map((t) => { const a = el('a', '', [t[1]]); a.href = '#' + t[0]; return a; }));
+  function nav(sections) {
+    return el('nav', '', sections.map((s) => { const a = el('a', '', [s.dataset.label]); a.href = '#' + s.id; return a; }));
   }
 
   function cards(counts, order, caption) {
@@ -94,17 +137,42 @@
   function summary() {
     const byFramework = data.views.by_framework.map((f) => row([td(f.framework, 'nw')].concat(statusCounts(f.counts),
       [f.failing_controls.length ? f.failing_controls.join(', ') : '—'])));
-    const byAccount = data.views.by_account.map((a) => row([dash(a.account)].concat(statusCounts(a.counts),
-      [a.worst_failing ? badge(a.worst_failing) : '—'])));
     return section('summary', 'Summary', [
       el('div', 'split', [cards(report.summary.by_status, STATUSES, 'Findings by status'),
         cards(report.summary.by_severity, SEVERITIES, 'Failing and error findings by severity')]),
-      el('div', 'split', [
-        el('div', 'group', [el('h3', '', ['By framework']), byFramework.length
-          ? table(['Framework'].concat(STATUSES, ['Failing controls']), byFramework)
-          : el('p', 'muted', ['No framework references in these findings.'])]),
-        el('div', 'group', [el('h3', '', ['By account']),
-          table(['Account'].concat(STATUSES, ['Worst failing']), byAccount)])])]);
+      el('h3', '', ['By framework']), byFramework.length
+        ? table(['Framework'].concat(STATUSES, ['Failing controls']), byFramework)
+        : el('p', 'muted', ['No framework references in these findings.'])]);
+  }
+
+  function matrix() {
+    const view = data.views.matrix;
+    const head = el('tr', '', [el('th', 'sticky', ['Account'])].concat(STATUSES.map((s) => el('th', 'num', [s])),
+      [el('th', '', ['Worst failing'])], view.rules.map((id) => {
+        const th = el('th', 'rule', [el('span', '', [id])]);
+        th.setAttribute('title', id + ': ' + report.rules[id].title);
+        return th;
+      })));
+    const first = 2 + STATUSES.length;
+    const grid = el('table', 'grid matrix', [el('thead', '', [head]), el('tbody', '', [])]);
+    const more = paged(grid, view.rows, (r) => {
+      const account = dash(r.account);
+      const line = el('tr', '', [td(account, 'sticky nw')].concat(statusCounts(r.counts),
+        [td(r.worst_failing ? badge(r.worst_failing) : '—')], r.cells.map((c, index) => {
+          if (!c) { return td('', 'cell k-none'); }
+          const node = el('td', 'cell k-' + c.status, [c.status.charAt(0).toUpperCase()]);
+          node.setAttribute('title', account + ' / ' + view.rules[index] + '\n' + countsText(c.counts));
+          return node;
+        })));
+      line.dataset.account = r.account || '';
+      return line;
+    }, ACCOUNTS_PAGE);
+    filterOnClick(grid, (index) => (index >= first ? { rule_id: view.rules[index - first] } : null));
+    return section('matrix', 'Accounts and rules', [
+      el('p', 'muted', ['One row per account: its findings by status, then one cell per rule, in the colour of the ' +
+        'worst status of the rule\'s findings there (F fail, E error, W waived, P pass, S skipped). Rules with ' +
+        'the worst findings come first. Hover a cell for its counts; click it for its findings.']),
+      legends(), el('div', 'scroll tall', [grid]), more]);
   }
 
   function coverage() {
@@ -115,21 +183,27 @@
     }
     const cells = {};
     grid.cells.forEach((c) => { cells[c.account + '\u0000' + c.region] = c; });
-    const rows = grid.accounts.map((account) => row([account].concat(grid.regions.map((region) => {
-      const c = cells[account + '\u0000' + region];
-      if (!c) { return td('—', 'cell k-none'); }
-      const node = el('td', 'cell k-' + c.status,
-        STATUSES.filter((s) => c.counts[s]).map((s) => el('span', '', [c.counts[s] + ' ' + s])));
-      const tip = [account + ' / ' + region];
-      Object.keys(c.rules).forEach((s) => { if (c.rules[s].length) { tip.push(s + ': ' + c.rules[s].join(', ')); } });
-      node.setAttribute('title', tip.join('\n'));
-      return node;
-    }))));
+    const head = el('tr', '', [el('th', 'sticky', ['Account'])].concat(grid.regions.map((r) => el('th', '', [r]))));
+    const node = el('table', 'grid', [el('thead', '', [head]), el('tbody', '', [])]);
+    const more = paged(node, grid.accounts, (account) => {
+      const line = row([td(account, 'sticky nw')].concat(grid.regions.map((region) => {
+        const c = cells[account + '\u0000' + region];
+        if (!c) { return td('—', 'cell k-none'); }
+        const cell = el('td', 'cell k-' + c.status,
+          STATUSES.filter((s) => c.counts[s]).map((s) => el('span', '', [c.counts[s] + ' ' + s])));
+        const tip = [account + ' / ' + region];
+        Object.keys(c.rules).forEach((s) => { if (c.rules[s].length) { tip.push(s + ': ' + c.rules[s].join(', ')); } });
+        cell.setAttribute('title', tip.join('\n'));
+        return cell;
+      })));
+      line.dataset.account = account;
+      return line;
+    }, ACCOUNTS_PAGE);
+    filterOnClick(node, (index) => (index >= 1 ? { region: grid.regions[index - 1] } : null));
     return section('coverage', 'Coverage by account and region', [
       el('p', 'muted', ['Region-scope rules only. Each cell takes the colour of its worst status; ' +
-        'hover a cell for the failing rules.']),
-      el('div', 'legends', STATUSES.map((s) => el('span', 'legend k-' + s, [s]))),
-      table(['Account'].concat(grid.regions), rows, 'grid')]);
+        'hover a cell for the failing rules, click it for its findings.']),
+      legends(), el('div', 'scroll tall', [node]), more]);
   }
 
   function monitoringCell(node, rule) {
@@ -140,29 +214,33 @@
     const view = data.views.monitoring;
     const cells = {};
     view.cells.forEach((c) => { cells[c.account + '\u0000' + c.rule] = c; });
-    const head = el('tr', '', [el('th', '', ['Account'])].concat(view.rules.map((r) => {
+    const head = el('tr', '', [el('th', 'sticky', ['Account'])].concat(view.rules.map((r) => {
       const th = el('th', 'control', [r.label]);
       th.setAttribute('title', r.rule + ': ' + r.title);
       return th;
     })));
-    const rows = view.accounts.map((account) => row([account].concat(view.rules.map((r) => {
-      const c = cells[account + '\u0000' + r.rule];
-      if (!c) { return monitoringCell(td('—', 'cell k-none'), r); }
-      const shown = STATUSES.filter((s) => c.counts[s]);
-      const several = shown.length > 1 || c.counts[c.status] > 1;
-      const node = el('td', 'cell k-' + c.status,
-        [c.status, several ? el('span', 'muted', [shown.map((s) => c.counts[s] + ' ' + s).join(', ')]) : null]);
-      const tip = [account + ' / ' + r.label + ' (' + r.rule + ')', c.status].concat(c.notes);
-      node.setAttribute('title', tip.join('\n'));
-      return monitoringCell(node, r);
-    }))));
+    const node = el('table', 'grid monitoring', [el('thead', '', [head]), el('tbody', '', [])]);
+    const more = paged(node, view.accounts, (account) => {
+      const line = row([td(account, 'sticky nw')].concat(view.rules.map((r) => {
+        const c = cells[account + '\u0000' + r.rule];
+        if (!c) { return monitoringCell(td('—', 'cell k-none'), r); }
+        const shown = STATUSES.filter((s) => c.counts[s]);
+        const several = shown.length > 1 || c.counts[c.status] > 1;
+        const cell = el('td', 'cell k-' + c.status, [c.status, several ? el('span', 'muted', [countsText(c.counts)]) : null]);
+        const tip = [account + ' / ' + r.label + ' (' + r.rule + ')', c.status].concat(c.notes);
+        cell.setAttribute('title', tip.join('\n'));
+        return monitoringCell(cell, r);
+      })));
+      line.dataset.account = account;
+      return line;
+    }, ACCOUNTS_PAGE);
+    filterOnClick(node, (index) => (index >= 1 ? { rule_id: view.rules[index - 1].rule } : null));
     return section('monitoring', 'Monitoring: would a recorded event reach a person?', [
       el('p', 'muted', ['Monitoring rules only: each follows the alert chains of an account (trail, log group, ' +
         'metric filter, alarm, SNS topic; or EventBridge rule and target). A cell takes the colour of its worst ' +
         'status (over the Regions of a Region-scope rule); hover a cell for the events not alerted and the first ' +
         'broken link.']),
-      el('div', 'legends', STATUSES.map((s) => el('span', 'legend k-' + s, [s]))),
-      el('div', 'scroll', [el('table', 'grid monitoring', [el('thead', '', [head]), el('tbody', '', rows)])])]);
+      legends(), el('div', 'scroll tall', [node]), more]);
   }
 
   function framework(view) {
@@ -172,10 +250,10 @@
       [table(['Control', 'Status', 'Rules'].concat(STATUSES), rows, 'framework')]);
   }
 
-  function changeRows(changes) {
-    return changes.map((c) => row([
+  function changeRow(c) {
+    return row([
       el('td', 'nw', [badge(c.now), c.was ? el('span', 'muted', [' was ' + c.was]) : null]),
-      badge(c.severity), c.rule_id, dash(c.account_id), dash(c.region), td(dash(c.resource), 'res'), c.message]));
+      badge(c.severity), c.rule_id, dash(c.account_id), dash(c.region), td(dash(c.resource), 'res'), c.message]);
   }
 
   function baseline(diff) {
@@ -184,7 +262,7 @@
       el('div', 'cards', groups.map((g) => card(diff[g[0]].length, g[1], g[2])))];
     const headers = ['Status', 'Severity', 'Rule', 'Account', 'Region', 'Resource', 'Message'];
     groups.forEach((g) => {
-      if (diff[g[0]].length) { parts.push(el('h3', '', [g[1]]), table(headers, changeRows(diff[g[0]]), 'baseline-' + g[0])); }
+      if (diff[g[0]].length) { parts.push(el('h3', '', [g[1]]), pagedTable(headers, diff[g[0]], changeRow, 'baseline-' + g[0])); }
     });
     return section('baseline', 'Changes since baseline', parts);
   }
@@ -192,42 +270,63 @@
   function waivers(used) {
     const parts = [el('p', 'muted', ['Waiver file ' + used.path + '.'])];
     const fields = ['rule_id', 'account_id', 'region', 'resource', 'reason', 'owner', 'expires', 'source'];
+    const waiverRow = (w) => row(fields.map((f) => dash(w[f])).concat([num((w.fingerprints || []).length)]));
     [['applied', 'Applied'], ['expired', 'Expired (ignored)'], ['unused', 'Unused']].forEach((g) => {
       const entries = used[g[0]];
       parts.push(el('h3', '', [g[1] + ' (' + entries.length + ')']));
       if (entries.length) {
-        const rows = entries.map((w) => row(fields.map((f) => dash(w[f])).concat([num((w.fingerprints || []).length)])));
-        parts.push(table(['Rule', 'Account', 'Region', 'Resource', 'Reason', 'Owner', 'Expires', 'Source', 'Findings'],
-          rows, 'waivers-' + g[0]));
+        parts.push(pagedTable(['Rule', 'Account', 'Region', 'Resource', 'Reason', 'Owner', 'Expires', 'Source', 'Findings'],
+          entries, waiverRow, 'waivers-' + g[0]));
       }
     });
     return section('waivers', 'Waivers', parts);
   }
 
+  // The fingerprint of a finding, as checker.findings.fingerprint computes it: the first 32 hex
+  // digits of the SHA-256 of rule, account, region and resource joined by U+001F (a lone
+  // surrogate encodes as U+FFFD on both sides). Not embedded: 170,000 of them would be 4 MB.
+  function fingerprint(rule, account, region, resource) {
+    if (!window.crypto || !crypto.subtle) { return Promise.resolve('(needs a secure context: open the file directly)'); }
+    const key = [rule, account || '', region || '', resource || ''].join('\u001f');
+    return crypto.subtle.digest('SHA-256', new TextEncoder().encode(key)).then((digest) =>
+      Array.from(new Uint8Array(digest).slice(0, 16)).map((b) => b.toString(16).padStart(2, '0')).join(''));
+  }
+
+  const evidenceChunks = {};
+  function evidenceOf(index) {
+    const number = Math.floor(index / data.evidence_chunk);
+    if (!evidenceChunks[number]) { evidenceChunks[number] = unpack('evidence-' + number); }
+    return evidenceChunks[number].then((chunk) => chunk[index % data.evidence_chunk]);
+  }
+
   function findings() {
-    const columns = {};
-    data.findings.columns.forEach((name, index) => { columns[name] = index; });
-    const all = data.findings.rows;
-    const get = (r, name) => r[columns[name]];
+    const table = data.findings;
+    const values = table.values;
+    const columns = table.columns;
+    const count = table.count;
+    const get = (name, i) => values[columns[name][i]];
+    const lowered = values.map((v) => (typeof v === 'string' ? v.toLowerCase() : (v && v.file ? location(v).toLowerCase() : '')));
+    const searched = ['rule_id', 'account_id', 'region', 'resource', 'message', 'location'];
+
     const filters = el('form', '', []);
     filters.id = 'filters';
     [['status', STATUSES], ['severity', SEVERITIES]].forEach((group) => {
       const counts = {};
-      all.forEach((r) => { const v = get(r, group[0]); counts[v] = (counts[v] || 0) + 1; });
+      columns[group[0]].forEach((v) => { counts[values[v]] = (counts[values[v]] || 0) + 1; });
       add(filters, el('fieldset', '', [el('legend', '', [group[0]])].concat(group[1].map((value) => {
         const box = el('input', '', []);
         box.type = 'checkbox';
         box.name = group[0];
         box.value = value;
-        box.checked = true;
+        box.defaultChecked = true;
         return el('label', '', [box, ' ', badge(value), ' ', el('span', 'muted', [counts[value] || 0])]);
       }))));
     });
-    [['rule_id', 'rule'], ['account_id', 'account']].forEach((pick) => {
+    [['rule_id', 'rule'], ['account_id', 'account'], ['region', 'region']].forEach((pick) => {
       const select = el('select', '', [el('option', '', ['all'])]);
       select.name = pick[0];
       select.options[0].value = '';
-      Array.from(new Set(all.map((r) => get(r, pick[0])).filter((v) => v))).sort().forEach((value) => {
+      Array.from(new Set(columns[pick[0]])).map((v) => values[v]).filter((v) => v).sort().forEach((value) => {
         const option = el('option', '', [value]);
         option.value = value;
         add(select, option);
@@ -237,11 +336,12 @@
     const search = el('input', '', []);
     search.type = 'search';
     search.name = 'q';
-    search.placeholder = 'rule, account, resource, message…';
+    search.placeholder = 'rule, account, resource, message, file…';
     add(filters, el('fieldset', '', [el('legend', '', ['search']), search]));
     const shown = el('span', '', []);
     shown.id = 'shown';
-    add(filters, el('p', 'muted', [shown, ' of ' + all.length + ' shown']));
+    const matched = el('span', '', []);
+    add(filters, el('p', 'muted', [shown, ' shown of ', matched, ' matching, ' + count + ' in all']));
 
     const body = el('tbody', '', []);
     const headers = ['Status', 'Severity', 'Rule', 'Account', 'Region', 'Resource', 'Message', 'Details'];
@@ -249,64 +349,89 @@
     grid.id = 'findings-table';
     const more = el('button', '', []);
     more.type = 'button';
-    let matching = all;
+    let matching = [];
     let drawn = 0;
 
-    function details(r) {
+    function details(i) {
       const box = el('details', '', [el('summary', '', ['evidence'])]);
       box.addEventListener('toggle', () => {
         if (box.childNodes.length > 1) { return; }
-        const rule = report.rules[get(r, 'rule_id')];
-        const location = get(r, 'location');
+        const rule = report.rules[get('rule_id', i)];
+        const where = location(get('location', i));
+        const print = el('code', '', ['…']);
+        const shownEvidence = el('pre', '', ['loading…']);
         add(box, el('p', '', [el('b', '', ['Remediation: ']), dash(rule.remediation)]));
         add(box, el('p', '', [el('b', '', ['Frameworks: ']), frameworkRefs(rule.frameworks).join(', ') || '—']));
         add(box, el('p', '', [el('b', '', ['References: ']), links(rule.references)]));
-        if (location) { add(box, el('p', '', [el('b', '', ['Location: ']), location.file + ':' + location.line])); }
-        add(box, el('p', '', [el('b', '', ['Fingerprint: ']), el('code', '', [get(r, 'fingerprint')])]));
-        add(box, el('pre', '', [JSON.stringify(get(r, 'evidence'), null, 2)]));
+        if (where) { add(box, el('p', '', [el('b', '', ['Location: ']), where])); }
+        add(box, el('p', '', [el('b', '', ['Fingerprint: ']), print]));
+        add(box, shownEvidence);
+        fingerprint(get('rule_id', i), get('account_id', i), get('region', i), get('resource', i))
+          .then((text) => { print.textContent = text; });
+        evidenceOf(i).then((evidence) => { shownEvidence.textContent = JSON.stringify(evidence, null, 2); })
+          .catch((error) => { shownEvidence.textContent = 'the evidence could not be unpacked: ' + error; });
       });
       return box;
     }
-    function findingRow(r) {
-      const rule = report.rules[get(r, 'rule_id')];
-      const node = row([badge(get(r, 'status')), badge(get(r, 'severity')),
-        el('td', '', [el('code', '', [get(r, 'rule_id')]), el('div', 'muted', [rule.title])]),
-        td(dash(get(r, 'account_id')), 'nw'), td(dash(get(r, 'region')), 'nw'), td(dash(get(r, 'resource')), 'res'),
-        get(r, 'message'), td(details(r))]);
-      node.dataset.status = get(r, 'status');
-      node.dataset.severity = get(r, 'severity');
+    function findingRow(i) {
+      const ruleId = get('rule_id', i);
+      const where = location(get('location', i));
+      const node = row([badge(get('status', i)), badge(get('severity', i)),
+        el('td', '', [el('code', '', [ruleId]), el('div', 'muted', [report.rules[ruleId].title])]),
+        td(dash(get('account_id', i)), 'nw'), td(dash(get('region', i)), 'nw'),
+        el('td', 'res', [dash(get('resource', i)), where ? el('div', 'muted loc', [where]) : null]),
+        get('message', i), td(details(i))]);
+      node.dataset.status = get('status', i);
+      node.dataset.severity = get('severity', i);
       return node;
     }
     function drawMore() {
       const next = matching.slice(drawn, drawn + PAGE_SIZE);
-      next.forEach((r) => body.appendChild(findingRow(r)));
+      next.forEach((i) => body.appendChild(findingRow(i)));
       drawn += next.length;
       shown.textContent = String(drawn);
+      matched.textContent = String(matching.length);
       const left = matching.length - drawn;
       more.hidden = left <= 0;
       more.textContent = 'Show ' + Math.min(left, PAGE_SIZE) + ' more of ' + left + ' matching';
     }
+    // A filter is decided once per distinct value, then each finding is a few lookups.
+    function allowed(name, test) { return values.map((v, index) => test(v, index)); }
     function apply() {
-      const on = {};
-      filters.querySelectorAll('input[type=checkbox]').forEach((box) => { on[box.name + ':' + box.value] = box.checked; });
-      const rule = filters.elements.namedItem('rule_id').value;
-      const account = filters.elements.namedItem('account_id').value;
+      const form = filters.elements;
+      const boxes = {};
+      filters.querySelectorAll('input[type=checkbox]').forEach((box) => { boxes[box.name + ':' + box.value] = box.checked; });
+      const tests = [
+        ['status', allowed('status', (v) => boxes['status:' + v] !== false)],
+        ['severity', allowed('severity', (v) => boxes['severity:' + v] !== false)]];
+      ['rule_id', 'account_id', 'region'].forEach((name) => {
+        const wanted = form.namedItem(name).value;
+        if (wanted) { tests.push([name, allowed(name, (v) => v === wanted)]); }
+      });
       const text = search.value.toLowerCase();
-      matching = all.filter((r) => on['status:' + get(r, 'status')] !== false &&
-        on['severity:' + get(r, 'severity')] !== false &&
-        (!rule || get(r, 'rule_id') === rule) && (!account || get(r, 'account_id') === account) &&
-        (!text || ['rule_id', 'account_id', 'region', 'resource', 'message'].some(
-          (name) => String(get(r, name) || '').toLowerCase().includes(text))));
+      const hit = text ? lowered.map((v) => v.includes(text)) : null;
+      matching = [];
+      for (let i = 0; i < count; i += 1) {
+        if (tests.every((t) => t[1][columns[t[0]][i]]) && (!hit || searched.some((name) => hit[columns[name][i]]))) {
+          matching.push(i);
+        }
+      }
       body.textContent = '';
       drawn = 0;
       drawMore();
     }
+    showFindings = (filter) => {
+      filters.reset();
+      Object.keys(filter).forEach((name) => { filters.elements.namedItem(name).value = filter[name]; });
+      apply();
+      document.getElementById('findings').scrollIntoView();
+    };
     filters.addEventListener('input', apply);
     filters.addEventListener('change', apply);
     filters.addEventListener('submit', (event) => event.preventDefault());
     more.addEventListener('click', drawMore);
-    drawMore();
-    return section('findings', 'Findings (' + all.length + ')', [filters, el('div', 'scroll', [grid]), more]);
+    apply();
+    return section('findings', 'Findings (' + count + ')', [filters, el('div', 'scroll', [grid]), more]);
   }
 
   function rules() {
@@ -322,15 +447,33 @@
       table(['Rule', 'Severity', 'Scope', 'Title', 'Frameworks', 'References', 'Source'], rows, 'rules')])]);
   }
 
-  const parts = [summary(), coverage()];
-  if (data.views.monitoring.cells.length) { parts.push(monitoring()); }
-  if (report.framework) { parts.push(framework(report.framework)); }
-  if (report.baseline) { parts.push(baseline(report.baseline)); }
-  if (report.waivers) { parts.push(waivers(report.waivers)); }
-  parts.push(findings(), rules());
-  const app = document.getElementById('app');
-  app.textContent = '';
-  app.appendChild(header());
-  app.appendChild(nav());
-  app.appendChild(el('main', '', parts));
+  function labelled(node, label) {
+    node.dataset.label = label;
+    return node;
+  }
+
+  function draw(unpacked) {
+    data = unpacked;
+    report = data.report;
+    STATUSES = data.statuses;
+    SEVERITIES = data.severities;
+    document.title = 'trailcheck report ' + report.generated_at;
+    const parts = [labelled(summary(), 'Summary'), labelled(matrix(), 'Accounts'), labelled(coverage(), 'Coverage')];
+    if (data.views.monitoring.cells.length) { parts.push(labelled(monitoring(), 'Monitoring')); }
+    if (report.framework) { parts.push(labelled(framework(report.framework), 'Framework')); }
+    if (report.baseline) { parts.push(labelled(baseline(report.baseline), 'Baseline')); }
+    if (report.waivers) { parts.push(labelled(waivers(report.waivers), 'Waivers')); }
+    parts.push(labelled(findings(), 'Findings'), labelled(rules(), 'Rules'));
+    app.textContent = '';
+    app.appendChild(header());
+    app.appendChild(nav(parts));
+    app.appendChild(el('main', '', parts));
+  }
+
+  app.textContent = 'Unpacking the report…';
+  unpack('report-data').then(draw).catch((error) => {
+    app.textContent = '';
+    app.appendChild(el('p', 'problem', ['This browser could not unpack the report (it needs DecompressionStream: ' +
+      'Chrome 80, Firefox 113, Safari 16.4 or later): ' + error + '. Read findings.json instead.']));
+  });
 })();

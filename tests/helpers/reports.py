@@ -3,7 +3,9 @@ three sections, and hostile text from an audited account in a trail name and a m
 
 from __future__ import annotations
 
+import base64
 import json
+import zlib
 from datetime import date
 from typing import Any
 
@@ -110,8 +112,31 @@ ALL_SECTIONS = Sections(waivers=WAIVERS, framework=FRAMEWORK, baseline=BASELINE)
 
 
 
+def packed_element(page: str, element_id: str) -> Any:
+    """The data an HTML report packs into the element ``element_id`` (JSON, zlib, base64)."""
+    start = f'<script type="application/octet-stream" id="{element_id}">'
+    text = page.split(start, 1)[1].split("</script>", 1)[0]
+    return json.loads(zlib.decompress(base64.b64decode(text, validate=True)))
+
+
 def embedded_data(page: str) -> dict[str, Any]:
-    """The JSON an HTML report embeds for its script to draw."""
-    start = '<script type="application/json" id="report-data">'
-    data: dict[str, Any] = json.loads(page.split(start, 1)[1].split("</script>", 1)[0])
+    """The data an HTML report draws up front (``#report-data``)."""
+    data: dict[str, Any] = packed_element(page, "report-data")
     return data
+
+
+def embedded_findings(page: str) -> list[dict[str, Any]]:
+    """The findings an HTML report embeds, worst first, as v2 finding objects without their
+    fingerprint (the page computes it): the columns of ``#report-data`` and the evidence chunks."""
+    data = embedded_data(page)
+    table = data["findings"]
+    values, columns = table["values"], table["columns"]
+    evidence = [entry for number in range(-(-table["count"] // data["evidence_chunk"]))
+                for entry in packed_element(page, f"evidence-{number}")]
+    findings = []
+    for index in range(table["count"]):
+        found = {name: values[column[index]] for name, column in columns.items()}
+        if found["location"] is None:
+            del found["location"]
+        findings.append({**found, "evidence": evidence[index]})
+    return findings
