@@ -407,7 +407,7 @@ def _explain(args: argparse.Namespace) -> int:
         return EXIT_OK
     answer = {True: "LOGGED", False: "NOT LOGGED", None: "UNKNOWN"}[verdict.logged]
     storing = [Arn.parse(d.arn).resource_name for d in verdict.stores if d.logged]
-    if storing:
+    if storing and not any(d.logged for d in verdict.trails):
         answer += f" (event data store {', '.join(storing)})"
     print(for_terminal(f"{what} in {verdict.account_id} {verdict.region}: {answer}"))
     for heading, decisions in (("trail", verdict.trails), ("event data store", verdict.stores)):
