@@ -16,6 +16,7 @@ from __future__ import annotations
 import weakref
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any, Literal
 
 from checker.arn import Arn
@@ -118,10 +119,8 @@ def recorder_errors(snapshot: Snapshot, account_id: str, region: str,
     if "event-data-stores" not in families or not snapshot.carries("event-data-stores"):
         return found
     index = _index(snapshot)
-    stores = index.gaps.get(account_id, ())
-    if snapshot.organization is not None and account is not None:
-        stores = stores + tuple(e for other, gaps in index.gaps.items() if other != account_id for e in gaps)
-    return found + stores
+    in_org = snapshot.organization is not None and account is not None
+    return found + (index.all_gaps if in_org else index.gaps.get(account_id, ()))
 
 
 @dataclass
@@ -132,6 +131,11 @@ class _StoreIndex:
     organization: tuple[Trail, ...]
     gaps: dict[str, tuple[CollectionError, ...]]
     reached: dict[str, tuple[Trail, ...]]
+
+    @cached_property
+    def all_gaps(self) -> tuple[CollectionError, ...]:
+        """Every account's gaps, by account: what may hide an organization store."""
+        return tuple(e for account_id in sorted(self.gaps) for e in self.gaps[account_id])
 
     def reaching(self, snapshot: Snapshot, account_id: str) -> tuple[Trail, ...]:
         found = self.reached.get(account_id)
