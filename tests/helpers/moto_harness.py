@@ -44,6 +44,7 @@ class ApiCall:
     region: str
     access_key: str
     body: str
+    path: str = ""
 
 
 @dataclass(frozen=True)
@@ -69,6 +70,12 @@ class Fault:
         return cls(status, body.encode(), "text/xml")
 
     @classmethod
+    def xml_error(cls, code: str, message: str, status: int = 403) -> Fault:
+        """An error of a REST-XML service (S3, S3 Control)."""
+        body = f"<Error><Code>{code}</Code><Message>{message}</Message><RequestId>proxy</RequestId></Error>"
+        return cls(status, body.encode(), "application/xml")
+
+    @classmethod
     def unreachable(cls) -> Fault:
         """Close the connection without an answer, as an unreachable endpoint does."""
         return cls(0, b"", "", drop=True)
@@ -85,16 +92,45 @@ class Editor(Protocol):
     def response_body(self, call: ApiCall, payload: bytes) -> bytes: ...
 
 
-def operation_of(headers: Any, body: str, path: str = "") -> str:
+S3_READS = {"policyStatus": "GetBucketPolicyStatus", "publicAccessBlock": "GetPublicAccessBlock",
+            "ownershipControls": "GetBucketOwnershipControls", "acl": "GetBucketAcl", "policy": "GetBucketPolicy",
+            "logging": "GetBucketLogging", "versioning": "GetBucketVersioning",
+            "object-lock": "GetObjectLockConfiguration", "lifecycle": "GetBucketLifecycleConfiguration",
+            "location": "GetBucketLocation"}
+"""The S3 GET requests the storage collection makes, by the query parameter that names them."""
+ACCOUNT_BLOCK_PATH = "/v20180820/configuration/publicAccessBlock"
+"""S3 Control GetPublicAccessBlock, counted as ``GetAccountPublicAccessBlock`` (S3's own is the bucket's)."""
+
+
+def operation_of(headers: Any, body: str, path: str = "", method: str = "POST") -> str:
     """The operation of a JSON (X-Amz-Target), query (Action) or RPC v2 CBOR request
-    (``/service/NAME/operation/OP``: CloudWatch's protocol in botocore)."""
+    (``/service/NAME/operation/OP``: CloudWatch's protocol in botocore), or of an S3 or S3
+    Control read (REST: a GET of ``/``, of a bucket's sub-resource, of the account's block)."""
     target = headers.get("X-Amz-Target")
     if target:
         return str(target).rsplit(".", 1)[-1]
     if "/operation/" in path:
         return path.rsplit("/operation/", 1)[1].split("?", 1)[0]
+    if method == "GET":
+        return _rest_read(path)
     action = parse_qs(body).get("Action")
     return action[0] if action else "?"
+
+
+def _rest_read(path: str) -> str:
+    parts = urlsplit(path)
+    if parts.path == ACCOUNT_BLOCK_PATH:
+        return "GetAccountPublicAccessBlock"
+    if parts.path == "/":
+        return "ListBuckets"
+    named = [S3_READS[key] for key in parse_qs(parts.query, keep_blank_values=True) if key in S3_READS]
+    return named[0] if named else "?"
+
+
+def bucket_of(call: ApiCall) -> str | None:
+    """The bucket an S3 request names (path-style addressing, as botocore uses for an IP endpoint)."""
+    first = urlsplit(call.path).path.strip("/").split("/", 1)[0]
+    return first or None
 
 
 def region_and_key_of(headers: Any) -> tuple[str, str]:
@@ -159,7 +195,7 @@ class ApiProxy:
                  ) -> tuple[int, list[tuple[str, str]], bytes] | None:
         text = body.decode("utf-8", "replace")
         region, key = region_and_key_of(headers)
-        call = ApiCall(operation_of(headers, text, path), region, key, text)
+        call = ApiCall(operation_of(headers, text, path, method), region, key, text, path)
         with self._lock:
             self.calls[call.operation] += 1
             self.log.append(call)
