@@ -353,6 +353,20 @@ def test_a_listing_failure_makes_a_gap_an_error(capsys: pytest.CaptureFixture[st
     assert "hide trails or event data stores: ListEventDataStores AccessDenied" in finding["message"]
 
 
+def test_within_an_organization_any_accounts_listing_gap_counts(capsys: pytest.CaptureFixture[str],
+                                                                  tmp_path: Path) -> None:
+    """An organization store may be held by any account: a member's gap is open while the
+    management account's stores could not be listed."""
+    denied = {"region": REGION, "operation": "ListEventDataStores", "code": "AccessDenied", "message": "no"}
+    document = estate({ACCOUNT: [], OTHER_ACCOUNT: [KMS_GAP_TRAIL | {"TrailARN": KMS_GAP_TRAIL["TrailARN"].replace(
+        ACCOUNT, OTHER_ACCOUNT)}]}, {}, organization=True, errors={ACCOUNT: [denied]})
+    findings = scan(capsys, tmp_path, document, "--rules", "management-events-coverage")
+    assert find(findings, "management-events-coverage", OTHER_ACCOUNT, REGION)["status"] == "error"
+    del document["organization"]
+    alone = scan(capsys, tmp_path / "alone", document, "--rules", "management-events-coverage")
+    assert find(alone, "management-events-coverage", OTHER_ACCOUNT, REGION)["status"] == "fail"
+
+
 def test_store_values_past_the_budget_are_an_error(capsys: pytest.CaptureFixture[str], tmp_path: Path,
                                                    monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("TRAILCHECK_MAX_PROBE_WITNESSES", "500")
