@@ -15,7 +15,7 @@ from checker.safetext import for_markdown
 from tests.helpers.cli import run_cli, scan_report
 from tests.helpers.data import ESTATE, EXAMPLES, REPO
 
-MEMBERS = ("111111111111", "222222222222", "333333333333", "444444444444")
+MEMBERS = ("111111111111", "222222222222", "333333333333", "444444444444", "777777777777")
 PASSING = ("monitor-console-signin-without-mfa", "monitor-iam-policy-changes", "monitor-cloudtrail-changes",
            "monitor-console-auth-failures", "monitor-s3-bucket-policy-changes", "monitor-config-changes",
            "monitor-nacl-changes", "monitor-network-gateway-changes", "monitor-route-table-changes",
@@ -25,7 +25,8 @@ FAILING = ("monitor-unauthorized-api-calls", "monitor-root-usage", "monitor-kms-
 SESSIONS = {("111111111111", "us-east-1"): "fail", ("111111111111", "eu-west-1"): "fail",
             ("222222222222", "us-east-1"): "fail", ("222222222222", "eu-west-1"): "pass",
             ("333333333333", "us-east-1"): "fail", ("333333333333", "eu-west-1"): "fail",
-            ("444444444444", "us-east-1"): "fail", ("444444444444", "eu-west-1"): "error"}
+            ("444444444444", "us-east-1"): "fail", ("444444444444", "eu-west-1"): "error",
+            ("777777777777", "us-east-1"): "fail", ("777777777777", "eu-west-1"): "fail"}
 ORG_LOG_GROUP = "arn:aws:logs:us-east-1:111111111111:log-group:aws-cloudtrail-logs-org:*"
 
 Finding = dict[str, Any]
@@ -145,11 +146,12 @@ def test_readme_scan_excerpt_is_the_demo_scan(capsys: pytest.CaptureFixture[str]
 
 
 def test_readme_finding_messages_are_the_demo_findings(demo: dict[str, Any]) -> None:
-    for rule_id, account in (("monitor-cloudtrail-changes", "222222222222"),
-                             ("monitor-kms-key-disable-or-deletion", "111111111111")):
+    for rule_id, account, region in (("monitor-cloudtrail-changes", "222222222222", None),
+                                     ("monitor-kms-key-disable-or-deletion", "111111111111", None),
+                                     ("log-retention", "111111111111", "us-east-1")):
         block = next(b for b in readme_blocks() if b and b[0].startswith("$ jq") and rule_id in b[0])
         assert account in block[0]
-        assert trimmed(block[1]).fullmatch(one(demo["findings"], rule_id, account)["message"]), rule_id
+        assert trimmed(block[1]).fullmatch(one(demo["findings"], rule_id, account, region)["message"]), rule_id
 
 
 def test_readme_explain_excerpt_is_the_explain_output(capsys: pytest.CaptureFixture[str]) -> None:

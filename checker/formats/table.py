@@ -16,12 +16,13 @@ def _clip(text: str) -> str:
 
 
 def _short_resource(resource: str | None) -> str:
-    """Trail ARNs by name (the account and region are columns already); others in full."""
+    """CloudTrail ARNs without the account and Region, which are columns already: a trail by
+    name, an event data store as ``eventdatastore/ID``; others in full."""
     if not resource:
         return "-"
     arn = Arn.parse_or_none(resource)
-    if arn is not None and arn.service == "cloudtrail" and arn.resource.startswith("trail/"):
-        return arn.resource_name
+    if arn is not None and arn.service == "cloudtrail":
+        return arn.resource_name if arn.resource.startswith("trail/") else _clip(arn.resource)
     return _clip(resource)
 
 
