@@ -15,7 +15,8 @@ The page is data plus a renderer, built to stay small and quick at organization 
 A small inline script (``html_report.js``) unpacks the data with the browser's own
 ``DecompressionStream`` and draws it: the summary by status, severity and framework, the
 account x rule matrix, the account x region coverage grid, the account x control matrix of
-the monitoring rules, the optional
+the monitoring rules, where each trail's logs live and what protects them
+(:mod:`checker.formats.storage_view`), the optional
 framework, baseline and waiver sections, the findings (filterable, shown a page at a time)
 and the rules. The script sets every value as text (``textContent``, text nodes,
 ``setAttribute`` on inert attributes) and links only ``http(s)`` references, so trail names,
@@ -54,6 +55,7 @@ from checker.findings import (
     status_rank,
     worst_status,
 )
+from checker.formats.storage_view import storage_view
 from checker.report.document import FORMAT_V2, to_document
 from checker.report.frameworks import natural_key
 from checker.report.model import Report
@@ -81,7 +83,8 @@ def page_data(report: Report, findings: Sequence[Finding]) -> dict[str, Any]:
         "findings": _finding_columns(findings),
         "evidence_chunk": EVIDENCE_CHUNK,
         "views": {"by_framework": _by_framework(report), "matrix": _matrix(report),
-                  "coverage": _coverage(report), "monitoring": _monitoring(report)},
+                  "coverage": _coverage(report), "monitoring": _monitoring(report),
+                  "storage": storage_view(report.findings)},
     }
 
 

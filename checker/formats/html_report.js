@@ -95,15 +95,16 @@
   function statusCounts(counts) { return STATUSES.map((s) => num(counts[s] || 0)); }
   function countsText(counts) { return STATUSES.filter((s) => counts[s]).map((s) => counts[s] + ' ' + s).join(', '); }
   function location(where) { return where ? where.file + ':' + where.line : null; }
-  // Clicking a cell of a matrix shows its findings: the row is an account, the column names a filter.
+  // Clicking a cell of a matrix shows its findings: the row's account (and resource, when it
+  // has one) and the filter its column names.
   function filterOnClick(tableNode, filterOf) {
     tableNode.addEventListener('click', (event) => {
       const cell = event.target.closest('td.cell');
       const line = cell && cell.parentNode;
-      if (!cell || !line.dataset.account) { return; }
-      const filter = filterOf(cell.cellIndex);
-      if (!filter) { return; }
-      filter.account_id = line.dataset.account;
+      const filter = cell && filterOf(cell.cellIndex);
+      if (!filter || cell.classList.contains('k-none')) { return; }
+      filter.account_id = line.dataset.account || '';
+      if (line.dataset.resource) { filter.q = line.dataset.resource; }
       showFindings(filter);
     });
   }
@@ -241,6 +242,55 @@
         'status (over the Regions of a Region-scope rule); hover a cell for the events not alerted and the first ' +
         'broken link.']),
       legends(), el('div', 'scroll tall', [node]), more]);
+  }
+
+  function place(where, kind) {
+    if (!where) { return td('—', 'muted'); }
+    const owner = where.account_id ? 'account ' + where.account_id : 'described by no scanned account';
+    return el('td', 'res', [where.name, el('div', 'muted', [kind + ' in ' + owner])]);
+  }
+  function checkCells(cells) {
+    return cells.map((c) => {
+      if (!c) { return td('—', 'cell k-none'); }
+      const node = el('td', 'cell k-' + c.status, [c.fact]);
+      node.setAttribute('title', c.status + ': ' + c.message);
+      return node;
+    });
+  }
+  function checkHeads(checks) {
+    return checks.map((c) => {
+      const th = el('th', '', [c.label]);
+      th.setAttribute('title', c.rule + ': ' + report.rules[c.rule].title);
+      return th;
+    });
+  }
+  function storage() {
+    const view = data.views.storage;
+    const parts = [el('p', 'muted', ['Per trail, the bucket, log group and KMS key its logs go to, in the account ' +
+      'that owns each, and what the storage rules found there; per CloudTrail Lake event data store, its state. ' +
+      'A cell takes the colour of its finding; hover it for the finding\'s message, click it for the finding.']),
+    legends()];
+    [['trails', 'Trail', ['Bucket', 'Log group', 'KMS key']], ['stores', 'Event data store', ['Region']]].forEach((t) => {
+      const rows = view[t[0]].rows;
+      if (!rows.length) { return; }
+      const checks = view[t[0]].checks;
+      const head = el('tr', '', [el('th', 'sticky', [t[1]]), el('th', '', ['Account'])].concat(
+        t[2].map((h) => el('th', '', [h])), checkHeads(checks)));
+      const node = el('table', 'grid storage', [el('thead', '', [head]), el('tbody', '', [])]);
+      const first = 2 + t[2].length;
+      const more = paged(node, rows, (r) => {
+        const where = r.places ? [place(r.places.bucket, 'bucket'), place(r.places.log_group, 'group'),
+          place(r.places.kms_key, 'key')] : [td(dash(r.region), 'nw')];
+        const line = el('tr', '', [td(r.resource, 'sticky res'), td(dash(r.account), 'nw')].concat(
+          where, checkCells(r.cells)));
+        line.dataset.account = r.account || '';
+        line.dataset.resource = r.resource;
+        return line;
+      }, ACCOUNTS_PAGE);
+      filterOnClick(node, (index) => (index >= first ? { rule_id: checks[index - first].rule } : null));
+      parts.push(el('h3', '', [t[1] + 's (' + rows.length + ')']), el('div', 'scroll tall', [node]), more);
+    });
+    return section('storage', 'Where the logs live', parts);
   }
 
   function framework(view) {
@@ -460,6 +510,9 @@
     document.title = 'trailcheck report ' + report.generated_at;
     const parts = [labelled(summary(), 'Summary'), labelled(matrix(), 'Accounts'), labelled(coverage(), 'Coverage')];
     if (data.views.monitoring.cells.length) { parts.push(labelled(monitoring(), 'Monitoring')); }
+    if (data.views.storage.trails.rows.length || data.views.storage.stores.rows.length) {
+      parts.push(labelled(storage(), 'Storage'));
+    }
     if (report.framework) { parts.push(labelled(framework(report.framework), 'Framework')); }
     if (report.baseline) { parts.push(labelled(baseline(report.baseline), 'Baseline')); }
     if (report.waivers) { parts.push(labelled(waivers(report.waivers), 'Waivers')); }
