@@ -26,6 +26,7 @@ from checker.comma_list import comma_list
 from checker.errors import InputError
 from checker.findings import SEVERITIES
 from checker.formats import markdown, parse_formats
+from checker.formats.interface import write_report
 from checker.inputs.events import EventOptions, parse_since, read_single_record
 from checker.inputs.iac.cloudformation import CloudFormationSource
 from checker.inputs.iac.terraform import TerraformPlanSource
@@ -40,7 +41,7 @@ from checker.recorders import RECORDER_FAMILIES
 from checker.report.baseline import Baseline, diff_findings, render_diff_json, render_diff_table
 from checker.report.document import load_report
 from checker.report.model import Report
-from checker.safetext import encodable, for_terminal, json_for_terminal
+from checker.safetext import for_terminal, json_for_terminal
 from checker.scan import ScanOptions, exit_code, load_rules, run_scan
 from checker.schemas import SCHEMA_NAMES, load_schema
 from checker.simulator import RecordVerdict, record_verdict
@@ -300,18 +301,19 @@ def write_outputs(report: Report, formats: Sequence[Any], output_dir: Path, quie
     """Print stdout formats, write the others under ``output_dir``; return the files written."""
     written = []
     for fmt in formats:
-        text = fmt.render(report)
         if fmt.filename is None:
-            sys.stdout.write(for_terminal(text))
+            sys.stdout.write(for_terminal(fmt.render(report)))
             continue
         try:
             output_dir.mkdir(parents=True, exist_ok=True)
             path = output_dir / fmt.filename
-            path.write_text(encodable(text), encoding="utf-8")
+            with path.open("w", encoding="utf-8") as handle:
+                write_report(fmt, report, handle)
         except OSError as exc:
             raise InputError(str(output_dir), f"cannot write report: {exc.strerror or exc}") from None
         written.append(path)
-        if fmt is markdown.FORMAT and markdown.write_step_summary(text) and not quiet:
+        if fmt is markdown.FORMAT and markdown.write_step_summary(path.read_text(encoding="utf-8")) \
+                and not quiet:
             print("wrote the Markdown summary to $GITHUB_STEP_SUMMARY", file=sys.stderr)
     if written and not quiet:
         print("wrote " + ", ".join(str(p) for p in written), file=sys.stderr)

@@ -77,8 +77,9 @@ def test_sarif_results_are_the_fail_and_error_findings_with_mapped_levels() -> N
     assert {(rule, r["level"]) for (rule, _), r in by_unit.items()} == {
         ("cloudtrail-tampering", "error"), ("kms-exclusion-gap", "error"),
         ("log-file-validation", "warning"), ("ssm-controlchannel-data-events", "error")}
-    error = by_unit[("ssm-controlchannel-data-events", "222222222222/eu-west-1")]
-    assert error["message"]["text"].startswith("AccessDenied calling GetEventSelectors")
+    error = by_unit[("ssm-controlchannel-data-events", "222222222222")]  # a region rule: per account
+    assert error["message"]["text"].startswith("error in 1 of 1 Region (eu-west-1). eu-west-1: AccessDenied calling")
+    assert error["properties"]["regions"] == {"error": ["eu-west-1"]}
     assert "could not evaluate" in error["message"]["text"]
 
 
@@ -220,7 +221,8 @@ def test_markdown_is_capped_and_says_how_many_rows_were_left_out() -> None:
     assert len(text) <= markdown.MAX_CHARS
     shown = sum(1 for line in text.splitlines() if line.startswith("| fail | high |"))
     assert 100 < shown < 3000
-    assert f"_{3000 - shown} more rows not shown" in text
+    assert f"_{3000 - shown:,} more rows not shown" in text
+    assert "Every finding is in the JSON and HTML reports" in text
 
 
 def test_markdown_baseline_and_framework_sections() -> None:
@@ -260,7 +262,7 @@ def test_csv_has_one_row_per_finding_with_stable_columns() -> None:
     text = csv_format.FORMAT.render(sample_report())
     assert "\r" not in text and text.endswith("\n")  # \n row endings, not the csv default CRLF
     assert text.splitlines()[0] == ("rule_id,title,severity,status,account_id,region,resource,message,"
-                                    "remediation,frameworks,fingerprint,evidence")
+                                    "remediation,frameworks,fingerprint,evidence,location")
     rows = list(csv.DictReader(io.StringIO(text)))
     assert len(rows) == 9
     kms = next(r for r in rows if r["rule_id"] == "kms-exclusion-gap" and r["status"] == "fail")
@@ -270,6 +272,16 @@ def test_csv_has_one_row_per_finding_with_stable_columns() -> None:
     assert (insights["account_id"], insights["region"], insights["resource"]) == ("222222222222", "", "")
     hostile = next(r for r in rows if r["resource"] == HOSTILE_TRAIL)
     assert hostile["message"] == f"Trail {HOSTILE} | has validation off\nsecond line"
+
+
+def test_csv_gives_the_file_and_line_of_a_finding_on_code() -> None:
+    on_code = finding("log-file-validation", "medium", "fail", "111111111111", "eu-west-1",
+                      "module.logging.aws_cloudtrail.org", location=Location("infra/logging/main.tf", 42))
+    text = csv_format.FORMAT.render(sample_report(findings=[on_code, *sample_findings()]))
+    rows = list(csv.DictReader(io.StringIO(text)))
+    assert [r["location"] for r in rows if r["resource"] == "module.logging.aws_cloudtrail.org"] == \
+        ["infra/logging/main.tf:42"]
+    assert {r["location"] for r in rows if r["resource"] != "module.logging.aws_cloudtrail.org"} == {""}
 
 
 def test_csv_neutralises_spreadsheet_formulas() -> None:

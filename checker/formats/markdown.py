@@ -1,30 +1,32 @@
 """Markdown output (``findings.md``), written for the GitHub Actions run page.
 
 The same text goes to ``$GITHUB_STEP_SUMMARY``, which GitHub caps at 1 MiB per step, and
-a summary is read by people, so the document is capped far lower (``MAX_CHARS``): tables
-lose their least severe rows first and say how many were left out. Only what needs acting
-on is listed (``fail`` and ``error``); the full report is in the JSON and HTML files.
-Every cell is escaped so a pipe, newline or HTML tag in a trail name cannot break the
-table or inject markup.
+a summary is read by people, so the document is capped far lower (``MAX_CHARS``): the
+summary and the failing rules come first, then the findings to act on (``fail`` and
+``error``), worst first; a cut table says how many rows it left out and where the full
+report is. Every cell is escaped so a pipe, newline or HTML tag in a
+trail name cannot break the table or inject markup.
 """
 
 from __future__ import annotations
 
 import os
+from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from urllib.parse import quote
 
 from checker import __version__
 from checker.errors import InputError
-from checker.findings import FAILING, SEVERITIES, STATUSES, Finding, Location, severity_rank, status_rank
+from checker.findings import FAILING, SEVERITIES, STATUSES, Finding, Location, Status
 from checker.report.baseline import BaselineDiff
 from checker.report.frameworks import FrameworkView
 from checker.report.model import Report
 from checker.safetext import for_markdown
 
 MAX_CHARS = 60_000
-_NOTE_RESERVE = 200
+_NOTE_RESERVE = 300
+FULL_REPORT = "the JSON and HTML reports (`--format json,html`: findings.json, findings.html)"
 _FINDING_HEADER = ("status", "severity", "rule", "account", "region", "resource", "message")
 
 
@@ -70,18 +72,21 @@ def _table(header: Sequence[str], rows: Sequence[Sequence[object]], budget: int)
     for shown, row in enumerate(rows):
         line = _line(row)
         if len(text) + len(line) > budget - _NOTE_RESERVE:
-            return text + (f"\n_{len(rows) - shown} more rows not shown: this summary is capped at "
-                           f"{MAX_CHARS:,} characters; see findings.json or findings.html._\n")
+            return text + (f"\n_{len(rows) - shown:,} more rows not shown: this summary is capped at "
+                           f"{MAX_CHARS:,} characters. Every finding is in {FULL_REPORT}._\n")
         text += line
     return text
 
 
+def _resource_cell(resource: str | None, location: Location | None) -> object:
+    return Located(resource, location) if location else resource
+
+
 def _finding_rows(findings: list[Finding]) -> list[list[object]]:
-    """Most severe first, so that a cut table loses the least severe rows."""
-    ordered = sorted(findings, key=lambda f: (severity_rank(f.severity), status_rank(f.status), f.sort_key()))
+    """Worst first, so that a cut table loses the least pressing rows."""
     return [[f.status, f.severity, f.rule_id, f.account_id, f.region,
              Located(f.resource, f.location) if f.location else f.resource, f.message]
-            for f in ordered]
+            for f in sorted(findings, key=Finding.worst_first_key)]
 
 
 def _heading(report: Report) -> str:
@@ -115,12 +120,26 @@ def _summary(report: Report) -> str:
     ])
 
 
-def _findings_section(report: Report, budget: int) -> str:
-    actionable = [f for f in report.findings if f.status in FAILING]
+def _rules_section(failing: list[Finding], budget: int) -> str:
+    """Each failing rule once, worst first: its failing findings, and in how many accounts."""
+    counts: dict[str, Counter[Status]] = defaultdict(Counter)
+    accounts: dict[str, set[str | None]] = defaultdict(set)
+    worst: dict[str, Finding] = {}
+    for finding in sorted(failing, key=Finding.worst_first_key):
+        counts[finding.rule_id][finding.status] += 1
+        accounts[finding.rule_id].add(finding.account_id)
+        worst.setdefault(finding.rule_id, finding)
+    rows = [[rule_id, first.severity, counts[rule_id]["fail"], counts[rule_id]["error"], len(accounts[rule_id])]
+            for rule_id, first in worst.items()]
+    title = "## Failing rules\n\n"
+    return title + _table(("rule", "severity", "fail", "error", "accounts"), rows, budget - len(title)) + "\n"
+
+
+def _findings_section(failing: list[Finding], budget: int) -> str:
     title = "## Failing and error findings\n\n"
-    if not actionable:
+    if not failing:
         return title + "None.\n\n"
-    return title + _table(_FINDING_HEADER, _finding_rows(actionable), budget - len(title)) + "\n"
+    return title + _table(_FINDING_HEADER, _finding_rows(failing), budget - len(title)) + "\n"
 
 
 def _baseline_section(baseline: BaselineDiff, budget: int) -> str:
@@ -150,12 +169,14 @@ def _framework_section(framework: FrameworkView, budget: int) -> str:
 def render_markdown(report: Report) -> str:
     """The whole document, at most ``MAX_CHARS`` characters."""
     head = _heading(report) + _summary(report) + "\n"
+    failing = [finding for finding in report.findings if finding.status in FAILING]
+    rules_text = _rules_section(failing, MAX_CHARS // 5) if failing else ""
     framework = report.sections.framework
     baseline = report.sections.baseline
     framework_text = _framework_section(framework, MAX_CHARS // 5) if framework else ""
     baseline_text = _baseline_section(baseline, MAX_CHARS // 5) if baseline else ""
-    remaining = MAX_CHARS - len(head) - len(framework_text) - len(baseline_text)
-    return head + _findings_section(report, remaining) + baseline_text + framework_text
+    remaining = MAX_CHARS - len(head) - len(rules_text) - len(framework_text) - len(baseline_text)
+    return head + rules_text + _findings_section(failing, remaining) + baseline_text + framework_text
 
 
 def write_step_summary(text: str) -> bool:
