@@ -16,11 +16,11 @@ from typing import Any
 View = dict[str, str | None]
 """One flattened reading of a record: selector field name -> value as CloudTrail compares it."""
 
-# Fields every view carries; other fields named by selectors are resolved as dotted paths.
 ABSENT_MEANS_FALSE = "sessionCredentialFromConsole"
 """A record carries this field only when it is ``"true"``: its absence reads ``"false"``, so
 ``NotEquals true`` selects the calls made outside a console session (docs/semantics.md)."""
 
+# Fields every view carries; other fields named by selectors are resolved as dotted paths.
 BASE_FIELDS = (
     "eventCategory", "eventSource", "eventName", "eventType", "readOnly",
     "sessionCredentialFromConsole", "userIdentity.arn", "errorCode", "vpcEndpointId",

@@ -158,7 +158,8 @@ class CoverQuestion:
 
     def _split(self, boxes: int, depth: int) -> tuple[int, dict[int, int]]:
         """The boxes that accept a witness no operand mentions, and for each mentioned
-        witness (by number) the boxes that accept it."""
+        witness (by number) the boxes that accept it; the absent witness of a field that may
+        be absent counts as mentioned, accepted only by the boxes that leave the field free."""
         plan = self._plans[depth]
         if plan is None:
             plan = self._plans[depth] = self._plan(depth)
