@@ -585,7 +585,7 @@ def test_scan_of_code_skips_the_storage_rules(capsys: pytest.CaptureFixture[str]
     assert result.code in (0, 1), result.err
     findings = json.loads((tmp_path / "out" / "findings.json").read_text(encoding="utf-8"))["findings"]
     assert findings and {f["status"] for f in findings} == {"skipped"}
-    assert all("not in this configuration" in f["message"] for f in findings)
+    assert all("not in this plan" in f["message"] for f in findings)
 
 
 # -- loading ------------------------------------------------------------------------------

@@ -46,8 +46,9 @@ def skip_reason(requirement: StorageRequirement, snapshot: Snapshot) -> str | No
     """Why the check cannot be judged on this snapshot at all, or ``None``."""
     code = snapshot.code
     if code is not None:
+        kind = "plan" if code.kind == "terraform-plan" else "template"
         return (f"{code.noun} does not show the posture of buckets, KMS keys, log groups or event data stores: "
-                "it is not in this configuration (scan a snapshot of the estate with storage data)")
+                f"not in this {kind} (scan a snapshot of the estate with storage data)")
     if not snapshot.carries(requirement.family):
         return NO_STORAGE if requirement.family == "storage" else NO_EVENT_DATA_STORES
     return None
