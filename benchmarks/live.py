@@ -18,8 +18,9 @@ one Python process (one GIL each), so each one's CPU time is a floor on the wall
 and so is the CPU of all three divided by the cores.
 
 A second collection has the built-in rule pack in effect, as a plain ``trailcheck collect``
-does, so it also reads the monitoring data the monitoring rules need; its monitoring calls
-are compared with the minimum derived from the estate (:func:`minimum_monitoring_calls`).
+does, so it also reads the monitoring data the monitoring rules need and the storage data the
+storage rules need; its monitoring and storage calls are compared with the minimums derived
+from the estate (:func:`minimum_monitoring_calls`, :func:`minimum_storage_calls`).
 
 Run: ``python benchmarks/live.py [--latency 0.05] [--workers 16]``.
 Not run by CI.
@@ -39,7 +40,6 @@ import urllib.request
 from collections import Counter
 from multiprocessing.connection import Connection
 from pathlib import Path
-from typing import Any
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))  # run as a script: the repository's packages (checker, tests.helpers)
@@ -54,6 +54,11 @@ REGIONS = ("eu-west-1", "us-east-1", "us-east-2", "us-west-2")
 PAGE_SIZE = 20
 MONITORING_OPERATIONS = ("DescribeMetricFilters", "DescribeAlarms", "ListSubscriptionsByTopic",
                          "GetTopicAttributes", "ListRules", "ListTargetsByRule")
+BUCKET_OPERATIONS = ("GetBucketPolicyStatus", "GetPublicAccessBlock", "GetBucketOwnershipControls", "GetBucketAcl",
+                     "GetBucketPolicy", "GetBucketLogging", "GetBucketVersioning", "GetObjectLockConfiguration",
+                     "GetBucketLifecycleConfiguration")
+STORAGE_OPERATIONS = ("ListBuckets", "GetBucketLocation", *BUCKET_OPERATIONS, "GetAccountPublicAccessBlock",
+                      "DescribeKey", "GetKeyRotationStatus", "DescribeLogGroups")
 SSM_EVERY = 10
 """Every tenth member has a Session Manager rule on its default bus (in its trail's home Region)."""
 SSM_PATTERN = ('{"source": ["aws.ssm"], "detail-type": ["AWS API Call via CloudTrail"], '
@@ -102,17 +107,19 @@ def serve_proxy(upstream: str, latency: float, connection: Connection) -> None:
 
 
 def build_estate() -> int:
-    """The organization: an org trail in the management account, delivering to a log group
-    there with the 15 CIS v1.4 metric filters, each with an alarm on an SNS topic; every
-    member a multi-region trail (homes spread over the regions) delivering to a log group
-    without filters in its home region, every fifth member also a single-region trail, and
-    every tenth member a Session Manager rule to its own topic. Returns the number of
-    unique trails."""
+    """The organization: an org trail in the management account, encrypted with a customer key
+    there and delivering to its own bucket and to a log group there with the 15 CIS v1.4 metric
+    filters, each with an alarm on an SNS topic; every member a multi-region trail (homes spread
+    over the regions) delivering to its own bucket and to a log group without filters in its
+    home region, every fifth member also a single-region trail sharing that bucket, and every
+    tenth member a Session Manager rule to its own topic. Returns the number of unique trails."""
     moto = MotoAccounts()
     ids = moto.create_organization([f"member{i:02d}" for i in range(ACCOUNTS - 1)])
+    key = moto.client(MANAGEMENT_ACCOUNT, "kms").create_key(Description="org trail")["KeyMetadata"]["Arn"]
     moto.create_trail(MANAGEMENT_ACCOUNT, "us-east-1", "org-trail", IsMultiRegionTrail=True,
                       IsOrganizationTrail=True, CloudWatchLogsRoleArn=_logs_role(MANAGEMENT_ACCOUNT),
-                      CloudWatchLogsLogGroupArn=_log_group(MANAGEMENT_ACCOUNT, "us-east-1", "org-trail-logs"))
+                      CloudWatchLogsLogGroupArn=_log_group(MANAGEMENT_ACCOUNT, "us-east-1", "org-trail-logs"),
+                      KmsKeyId=key)
     _cis_monitoring(moto)
     members = sorted(a for a in ids.values() if a != MANAGEMENT_ACCOUNT)
     trails = 1
@@ -122,7 +129,9 @@ def build_estate() -> int:
                           CloudWatchLogsLogGroupArn=_log_group(account, home, "main-logs"))
         trails += 1
         if index % 5 == 0:
-            moto.create_trail(account, REGIONS[(index + 1) % len(REGIONS)], "local")
+            local = moto.client(account, "cloudtrail", REGIONS[(index + 1) % len(REGIONS)])
+            local.create_trail(Name="local", S3BucketName=f"main-{home}-{account}")  # the bucket of "main"
+            local.start_logging(Name="local")
             trails += 1
         if index % SSM_EVERY == 0:
             topic = moto.client(account, "sns", home).create_topic(Name="sessions")["TopicArn"]
@@ -184,6 +193,24 @@ def minimum_monitoring_calls() -> Counter[str]:
         "DescribeMetricFilters": ACCOUNTS, "DescribeAlarms": 1,
         "ListSubscriptionsByTopic": 1 + ssm_rules, "GetTopicAttributes": 1 + ssm_rules,
         "ListRules": ACCOUNTS * len(REGIONS), "ListTargetsByRule": ssm_rules,
+    })
+
+
+def minimum_storage_calls() -> Counter[str]:
+    """The storage calls the built-in rules need on this estate (one page each):
+
+    - ListBuckets: once per scanned account (a bucket's name does not say who owns it);
+    - per bucket, each S3 call the storage rules read, and GetBucketLocation (moto's ListBuckets
+      does not give ``BucketRegion``; AWS's does, and then it is not called): one bucket per
+      account, the single-region trails sharing their account's;
+    - GetAccountPublicAccessBlock (S3 Control): once per account that owns a trail's bucket;
+    - DescribeKey and GetKeyRotationStatus: the organization trail's customer key, the only key;
+    - DescribeLogGroups: the organization trail's log group and each member's.
+    """
+    return Counter({
+        "ListBuckets": ACCOUNTS, "GetBucketLocation": ACCOUNTS, **{op: ACCOUNTS for op in BUCKET_OPERATIONS},
+        "GetAccountPublicAccessBlock": ACCOUNTS, "DescribeKey": 1, "GetKeyRotationStatus": 1,
+        "DescribeLogGroups": ACCOUNTS,
     })
 
 
@@ -253,20 +280,21 @@ def main() -> None:
     print(f"CPU floor on the wall time {floor:.2f} s = {floor / ideal:.2f}x ideal "
           f"(the largest of moto's CPU, the collector's, all CPU / cores); "
           f"wall / floor {wall / floor:.2f}")
-    report_monitoring(Counter(monitoring_counted), monitored, monitoring_wall)
+    errors = sum(len(a["errors"]) for a in monitored["accounts"])
+    print(f"\nwith the built-in rules in effect (contents {', '.join(monitored.get('contents', ['trails']))}), "
+          f"errors {errors}, wall {monitoring_wall:.2f} s")
+    report_calls("monitoring", MONITORING_OPERATIONS, Counter(monitoring_counted), minimum_monitoring_calls())
+    report_calls("storage", STORAGE_OPERATIONS, Counter(monitoring_counted), minimum_storage_calls())
 
 
-def report_monitoring(counted: Counter[str], document: dict[str, Any], wall: float) -> None:
-    """The monitoring calls of the collection with the built-in rules in effect, vs the minimum."""
-    expected = minimum_monitoring_calls()
-    calls = Counter({op: counted[op] for op in MONITORING_OPERATIONS if counted[op]})
-    errors = sum(len(a["errors"]) for a in document["accounts"])
-    print(f"\nwith the built-in rules in effect (contents {', '.join(document.get('contents', ['trails']))}), "
-          f"errors {errors}, wall {wall:.2f} s; monitoring calls:")
-    print(f"{'operation':<26}{'made':>6}{'minimum':>9}")
-    for operation in MONITORING_OPERATIONS:
-        print(f"{operation:<26}{calls[operation]:>6}{expected[operation]:>9}")
-    print(f"{'total':<26}{calls.total():>6}{expected.total():>9}")
+def report_calls(family: str, operations: tuple[str, ...], counted: Counter[str], expected: Counter[str]) -> None:
+    """The calls of one data family made by the collection with the built-in rules, vs the minimum."""
+    calls = Counter({op: counted[op] for op in operations if counted[op]})
+    print(f"{family} calls:")
+    print(f"{'operation':<34}{'made':>6}{'minimum':>9}")
+    for operation in operations:
+        print(f"{operation:<34}{calls[operation]:>6}{expected[operation]:>9}")
+    print(f"{'total':<34}{calls.total():>6}{expected.total():>9}")
 
 
 if __name__ == "__main__":
