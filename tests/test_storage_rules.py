@@ -8,12 +8,15 @@ condition keys in other letter cases, wildcard-only condition values...
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import replace
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, get_args
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from checker.engine.config import ConfigEvaluator
 from checker.errors import InputError
@@ -266,6 +269,13 @@ def test_not_principal_and_not_action_admit_cloudtrail_unless_they_exclude_it() 
 ])
 def test_iam_wildcards(pattern: str, expected: bool) -> None:
     assert _matches(pattern, "s3:putobject") is expected
+
+
+@settings(max_examples=300, deadline=None)
+@given(pattern=st.text(alphabet="s3:Pput*?ob", max_size=12), text=st.text(alphabet="s3:Pputob", max_size=10))
+def test_iam_wildcards_agree_with_a_regular_expression(pattern: str, text: str) -> None:
+    reference = "".join("." if c == "?" else ".*" if c == "*" else re.escape(c) for c in pattern.lower())
+    assert _matches(pattern, text) is (re.fullmatch(reference, text.lower(), re.DOTALL) is not None)
 
 
 # -- retention ---------------------------------------------------------------------------
