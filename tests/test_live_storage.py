@@ -30,6 +30,7 @@ from __future__ import annotations
 import json
 from collections import Counter
 from collections.abc import Iterator, Sequence
+from pathlib import Path
 from typing import Any, get_args
 
 import boto3
@@ -37,6 +38,7 @@ import botocore.awsrequest
 import pytest
 from botocore.stub import Stubber
 
+from checker.cli import main
 from checker.engine.config import ConfigEvaluator
 from checker.inputs.clients import ClientFactory, Credentials
 from checker.inputs.live import LiveOptions, collect_snapshot
@@ -295,6 +297,21 @@ def test_output_is_deterministic(estate: dict[str, str]) -> None:
 
     assert storage(collect((), with_families=("storage",), workers=1)) == storage(
         collect((), with_families=("storage",), workers=16))
+
+
+def test_collect_reads_storage_for_the_rules_given_and_with_storage(estate: dict[str, str], tmp_path: Path) -> None:
+    out = tmp_path / "snapshot.json"
+    assert main(["collect", "--org", "--regions", ",".join(REGIONS), "--quiet", "--rules", "trail-kms-key-usable",
+                 "-o", str(out)]) == 0
+    document = json.loads(out.read_text())
+    assert document["contents"] == ["trails", "storage"]
+    assert "KeyRotationEnabled" not in account(document, estate["management"])["kms_keys"][estate["org_key"]]
+    assert all("buckets" not in a for a in document["accounts"])  # no bucket rule in effect
+    assert main(["collect", "--org", "--regions", ",".join(REGIONS), "--quiet", "--rules", "cloudtrail-enabled",
+                 "--with", "storage", "-o", str(out)]) == 0
+    document = json.loads(out.read_text())
+    assert account(document, estate["management"])["kms_keys"][estate["org_key"]]["KeyRotationEnabled"] is True
+    assert "org-trail-logs" in account(document, estate["log-archive"])["buckets"]
 
 
 # -- failures and resources nobody scanned owns ---------------------------------------------------
