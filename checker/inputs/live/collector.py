@@ -13,6 +13,8 @@ the monitoring reads follow in rounds: the plan (:func:`checker.plan.monitoring.
 is asked what the chains of the snapshot collected so far still lack, those reads are made
 in the accounts and Regions that own the resources, and the plan is asked again, until it
 needs nothing new. Each resource is read once; see docs/live-scans.md for the calls.
+Last come the storage reads, when a storage rule is in effect or ``--with`` asks: each
+trail's bucket, key and log group where they live (:mod:`checker.inputs.live.storage`).
 
 With ``--shard I/N`` the collection keeps the accounts of one shard
 (:class:`~checker.inputs.live.options.Shard`). The monitoring plan shards with them: the reads
