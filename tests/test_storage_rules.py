@@ -588,10 +588,10 @@ def test_scan_judges_the_central_bucket_and_key_where_they_live(capsys: pytest.C
     assert store["status"] == "fail"
 
 
-def test_scan_of_code_skips_the_storage_rules(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+def test_scan_of_code_skips_the_bucket_rules(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     plan = iac.write_plan(tmp_path, [iac.Res("aws_cloudtrail.main", iac.trail())])
     result = run_cli(capsys, "scan", "--terraform-plan", str(plan), "--format", "json", "--output-dir",
-                     str(tmp_path / "out"), "--rules", STORAGE_RULES)
+                     str(tmp_path / "out"), "--rules", "trail-bucket-not-public,trail-bucket-policy-scoped")
     assert result.code in (0, 1), result.err
     findings = json.loads((tmp_path / "out" / "findings.json").read_text(encoding="utf-8"))["findings"]
     assert findings and {f["status"] for f in findings} == {"skipped"}
