@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal
 
 from checker.findings import Location
+from checker.storage_model import KmsKey, LogGroup
 
 if TYPE_CHECKING:
     from checker.model import Trail
@@ -73,6 +74,9 @@ class CodeOrigin:
     before the change (a template without a baseline). ``placeholder_account`` is set when
     the code does not show the account: findings then name :data:`PLACEHOLDER_ACCOUNT`.
     ``monitoring`` says whether the code defines any metric filter, alarm, topic or rule.
+    ``storage`` holds the KMS keys and log groups the code defines, keyed by :func:`storage_id`:
+    where each is written and which of its settings are known only after apply (``unknown``
+    keyed by API field: ``KeyState``, ``KeyRotationEnabled``, ``retentionInDays``).
     """
 
     kind: CodeKind
@@ -80,6 +84,7 @@ class CodeOrigin:
     changes: tuple[TrailChange, ...] | None = None
     placeholder_account: str | None = None
     monitoring: bool = False
+    storage: Mapping[str, Declaration] = field(default_factory=dict)
 
     @property
     def noun(self) -> str:
@@ -102,6 +107,13 @@ class CodeOrigin:
     def declaration(self, trail_arn: str) -> Declaration | None:
         return self.declarations.get(trail_arn)
 
+    def storage_declaration(self, resource: KmsKey | LogGroup) -> Declaration | None:
+        """Where the code writes this key or log group (``None``: the code does not define it)."""
+        if isinstance(resource, KmsKey):
+            return self.storage.get(storage_id("kms_keys", resource.owner_account_id, resource.key))
+        return self.storage.get(storage_id("log_groups", resource.owner_account_id,
+                                           f"{resource.region}/{resource.name}"))
+
     def first_location(self, trail_arns: Iterable[str]) -> Location | None:
         """The location of the first of these trails that has one (a unit decided by several)."""
         for arn in trail_arns:
@@ -113,3 +125,9 @@ class CodeOrigin:
     def before_trails(self) -> tuple[Trail, ...]:
         """Every trail as it was before the change (empty when that is not known)."""
         return tuple(change.before for change in self.changes or () if change.before is not None)
+
+
+def storage_id(part: str, account: str, name: str) -> str:
+    """The key of a KMS key (``part`` ``kms_keys``, ``name`` the identifier it is listed under) or
+    of a log group (``log_groups``, ``name`` ``REGION/NAME``) in :attr:`CodeOrigin.storage`."""
+    return f"{part}:{account}:{name}"

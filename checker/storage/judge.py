@@ -17,6 +17,7 @@ from checker.storage.bucket_policy import bucket_policy_scoped
 from checker.storage.bucket_protection import bucket_access_logging, bucket_delete_protection
 from checker.storage.judgement import Judgement, worst
 from checker.storage.keys import key_rotation, key_usable
+from checker.storage.on_code import judged_on_code, retention_on_code, skip_on_code, unknown_setting
 from checker.storage.public import bucket_not_public
 from checker.storage.retention import bucket_retention, log_group_retention, log_prefix
 from checker.storage.stores import store_cmk, store_healthy
@@ -44,11 +45,8 @@ NO_KEY = "the trail has no KMS key (kms-encryption reports it)"
 
 def skip_reason(requirement: StorageRequirement, snapshot: Snapshot) -> str | None:
     """Why the check cannot be judged on this snapshot at all, or ``None``."""
-    code = snapshot.code
-    if code is not None:
-        kind = "plan" if code.kind == "terraform-plan" else "template"
-        return (f"{code.noun} does not show the posture of buckets, KMS keys, log groups or event data stores: "
-                f"not in this {kind} (scan a snapshot of the estate with storage data)")
+    if snapshot.code is not None:
+        return skip_on_code(requirement, snapshot, snapshot.code)
     if not snapshot.carries(requirement.family):
         return NO_STORAGE if requirement.family == "storage" else NO_EVENT_DATA_STORES
     return None
@@ -68,9 +66,9 @@ def judge_trail(check: StorageCheck, snapshot: Snapshot, trail: Trail, params: M
     if check == "retention":
         return _retention(snapshot, trail, int(params["min_days"]))
     if check == "key-usable":
-        return _on_key(snapshot, trail, key_usable)
+        return _on_key(snapshot, trail, key_usable, ("KeyState",))
     if check == "key-rotation":
-        return _on_key(snapshot, trail, key_rotation)
+        return _on_key(snapshot, trail, key_rotation, ("KeyManager", "KeyRotationEnabled"))
     if check == "store-healthy" or check == "store-cmk":
         raise AssertionError(f"{check} is judged per event data store (the loader checks the scope)")
     assert_never(check)
@@ -97,11 +95,13 @@ def _on_bucket(snapshot: Snapshot, trail: Trail, check: Callable[[Located[Bucket
     return _judged(snapshot, "bucket", found, check)
 
 
-def _on_key(snapshot: Snapshot, trail: Trail, check: Callable[[KmsKey], Judgement]) -> Judgement:
+def _on_key(snapshot: Snapshot, trail: Trail, check: Callable[[KmsKey], Judgement], reads: tuple[str, ...]
+            ) -> Judgement:
     found = trail_key(snapshot, trail)
     if found is None:
-        return Judgement("skipped", NO_KEY)
-    return _judged(snapshot, "kms_key", found, lambda located: check(located.resource))
+        unknown = unknown_setting(snapshot.code, trail, "KmsKeyId") if snapshot.code is not None else None
+        return Judgement("skipped", unknown or NO_KEY)
+    return _judged(snapshot, "kms_key", found, lambda located: check(located.resource), reads)
 
 
 def _retention(snapshot: Snapshot, trail: Trail, min_days: int) -> Judgement:
@@ -110,31 +110,39 @@ def _retention(snapshot: Snapshot, trail: Trail, min_days: int) -> Judgement:
     in_bucket = _on_bucket(snapshot, trail, lambda found: bucket_retention(
         found.resource, prefix, min_days, snapshot.collected_at))
     group = trail_log_group(snapshot, trail)
+    code = snapshot.code
     if group is None:
-        in_group = Judgement("skipped", "the trail sends no events to CloudWatch Logs", {"log_group": None})
+        unknown = unknown_setting(code, trail, "CloudWatchLogsLogGroupArn") if code is not None else None
+        in_group = Judgement("skipped", unknown or "the trail sends no events to CloudWatch Logs", {"log_group": None})
     else:
-        in_group = _judged(snapshot, "log_group", group, lambda found: log_group_retention(found.resource, min_days))
+        in_group = _judged(snapshot, "log_group", group, lambda found: log_group_retention(found.resource, min_days),
+                           ("retentionInDays",))
+    if code is not None:
+        return retention_on_code(code, in_group)
     decided = worst(in_bucket, in_group)
     same = [j.detail for j in (in_bucket, in_group) if j.status == decided.status]
     return Judgement(decided.status, "; ".join(same), {**in_bucket.evidence, **in_group.evidence})
 
 
 def _judged(snapshot: Snapshot, kind: str, found: Located[R] | Unlocated,
-            check: Callable[[Located[R]], Judgement]) -> Judgement:
+            check: Callable[[Located[R]], Judgement], reads: tuple[str, ...] = ()) -> Judgement:
     """``check`` on a located resource, its place and the errors about it in the evidence under
-    ``kind``; an ``error`` with the lookup's reason for a resource no scanned account describes."""
+    ``kind``; an ``error`` with the lookup's reason for a resource no scanned account describes.
+    On code, what the code does not decide (the check ``reads`` it) is ``skipped`` (checker.storage.on_code)."""
     if isinstance(found, Unlocated):
         place: dict[str, Any] = {"name": found.name, "account_id": None}
         if found.errors:
             place["collection_errors"] = [e.to_dict() for e in found.errors]
-        return Judgement("error", found.reason, {kind: place})
-    judged = check(found)
-    place = {"name": _name(found.resource), "account_id": found.account_id, **judged.evidence}
-    if judged.status == "error":
-        errors = located_errors(snapshot, found)
-        if errors:
-            place["collection_errors"] = [e.to_dict() for e in errors]
-    return Judgement(judged.status, judged.detail, {kind: place})
+        judged = Judgement("error", found.reason, {kind: place})
+    else:
+        checked = check(found)
+        place = {"name": _name(found.resource), "account_id": found.account_id, **checked.evidence}
+        if checked.status == "error":
+            errors = located_errors(snapshot, found)
+            if errors:
+                place["collection_errors"] = [e.to_dict() for e in errors]
+        judged = Judgement(checked.status, checked.detail, {kind: place})
+    return judged if snapshot.code is None else judged_on_code(snapshot.code, kind, found, reads, judged)
 
 
 def _name(resource: Bucket | KmsKey | LogGroup) -> str:

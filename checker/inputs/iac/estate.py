@@ -25,6 +25,7 @@ from typing import Any, Literal
 from checker.code_origin import ChangeAction, CodeKind, CodeOrigin, Declaration, TrailChange
 from checker.errors import InputError
 from checker.findings import Location
+from checker.inputs.iac.storage import StorageItem
 from checker.inputs.iac.values import Unknown, first_unknown, partition_of, trail_arn
 from checker.inputs.snapshot import parse_snapshot
 from checker.model import Snapshot, Trail
@@ -72,11 +73,12 @@ class RegionItem:
 @dataclass
 class CodeEstate:
     """Everything one side of a change defines, per account: the Regions in scope, trails,
-    monitoring resources and event data stores, and what could not be decided."""
+    monitoring resources, event data stores, KMS keys and log groups, and what could not be decided."""
 
     regions: dict[str, list[str]] = field(default_factory=dict)
     trails: list[TrailSpec] = field(default_factory=list)
     items: list[RegionItem] = field(default_factory=list)
+    storage: list[StorageItem] = field(default_factory=list)
     undecided: list[tuple[str, str, str]] = field(default_factory=list)  # (account, resource, why)
 
     def defines(self, part: RegionPart) -> bool:
@@ -102,11 +104,13 @@ def add_subscription(estate: CodeEstate, resource: str, account: str, region: st
 
 @dataclass(frozen=True)
 class ReadEstate:
-    """A :class:`CodeEstate` parsed: the snapshot, and each trail resource's ARN and declaration."""
+    """A :class:`CodeEstate` parsed: the snapshot, each trail resource's ARN and declaration, and
+    the declaration of each key and log group (by :func:`~checker.code_origin.storage_id`)."""
 
     snapshot: Snapshot
     arns: dict[TrailKey, str]
     declarations: dict[TrailKey, Declaration]
+    storage: dict[str, Declaration] = field(default_factory=dict)
 
     def trail(self, key: TrailKey) -> Trail | None:
         arn = self.arns.get(key)
@@ -121,7 +125,7 @@ def read_estate(estate: CodeEstate, source: str) -> ReadEstate:
     except InputError as error:
         what = _renamed(error.what, names).removeprefix("invalid snapshot: ")
         raise InputError(_renamed(error.where, names), what) from None
-    return ReadEstate(snapshot, arns, declarations)
+    return ReadEstate(snapshot, arns, declarations, {item.key: item.known()[1] for item in estate.storage})
 
 
 def code_snapshot(after: ReadEstate, before: ReadEstate | None, kind: CodeKind, sha256: str,
@@ -135,7 +139,7 @@ def code_snapshot(after: ReadEstate, before: ReadEstate | None, kind: CodeKind, 
         changes = tuple(_change(key, before, after, (actions or {}).get(key[0]))
                         for key in sorted({*before.arns, *after.arns}))
     origin = CodeOrigin(kind, {after.arns[key]: d for key, d in after.declarations.items()}, changes,
-                        placeholder_account, defines_monitoring)
+                        placeholder_account, defines_monitoring, after.storage)
     return dataclasses.replace(after.snapshot, sha256=sha256, code=origin)
 
 
@@ -161,7 +165,7 @@ def _document(estate: CodeEstate) -> tuple[dict[str, Any], dict[str, str], dict[
     """The snapshot document, the resource behind each of its JSON paths, and per trail
     resource its ARN and declaration."""
     accounts = sorted({*estate.regions, *(t.account for t in estate.trails), *(i.account for i in estate.items),
-                       *(u[0] for u in estate.undecided)})
+                       *(s.account for s in estate.storage), *(u[0] for u in estate.undecided)})
     all_regions = sorted({r for regions in estate.regions.values() for r in regions}
                          | {t.region for t in estate.trails})
     names: dict[str, str] = {}
@@ -194,12 +198,16 @@ def _document(estate: CodeEstate) -> tuple[dict[str, Any], dict[str, str], dict[
         if stores is not None:
             item["event_data_stores"] = {region: parts["event_data_stores"] for region, parts in stores.items()
                                          if "event_data_stores" in parts}
+        if estate.storage:
+            item.update(_storage_parts(estate, account, where, names))
         documents.append(item)
     contents = ["trails"]
     if any(estate.defines(part) for part in MONITORING_PARTS):
         contents.append("monitoring")
     if estate.defines("event_data_stores"):
         contents.append("event-data-stores")
+    if estate.storage:
+        contents.append("storage")
     document = {"format": "trailcheck.snapshot/v1", "partition": partition_of(all_regions[0]) if all_regions else "aws",
                 "accounts": documents, "contents": contents}
     return document, names, arns, declarations
@@ -224,6 +232,23 @@ def _region_parts(estate: CodeEstate, account: str, parts: tuple[RegionPart, ...
             lists[part] = [i.document for i in mine]
         result[region] = lists
     return result
+
+
+def _storage_parts(estate: CodeEstate, account: str, where: str, names: dict[str, str]) -> dict[str, Any]:
+    """The account's ``kms_keys`` (identifier -> DescribeKey fields) and ``log_groups`` (Region ->
+    DescribeLogGroups items) the code defines, without their unknown values."""
+    keys: dict[str, Any] = {}
+    groups: dict[str, list[dict[str, Any]]] = {}
+    for item in (s for s in estate.storage if s.account == account):
+        document = item.known()[0]
+        if item.part == "kms_keys":
+            names[f"{where}.kms_keys['{item.name}']"] = item.resource
+            keys[item.name] = document
+        else:
+            listed = groups.setdefault(item.region, [])
+            names[f"{where}.log_groups['{item.region}'][{len(listed)}]"] = item.resource
+            listed.append(document)
+    return {"kms_keys": keys, "log_groups": {region: groups[region] for region in sorted(groups)}}
 
 
 def _trail_document(spec: TrailSpec) -> tuple[dict[str, Any], dict[str, str]] | Unknown:
@@ -282,7 +307,8 @@ def _selectors(settings: Mapping[str, Any]) -> dict[str, Any] | Unknown:
 
 
 _PATH = re.compile(r"\$\.accounts\[\d+\]\."
-                   r"(?:trails\[\d+\]|(?:monitoring|event_data_stores)\.[^.\s\[]+\.[a-z_]+\[\d+\])")
+                   r"(?:trails\[\d+\]|(?:monitoring|event_data_stores)\.[^.\s\[]+\.[a-z_]+\[\d+\]"
+                   r"|kms_keys\['[^']+'\]|log_groups\['[^']+'\]\[\d+\])")
 
 
 def _renamed(text: str, names: Mapping[str, str]) -> str:

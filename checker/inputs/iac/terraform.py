@@ -4,8 +4,10 @@ Every ``aws_cloudtrail`` of the plan's planned values (root and child modules) b
 trail, every ``aws_cloudwatch_log_metric_filter``, ``aws_cloudwatch_metric_alarm``,
 ``aws_sns_topic`` (with its ``aws_sns_topic_subscription``\\ s) and
 ``aws_cloudwatch_event_rule`` (with its ``aws_cloudwatch_event_target``\\ s) a monitoring
-resource, every ``aws_cloudtrail_event_data_store`` an event data store: each in the
+resource, every ``aws_cloudtrail_event_data_store`` an event data store, every ``aws_kms_key``
+and ``aws_cloudwatch_log_group`` storage data (:mod:`checker.inputs.iac.storage`): each in the
 shape its AWS API returns it, then parsed as a snapshot (:mod:`checker.inputs.iac.estate`).
+A key the plan deletes is pending deletion once applied.
 
 Region and account come from the resource's provider configuration (``region``,
 ``allowed_account_ids``, ``assume_role``), else the account the plan's prior state shows,
@@ -36,6 +38,7 @@ from checker.inputs.iac.estate import (
     code_snapshot,
     read_estate,
 )
+from checker.inputs.iac.storage import StorageItem, kms_key, log_group
 from checker.inputs.iac.tf_files import ModuleFiles, module_directory
 from checker.inputs.iac.tf_plan import Address, PlannedResource, TerraformPlan
 from checker.inputs.iac.values import (
@@ -112,6 +115,7 @@ class _Reader:
                 estate.trails.append(self._trail(resource, located=True))
         self._monitoring(estate, resources)
         estate.items.extend(self._stores(resources))
+        estate.storage.extend(self._storage(resources))
         self.defines_monitoring = any(item.part != "event_data_stores" for item in estate.items)
         self._scope(estate)
         return estate
@@ -230,6 +234,36 @@ class _Reader:
             items.append(RegionItem(resource.address.text, account, region, "event_data_stores", document))
         return items
 
+    # -- KMS keys and log groups -------------------------------------------------------
+
+    def _storage(self, resources: Sequence[PlannedResource]) -> list[StorageItem]:
+        """Every key and log group of the planned values, listed under the identifier a trail names
+        it by (:meth:`_identity`); and every key the plan deletes, pending deletion under its ARN."""
+        items = []
+        for resource in resources:
+            kind = resource.address.type
+            if kind not in (_KMS_KEY, _LOG_GROUP):
+                continue
+            account, region = self._place(resource, resource.values)
+            read = _Values(self, resource, account, region)
+            address, where = resource.address.text, self._location(resource.address)
+            if kind == _KMS_KEY:
+                arn = self._identity(resource, "arn") or key_stand_in(region, account, address)
+                items.append(kms_key(address, where, account, region, arn, read.flag("is_enabled"),
+                                     read.flag("enable_key_rotation"), read.text("customer_master_key_spec")))
+            else:
+                items.append(log_group(address, where, account, region, read.name("name"),
+                                       read.days("retention_in_days"), _known(read.text("kms_key_id"))))
+        kept = {item.name for item in items}
+        for resource, actions in self.plan.before():
+            deleted = _known(resource.values.get("arn"))
+            if (resource.address.type == _KMS_KEY and resource.address.mode == "managed" and "delete" in actions
+                    and deleted is not None and deleted not in kept):
+                account, region = self._place(resource, resource.values)
+                items.append(kms_key(resource.address.text, self._location(resource.address), account, region, deleted,
+                                     True, resource.values.get("enable_key_rotation") is True, None, deleted=True))
+        return items
+
     # -- monitoring --------------------------------------------------------------------
 
     def _monitoring(self, estate: CodeEstate, resources: Sequence[PlannedResource]) -> None:
@@ -288,7 +322,8 @@ class _Reader:
 
     def _referenced(self, modules: tuple[str, ...], prefix: str, expression: Any,
                     hops: int) -> list[tuple[PlannedResource, str]]:
-        """The resources (and attributes) an expression refers to, through module variables and outputs."""
+        """The resources (and attributes) an expression refers to, through module variables and
+        outputs, and through locals as the module's ``.tf`` files write them."""
         references = expression.get("references") if isinstance(expression, Mapping) else None
         if not isinstance(references, list) or hops > _MAX_HOPS:
             return []
@@ -302,6 +337,12 @@ class _Reader:
                 parent_prefix = prefix[:prefix.rstrip(".").rfind("module.")]
                 upstream = (call.get("expressions") or {}).get(parts[1])
                 for target, wanted in self._referenced(modules[:-1], parent_prefix, upstream, hops + 1):
+                    found.setdefault(target.address.text, (target, wanted))
+            elif parts[0] == "local" and len(parts) >= 2:
+                directory = module_directory(self.root, self.plan.configuration, modules)
+                local = self.files.local(directory, parts[1]) if directory is not None else None
+                written = {"references": list(local.references)} if local is not None else None
+                for target, wanted in self._referenced(modules, prefix, written, hops + 1):
                     found.setdefault(target.address.text, (target, wanted))
             elif parts[0] == "module" and len(parts) >= 3:
                 child = self.plan.module_config((*modules, parts[1])) or {}
@@ -412,6 +453,14 @@ class _Values:
             return value + ":*"
         return value
 
+    def days(self, name: str) -> int | Unknown | None:
+        """A whole number of days, 0 or more."""
+        value = self.raw(name)
+        if value is None or isinstance(value, Unknown) or (isinstance(value, int) and not isinstance(value, bool)
+                                                           and value >= 0):
+            return value
+        raise self._problem(name, "a whole number of days", value)
+
     def flag(self, name: str) -> bool | Unknown | None:
         value = self.raw(name)
         if value is None or isinstance(value, (bool, Unknown)):
@@ -435,6 +484,8 @@ class _Values:
         return [shape(block) for block in value]
 
 
+_KMS_KEY = "aws_kms_key"
+_LOG_GROUP = "aws_cloudwatch_log_group"
 _MONITORING_TYPES = frozenset({"aws_cloudwatch_log_metric_filter", "aws_cloudwatch_metric_alarm", "aws_sns_topic",
                                "aws_cloudwatch_event_rule"})
 
