@@ -89,6 +89,8 @@ def _policy_reason(bucket: Bucket, account_block: Known[PublicAccessBlock | None
         return "no bucket policy"
     if bucket.is_public is False:
         return "S3 computes its policy as not public"
+    if isinstance(bucket.is_public, Unread):
+        return "RestrictPublicBuckets neutralises any public policy"
     return "RestrictPublicBuckets neutralises its public policy"
 
 
@@ -114,13 +116,17 @@ def _block_evidence(block: Known[PublicAccessBlock | None]) -> object:
     return {"IgnorePublicAcls": block.ignore_public_acls, "RestrictPublicBuckets": block.restrict_public_buckets}
 
 
+def _public_grants(grants: Known[tuple[Grant, ...]]) -> object:
+    if isinstance(grants, Unread):
+        return shown(grants)
+    return [{"permission": g.permission, "grantee": g.grantee_uri} for g in grants if g.is_public]
+
+
 def _evidence(bucket: Bucket, account_block: Known[PublicAccessBlock | None]) -> dict[str, object]:
-    grants = bucket.grants
     return {
         "IsPublic": shown(bucket.is_public),
         "bucket_public_access_block": _block_evidence(bucket.public_access_block),
         "account_public_access_block": _block_evidence(account_block),
         "ObjectOwnership": shown(bucket.object_ownership),
-        "public_grants": shown(grants) if isinstance(grants, Unread) else
-        [{"permission": g.permission, "grantee": g.grantee_uri} for g in grants if g.is_public],
+        "public_grants": _public_grants(bucket.grants),
     }
