@@ -32,7 +32,8 @@ from checker.inputs.iac.cloudformation import CloudFormationSource
 from checker.inputs.iac.terraform import TerraformPlanSource
 from checker.inputs.interface import SnapshotSource
 from checker.inputs.live import LiveOptions, collect_snapshot, write_snapshot
-from checker.inputs.live.options import DEFAULT_ROLE_NAME, DEFAULT_WORKERS
+from checker.inputs.live.options import DEFAULT_ROLE_NAME, DEFAULT_WORKERS, Shard
+from checker.inputs.merge import merge_files
 from checker.inputs.snapshot import SnapshotFile
 from checker.plan.rules import FAMILIES, parse_families
 from checker.policy.loader import builtin_policy_dir, load_policies
@@ -99,7 +100,8 @@ def _live_options(args: argparse.Namespace) -> LiveOptions:
         raise InputError("--workers", f"must be a positive integer, got {args.workers}")
     return LiveOptions(profile=args.profile, regions=args.regions, org=args.org, accounts=args.accounts,
                        role_name=args.role_name, external_id=args.external_id, workers=args.workers,
-                       quiet=args.quiet, with_families=parse_families(args.with_families))
+                       quiet=args.quiet, with_families=parse_families(args.with_families),
+                       shard=Shard.parse(args.shard) if getattr(args, "shard", None) else None)
 
 
 def _add_verbosity(parser: argparse.ArgumentParser) -> None:
@@ -178,8 +180,12 @@ trailcheck collect --org --role-name TrailcheckAudit --external-id abc123 -o org
 trailcheck collect --rules cloudtrail-enabled,multi-region-trail -o trails.json   # no monitoring calls
 trailcheck collect --param ssm-session-notifications.via=eventbridge -o snapshot.json
 trailcheck collect --with monitoring -o snapshot.json    # every monitoring chain, for explain
-AWS_ENDPOINT_URL=http://127.0.0.1:5000 trailcheck collect -o -    # a private endpoint, to stdout""")
+AWS_ENDPOINT_URL=http://127.0.0.1:5000 trailcheck collect -o -    # a private endpoint, to stdout
+trailcheck collect --org --shard 3/8 -o shard-3.json    # one job of a CI matrix; then trailcheck merge""")
     collect.add_argument("-o", "--output", default="-", metavar="FILE", help="snapshot file (default: stdout)")
+    collect.add_argument("--shard", metavar="I/N",
+                         help="collect shard I of N (1-based): the accounts whose stable hash of the account id "
+                              "modulo N is I-1; the caller's account only in its own shard (see docs/live-scans.md)")
     _add_policy_options(collect)
     _add_rule_selection(collect)
     _add_live_options(collect)
@@ -216,6 +222,16 @@ trailcheck diff old.json new.json --format json""")
     diff.add_argument("old", type=Path, metavar="OLD.json")
     diff.add_argument("new", type=Path, metavar="NEW.json")
     diff.add_argument("--format", choices=("table", "json"), default="table")
+
+    merge = _command(sub, "merge", "Merge snapshots collected in shards (collect --shard I/N, or --accounts per job) "
+                     "into one snapshot to scan.", """
+trailcheck merge shard-1.json shard-2.json shard-3.json -o org.json
+trailcheck merge shards/*.json -o org.json && trailcheck scan --snapshot org.json --format json,html
+trailcheck merge shard-*.json -o - | jq '.accounts | length'""")
+    merge.add_argument("snapshots", nargs="+", type=Path, metavar="SNAPSHOT.json",
+                       help="the shards' snapshots; with --shard, every shard's file (an empty shard too)")
+    merge.add_argument("-o", "--output", default="-", metavar="FILE", help="merged snapshot file (default: stdout)")
+    _add_verbosity(merge)
 
     schema = _command(sub, "schema", "Print the JSON Schema of a trailcheck file format.", """
 trailcheck schema policy > policy.schema.json
@@ -329,6 +345,16 @@ def _collect(args: argparse.Namespace) -> int:
     if not args.quiet and args.output != "-":
         errors = sum(len(a.get("errors", [])) for a in document["accounts"])
         print(f"wrote {args.output}: {len(document['accounts'])} account(s), {errors} collection error(s)",
+              file=sys.stderr)
+    return EXIT_OK
+
+
+def _merge(args: argparse.Namespace) -> int:
+    """An account in two files, or files that disagree on the organization or ``contents``, exit 2."""
+    document = merge_files(args.snapshots)
+    write_snapshot(document, args.output)
+    if not args.quiet and args.output != "-":
+        print(f"wrote {args.output}: {len(document['accounts'])} account(s) from {len(args.snapshots)} file(s)",
               file=sys.stderr)
     return EXIT_OK
 
@@ -526,4 +552,4 @@ def _schema(args: argparse.Namespace) -> int:
 
 
 _HANDLERS = {"scan": _scan, "collect": _collect, "rules": _rules, "validate": _validate, "explain": _explain,
-             "diff": _diff, "schema": _schema}
+             "diff": _diff, "schema": _schema, "merge": _merge}

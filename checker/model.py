@@ -155,6 +155,8 @@ class Account:
     errors: tuple[CollectionError, ...] = ()
     monitoring: tuple[RegionMonitoring, ...] = ()
     storage: AccountStorage | None = None
+    collected_at: datetime | None = None
+    """When this account was read, when it differs from the snapshot's (a merge of shards)."""
 
     def monitoring_in(self, region: str) -> RegionMonitoring | None:
         """The monitoring data of ``region``; ``None`` when it was not collected (unknown)."""
@@ -205,6 +207,12 @@ class Snapshot:
 
     def carries(self, family: DataFamily) -> bool:
         return family == "trails" or family in self.contents
+
+    def collected_at_of(self, account_id: str | None) -> datetime | None:
+        """When the data of ``account_id`` was read: its own time in a merge of shards, else the
+        snapshot's. Ages (``hours_since``) count back from it."""
+        account = self.account(account_id) if account_id is not None else None
+        return account.collected_at if account is not None and account.collected_at else self.collected_at
 
     def account(self, account_id: str) -> Account | None:
         return self._accounts_by_id.get(account_id)

@@ -76,3 +76,21 @@ def test_total_grows_as_work_is_discovered_and_close_is_idempotent() -> None:
     progress.close()
     progress.close()
     assert stream.getvalue() == "collect 3/3 errors 0 00:00\n"
+
+
+def test_a_large_collection_logs_accounts_calls_and_errors_a_few_lines_at_a_time() -> None:
+    """1,000 accounts with tens of thousands of calls: a line every ten seconds in a log, counts
+    grouped by thousands, the unit named."""
+    clock, stream = FakeClock(), io.StringIO()
+    progress = Progress(0, "collect", stream, unit="accounts", clock=clock)
+    progress.expand(1000)
+    for second in range(60):
+        clock.now += 1
+        for _ in range(500):
+            progress.advance(0, calls=1)
+        progress.advance(16, errors=1 if second % 20 == 0 else 0)
+    progress.close()
+    lines = stream.getvalue().splitlines()
+    assert len(lines) == 7  # six periodic lines and the final state
+    assert lines[0] == "collect 144/1,000 accounts calls 4,501 errors 1 00:10"
+    assert lines[-1] == "collect 960/1,000 accounts calls 30,000 errors 3 01:00"

@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import re
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit, urlunsplit
@@ -82,12 +83,17 @@ class ClientSettings:
 class ClientFactory:
     """Builds and caches the clients of a run; safe to share between threads.
 
+    ``on_request`` is called before every HTTP request its clients send (retries included):
+    the live collection's progress counts calls with it, whoever makes them.
+
     A pickled copy (an event reader sent to a worker process) keeps the settings and
-    starts with no Session and no client: those never cross a process boundary.
+    starts with no Session, no client and no ``on_request``: those never cross a process boundary.
     """
 
-    def __init__(self, settings: ClientSettings | None = None) -> None:
+    def __init__(self, settings: ClientSettings | None = None,
+                 on_request: Callable[[], None] | None = None) -> None:
         self.settings = settings or ClientSettings()
+        self.on_request = on_request
         self._start()
 
     def _start(self) -> None:
@@ -113,6 +119,8 @@ class ClientFactory:
         if self._config is None:
             self._config = self.settings.config()
         built = self.session().client(service, region_name=region, config=self._config, **keys)
+        if self.on_request is not None:
+            built.meta.events.register("before-send", _RequestCounter(self.on_request))
         if service == "s3control" and self._local.configured_endpoint(service):
             built.meta.events.register("before-sign.s3-control", _AccountHostPrefixDropper(built.meta.endpoint_url))
         # Two threads may race to build the same client; setdefault is atomic, so both
@@ -159,7 +167,19 @@ class ClientFactory:
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         self.settings = state["settings"]
+        self.on_request = None
         self._start()
+
+
+class _RequestCounter:
+    """A ``before-send`` handler that reports each request and lets it go (it returns nothing,
+    since a response returned here would be used instead of sending)."""
+
+    def __init__(self, report: Callable[[], None]) -> None:
+        self.report = report
+
+    def __call__(self, **_: Any) -> None:
+        self.report()
 
 
 def _new_session(profile: str | None) -> tuple[boto3.Session, botocore.session.Session]:

@@ -109,13 +109,14 @@ def parse_snapshot(data: Any, source: str, sha256: str | None = None) -> Snapsho
         accounts=tuple(sorted(accounts, key=lambda a: a.account_id)),
         source=source,
         sha256=sha256,
-        contents=_contents(data),
+        contents=carried_families(data),
         ignored_trail_copies=listing.ignored_copies,
     )
 
 
-def _contents(data: Mapping[str, Any]) -> frozenset[DataFamily]:
-    """The families listed in ``contents``, or else those whose keys some account carries."""
+def carried_families(data: Mapping[str, Any]) -> frozenset[DataFamily]:
+    """The families a (valid) snapshot document carries: those listed in ``contents``, or
+    else the trails and the families whose keys some account carries."""
     listed: set[DataFamily] = {"trails", *data.get("contents", ())}
     if "contents" not in data:
         listed |= {family for family, keys in _FAMILY_KEYS.items()
@@ -139,7 +140,8 @@ def _account(item: Mapping[str, Any], where: str, kept: frozenset[int]) -> Accou
                         e.get("resource"))
         for e in item.get("errors", []))
     return Account(item["account_id"], item.get("name"), tuple(item["regions"]), trails, errors,
-                   parse_monitoring(item.get("monitoring", {})), parse_storage(item, where))
+                   parse_monitoring(item.get("monitoring", {})), parse_storage(item, where),
+                   _timestamp(item.get("collected_at"), f"{where}.collected_at"))
 
 
 def _trail(item: Mapping[str, Any], where: str) -> Trail:

@@ -152,7 +152,8 @@ def collect_snapshot(options: LiveOptions, progress: Progress | None = None,
     report = progress if progress is not None else Progress(0, "collect", quiet=options.quiet,
                                                            unit="accounts")
     try:
-        return _Collector(options, ClientFactory(live_client_settings(options)), report, rules).collect()
+        clients = ClientFactory(live_client_settings(options), on_request=lambda: report.advance(0, calls=1))
+        return _Collector(options, clients, report, rules).collect()
     finally:
         if own_progress:
             report.close()
@@ -246,7 +247,6 @@ class _Collector:
         started = datetime.now(timezone.utc)
         caller_credentials = self.clients.caller_credentials
         caller = attempt(lambda: caller_identity(self._caller_client("sts")))
-        self.progress.advance(0, calls=1)
         if isinstance(caller, Failure):
             raise InputError("AWS credentials", f"GetCallerIdentity failed: {caller.code}: {caller.message}")
         self.caller = caller
@@ -304,7 +304,6 @@ class _Collector:
             found = attempt(lambda: describe_organization(self._caller_client("organizations")))
 
             def merge() -> list[Task]:
-                self.progress.advance(0, calls=1)
                 if isinstance(found, Failure):
                     self._record(self.org_wide_errors, found.entry(None, "DescribeOrganization"))
                 else:
@@ -318,7 +317,6 @@ class _Collector:
             page = attempt(lambda: list_accounts_page(self._caller_client("organizations"), token))
 
             def merge() -> list[Task]:
-                self.progress.advance(0, calls=1)
                 if isinstance(page, Failure):
                     self.listing_failed = True
                     self._record(self.listing_errors, page.entry(None, "ListAccounts"))
@@ -359,10 +357,8 @@ class _Collector:
             if regions is None and not isinstance(entered, Failure):
                 account = entered
                 regions = attempt(lambda: enabled_regions(self.clients.client("ec2", global_region, account)))
-            calls = (credentials is None) + (not self.options.regions and not isinstance(entered, Failure))
 
             def merge() -> list[Task]:
-                self.progress.advance(0, calls=calls)
                 scan.pending = 1
                 if isinstance(entered, Failure):
                     self._record(scan.errors, entered.entry(None, "AssumeRole"))
@@ -387,7 +383,6 @@ class _Collector:
             trails = attempt(lambda: describe_trails(self.clients.client("cloudtrail", region, credentials)))
 
             def merge() -> list[Task]:
-                self.progress.advance(0, calls=1)
                 if isinstance(trails, Failure):
                     self._record(scan.errors, trails.entry(region, "DescribeTrails"))
                     self._settle(scan)
@@ -420,7 +415,6 @@ class _Collector:
             found = attempt(lambda: fetch(self.clients.client("cloudtrail", region, credentials), arn))
 
             def merge() -> list[Task]:
-                self.progress.advance(0, calls=1)
                 if isinstance(found, Failure):
                     self._record(listed_under.errors, found.entry(region, operation, arn))
                 else:
@@ -477,7 +471,6 @@ class _Collector:
                 lambda: assume_member_role(self._caller_client("sts"), role_arn, self.options.external_id))
 
             def merge() -> list[Task]:
-                self.progress.advance(0, calls=credentials is None)
                 if isinstance(entered, Failure):
                     self._record(visit.errors, entered.entry(None, "AssumeRole"))
                 else:
@@ -496,7 +489,6 @@ class _Collector:
             result = perform(placed, self.clients.client(service_of(placed.read), placed.region, credentials))
 
             def merge() -> list[Task]:
-                self.progress.advance(0, calls=len(result.answers))
                 for entry in owner.monitoring.record(result):
                     self._record(owner.errors, entry)
                 return []
