@@ -84,6 +84,13 @@ def test_evidence_is_packed_in_chunks_in_the_order_of_the_findings(monkeypatch: 
     assert {"trail": HOSTILE} in [f["evidence"] for f in found]
 
 
+def test_a_report_without_findings_has_empty_columns_and_no_evidence() -> None:
+    page = html.FORMAT.render(sample_report(findings=[]))
+    table = embedded_data(page)["findings"]
+    assert table == {"count": 0, "values": [], "columns": {name: [] for name in html.FINDING_COLUMNS}}
+    assert 'id="evidence-' not in page and embedded_findings(page) == []
+
+
 def test_the_same_report_gives_the_same_bytes() -> None:
     assert html.FORMAT.render(sample_report(ALL_SECTIONS)) == html.FORMAT.render(sample_report(ALL_SECTIONS))
 

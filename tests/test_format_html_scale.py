@@ -1,9 +1,9 @@
 """The HTML report of an organization: 1,000 accounts x 17 Regions stays one small file that
 Chromium draws in seconds, with the matrices up front and every finding reachable.
 
-The estate is built directly as findings (two Region rules per account and Region, three
-trail and account rules per account: 37,000 findings), so the test spends its time on the
-report, not on a scan. The browser part skips without Chromium, and fails under CI.
+The estate is built directly as findings (two Region rules per account and Region, an
+account rule per account, three trail rules for every third account: 36,000 findings), so
+the test spends its time on the report, not on a scan. The browser part skips without Chromium, and fails under CI.
 """
 
 from __future__ import annotations
@@ -28,6 +28,8 @@ RULES = {rule.id: rule for rule in [
     RuleInfo(id="cloudtrail-enabled", title="A trail logs the account", severity="high", scope="account"),
     RuleInfo(id="trail-logging", title="The trail is logging", severity="high", scope="trail"),
     RuleInfo(id="log-file-validation", title="Log file validation is on", severity="medium", scope="trail"),
+    RuleInfo(id="trail-bucket-not-public", title="The trail's S3 bucket is not public", severity="critical",
+             scope="trail"),
 ]}
 # The evidence of a probe, one dict shared by every finding that cites it (as the engine shares it).
 EXCLUDED = {"trails": [{"arn": ORG_TRAIL, "decision": "excluded",
@@ -61,6 +63,8 @@ def organization_findings() -> list[Finding]:
                                     {"values": {"Status.IsLogging": logging == "pass"}}))
             findings.append(Finding("log-file-validation", "medium", "pass", account, "eu-west-1", trail,
                                     "Log file validation is on", {"values": {"LogFileValidationEnabled": True}}))
+            findings.append(Finding("trail-bucket-not-public", "critical", "skipped", account, "eu-west-1", trail,
+                                    "the snapshot carries no storage data", {}))
     return findings
 
 
@@ -87,10 +91,13 @@ def test_an_organization_report_is_small_and_chromium_draws_it_in_seconds(tmp_pa
           accounts: document.querySelector('#filters select[name=account_id]').options.length,
           more: document.querySelector('#matrix button').textContent,
           total: document.querySelector('#summary .card.k-fail .n').textContent,
+          storage: document.querySelector('#storage p:last-child').textContent,
         })""")
         fails = sum(f.status == "fail" for f in findings)
         assert shown == {"matrix": 100, "grid": 100, "cells": 1700, "findings": 500, "accounts": 1001,
-                         "more": "Show 100 more of 900", "total": str(fails)}
+                         "more": "Show 100 more of 900", "total": str(fails),
+                         "storage": "334 trails whose storage checks were all skipped are not listed: the findings "
+                                    "say why."}
         assert browser.evaluate("document.querySelector('#matrix button').click(), "
                                 "document.querySelectorAll('table.matrix tbody tr').length") == 200
 

@@ -111,7 +111,18 @@ def test_a_row_per_trail_worst_first_with_where_each_resource_lives() -> None:
 
 def test_a_report_without_storage_findings_has_an_empty_storage_view() -> None:
     view = embedded_data(html.FORMAT.render(sample_report()))["views"]["storage"]
-    assert view == {"trails": {"checks": [], "rows": []}, "stores": {"checks": [], "rows": []}}
+    assert view == {"trails": {"checks": [], "rows": [], "all_skipped": 0},
+                    "stores": {"checks": [], "rows": [], "all_skipped": 0}}
+
+
+def test_trails_whose_every_storage_check_was_skipped_are_only_counted() -> None:
+    no_data = "the snapshot carries no storage data"
+    view = storage_view([storage_finding("trail-bucket-not-public", "skipped", {}, message=no_data),
+                         storage_finding("trail-kms-key-usable", "skipped", {}, message=no_data),
+                         storage_finding("trail-kms-key-usable", "skipped", {}, MEMBER_TRAIL),
+                         storage_finding("log-retention", "pass", {}, MEMBER_TRAIL)])["trails"]
+    assert [r["resource"] for r in view["rows"]] == [MEMBER_TRAIL]
+    assert view["all_skipped"] == 1
 
 
 # --- from a scan: an organization trail delivering to a log-archive account ------------------

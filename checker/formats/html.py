@@ -35,11 +35,14 @@ from __future__ import annotations
 import base64
 import hashlib
 import html
+import json
 import zlib
 from collections import Counter, defaultdict
 from collections.abc import Hashable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import replace
 from functools import cache
 from importlib import resources
+from operator import attrgetter
 from typing import Any
 
 from checker import __version__, safejson
@@ -49,6 +52,7 @@ from checker.findings import (
     SEVERITIES,
     STATUSES,
     Finding,
+    Location,
     RuleInfo,
     Status,
     severity_rank,
@@ -73,8 +77,11 @@ COMPRESSION_LEVEL = 6
 def page_data(report: Report, findings: Sequence[Finding]) -> dict[str, Any]:
     """What ``#report-data`` holds: the v2 document without its findings, the findings (in
     the order given) as columns, and the aggregated views drawn up front."""
-    document = to_document(report)
+    # The document of the same report without findings (each would become a dict, to be
+    # dropped), with the summary of the findings.
+    document = to_document(replace(report, findings=()))
     del document["findings"]
+    document["summary"] = report.summary()
     return {
         "page": PAGE_FORMAT,
         "statuses": list(STATUSES),
@@ -100,12 +107,14 @@ def _finding_columns(findings: Sequence[Finding]) -> dict[str, Any]:
     ``values``, the distinct values of all columns (``location`` as its object or null), so a
     value repeated over thousands of findings (a rule id, an account, a message) is written once."""
     index: dict[Hashable, int] = {}
-    columns = {name: [index.setdefault(getattr(finding, name), len(index)) for finding in findings]
-               for name in FINDING_COLUMNS if name != "location"}
-    columns["location"] = [index.setdefault(None if where is None else (where.file, where.line), len(index))
-                           for where in (finding.location for finding in findings)]
-    values = [{"file": key[0], "line": key[1]} if isinstance(key, tuple) else key for key in index]
-    return {"count": len(findings), "values": values, "columns": {name: columns[name] for name in FINDING_COLUMNS}}
+    columns = {}
+    by_column = list(zip(*map(attrgetter(*FINDING_COLUMNS), findings), strict=True)) or [() for _ in FINDING_COLUMNS]
+    for name, column in zip(FINDING_COLUMNS, by_column, strict=True):
+        for value in dict.fromkeys(column):  # the distinct values, in order
+            index.setdefault(value, len(index))
+        columns[name] = list(map(index.__getitem__, column))
+    values = [key.to_dict() if isinstance(key, Location) else key for key in index]
+    return {"count": len(findings), "values": values, "columns": columns}
 
 
 def _counts(statuses: Iterable[Status]) -> dict[str, int]:
@@ -117,10 +126,10 @@ def _by_framework(report: Report) -> list[dict[str, Any]]:
     """Per framework: findings of its rules by status, and the controls with a failing finding."""
     members: dict[str, Counter[Status]] = defaultdict(Counter)
     failing: dict[str, set[str]] = defaultdict(set)
-    for finding in report.findings:
-        for framework, controls in report.rule(finding).frameworks.items():
-            members[framework][finding.status] += 1
-            if finding.status == "fail":
+    for (rule_id, status), count in Counter(map(attrgetter("rule_id", "status"), report.findings)).items():
+        for framework, controls in report.rules[rule_id].frameworks.items():
+            members[framework][status] += count
+            if status == "fail":
                 failing[framework].update(controls)
     return [{"framework": framework, "counts": {s: members[framework][s] for s in STATUSES},
              "failing_controls": sorted(failing[framework], key=natural_key)} for framework in sorted(members)]
@@ -132,16 +141,17 @@ def _matrix(report: Report) -> dict[str, Any]:
     with their counts (None where the rule has none). Columns are rules worst first (worst
     status over all accounts, then severity, then id), so the gaps lead."""
     cells: dict[tuple[str, str], Counter[Status]] = defaultdict(Counter)
-    failing: dict[str, list[str]] = defaultdict(list)
-    for finding in report.findings:
-        cells[(finding.account_id or "", finding.rule_id)][finding.status] += 1
-        if finding.status == "fail":
-            failing[finding.account_id or ""].append(finding.severity)
     by_rule: dict[str, Counter[Status]] = defaultdict(Counter)
     by_account: dict[str, Counter[Status]] = defaultdict(Counter)
-    for (account, rule_id), counts in cells.items():
-        by_rule[rule_id].update(counts)
-        by_account[account].update(counts)
+    failing: dict[str, set[str]] = defaultdict(set)
+    tally = Counter(map(attrgetter("account_id", "rule_id", "status", "severity"), report.findings))
+    for (account_id, rule_id, status, severity), count in tally.items():
+        account = account_id or ""
+        cells[(account, rule_id)][status] += count
+        by_rule[rule_id][status] += count
+        by_account[account][status] += count
+        if status == "fail":
+            failing[account].add(severity)
     rules = sorted(by_rule, key=lambda rule_id: (status_rank(worst_status(by_rule[rule_id]) or "skipped"),
                                                  severity_rank(report.rules[rule_id].severity), rule_id))
     rows = []
@@ -158,21 +168,19 @@ def _cell(counts: Counter[Status] | None) -> dict[str, Any] | None:
     return {"status": worst_status(counts), "counts": {s: counts[s] for s in STATUSES if counts[s]}}
 
 
-def _is_region_scope(finding: Finding, rule: RuleInfo) -> bool:
-    """Region-scope rules by their declared scope; a rule with no declared scope (described
-    from an old report's findings) counts when its finding has a region and no resource."""
-    if rule.scope is not None:
-        return rule.scope == "region"
-    return finding.region is not None and finding.resource is None
-
-
 def _coverage(report: Report) -> dict[str, Any]:
     """The account x region grid of region-scope findings: each cell's worst status, its
-    counts, and the rules failing or in error there."""
+    counts, and the rules failing or in error there. Region-scope rules by their declared
+    scope; a rule with no declared scope (described from an old report's findings) counts
+    where its finding has a region and no resource."""
     counts: dict[tuple[str, str], Counter[Status]] = defaultdict(Counter)
     failing: dict[tuple[str, str], dict[Status, set[str]]] = defaultdict(lambda: {s: set() for s in FAILING})
+    declared = {rule_id: rule.scope == "region" for rule_id, rule in report.rules.items() if rule.scope is not None}
     for finding in report.findings:
-        if finding.account_id and finding.region and _is_region_scope(finding, report.rule(finding)):
+        region_scope = declared.get(finding.rule_id)
+        if region_scope is None:
+            region_scope = finding.region is not None and finding.resource is None
+        if finding.account_id and finding.region and region_scope:
             cell = (finding.account_id, finding.region)
             counts[cell][finding.status] += 1
             if finding.status in FAILING:
@@ -279,8 +287,11 @@ def _first_not_alerted(evidence: Mapping[str, Any]) -> str | None:
 def packed(data: Any) -> str:
     """``data`` as strict JSON, deflated (zlib) and base64-encoded: text of the base64
     alphabet only, so it can sit in any element, and the same data gives the same text."""
-    text = safejson.dumps(data, separators=(",", ":"))
-    return base64.b64encode(zlib.compress(text.encode("utf-8"), COMPRESSION_LEVEL)).decode("ascii")
+    try:  # the common case at C speed; a NaN or a lone surrogate takes safejson's way
+        text = json.dumps(data, ensure_ascii=False, allow_nan=False, separators=(",", ":")).encode("utf-8")
+    except (ValueError, UnicodeEncodeError):
+        text = safejson.dumps(data, separators=(",", ":")).encode("utf-8")
+    return base64.b64encode(zlib.compress(text, COMPRESSION_LEVEL)).decode("ascii")
 
 
 @cache

@@ -272,6 +272,12 @@
     legends()];
     [['trails', 'Trail', ['Bucket', 'Log group', 'KMS key']], ['stores', 'Event data store', ['Region']]].forEach((t) => {
       const rows = view[t[0]].rows;
+      const skipped = view[t[0]].all_skipped;
+      if (skipped) {
+        const one = skipped === 1;
+        parts.push(el('p', 'muted', [skipped + ' ' + t[1].toLowerCase() + (one ? ' whose' : 's whose') +
+          ' storage checks were all skipped ' + (one ? 'is' : 'are') + ' not listed: the findings say why.']));
+      }
       if (!rows.length) { return; }
       const checks = view[t[0]].checks;
       const head = el('tr', '', [el('th', 'sticky', [t[1]]), el('th', '', ['Account'])].concat(
@@ -510,7 +516,7 @@
     document.title = 'trailcheck report ' + report.generated_at;
     const parts = [labelled(summary(), 'Summary'), labelled(matrix(), 'Accounts'), labelled(coverage(), 'Coverage')];
     if (data.views.monitoring.cells.length) { parts.push(labelled(monitoring(), 'Monitoring')); }
-    if (data.views.storage.trails.rows.length || data.views.storage.stores.rows.length) {
+    if (['trails', 'stores'].some((t) => data.views.storage[t].rows.length || data.views.storage[t].all_skipped)) {
       parts.push(labelled(storage(), 'Storage'));
     }
     if (report.framework) { parts.push(labelled(framework(report.framework), 'Framework')); }

@@ -111,10 +111,12 @@ PLACES = ("bucket", "log_group", "kms_key")
 
 
 def storage_view(findings: Iterable[Finding]) -> dict[str, Any]:
-    """``{"trails": {"checks", "rows"}, "stores": {"checks", "rows"}}``: a row per trail (per
+    """``{"trails": {"checks", "rows", "all_skipped"}, "stores": {...}}``: a row per trail (per
     store) with a storage finding, worst first, then by account and ARN; a column per check
     with a finding. A trail row names where its bucket, log group and key live (``places``:
-    ``{"bucket": {"name", "account_id"} | None, ...}``)."""
+    ``{"bucket": {"name", "account_id"} | None, ...}``). Units whose every check was skipped
+    (a snapshot without storage data: one row per trail of the organization saying so) are
+    only counted, in ``all_skipped``; their findings say why."""
     return {"trails": _table(findings, TRAIL_CHECKS, places=True),
             "stores": _table(findings, STORE_CHECKS, places=False)}
 
@@ -137,7 +139,9 @@ def _table(findings: Iterable[Finding], checks: tuple[tuple[str, str, Fact], ...
                              for kind in PLACES}
         rows.append(row)
     rows.sort(key=lambda r: (status_rank(r["status"]), r["account"] or "", r["resource"], r["region"] or ""))
-    return {"checks": [{"rule": rule_id, "label": by_rule[rule_id][0]} for rule_id in present], "rows": rows}
+    judged = [row for row in rows if row["status"] != "skipped"]
+    return {"checks": [{"rule": rule_id, "label": by_rule[rule_id][0]} for rule_id in present], "rows": judged,
+            "all_skipped": len(rows) - len(judged)}
 
 
 def _cell(finding: Finding | None, fact: Fact) -> dict[str, str] | None:
