@@ -62,8 +62,9 @@ def bucket_policy_scoped(bucket: Bucket) -> Judgement:
     loose = [str(row["statement"]) for row in rows if not row["scoped"]]
     if loose:
         return Judgement("fail", f"the policy of bucket {name} lets CloudTrail put objects without an "
-                                 f"aws:SourceArn or aws:SourceAccount condition in {', '.join(loose)}: "
-                                 "any account's trail may write there", evidence)
+                                 f"aws:SourceArn or aws:SourceAccount condition naming a source (a value that is "
+                                 f"not only wildcards) in {', '.join(loose)}: any account's trail may write there",
+                         evidence)
     return Judgement("pass", f"every statement of the policy of bucket {name} that lets CloudTrail put objects "
                              "names the source trail or account", evidence)
 
