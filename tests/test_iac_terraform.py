@@ -185,6 +185,39 @@ def test_a_key_known_only_after_apply_counts_when_the_configuration_names_a_key(
         assert encryption["message"] == "kms_key_id is known only after apply"
 
 
+@pytest.mark.parametrize(("locals_block", "status"), [
+    ("locals {\n  key = aws_kms_key.trail.arn # not aws_s3_bucket.logs\n}\n", "pass"),
+    ('locals {\n  tags = {\n    key = "x"\n  }\n  shared = coalesce(\n    local.key_arn,\n  )\n'
+     '  key = local.shared\n  key_arn = "${aws_kms_key.trail.arn}"\n}\n', "pass"),
+    ('locals {\n  key = aws_s3_bucket.logs.arn\n  note = "aws_kms_key.trail.arn"\n}\n', "skipped"),
+    ('locals {\n  key = "aws_kms_key.trail.arn"\n}\n', "skipped"),
+], ids=["a-key", "through-other-locals", "not-a-key", "text-is-no-reference"])
+def test_a_key_named_through_locals_counts_as_the_tf_files_write_it(
+        capsys: pytest.CaptureFixture[str], tmp_path: Path, locals_block: str, status: str) -> None:
+    """A plan lists ``local.key`` among the references but never says what the local is: the
+    module's ``.tf`` files do (here the root module's, beside the plan)."""
+    (tmp_path / "locals.tf").write_text(locals_block)
+    resources = [Res(TRAIL, trail(kms_key_id=None), after_unknown={"kms_key_id": True},
+                     expressions={"kms_key_id": {"references": ["local.key"]}}),
+                 Res("aws_kms_key.trail", {"description": "trail"}, after_unknown={"arn": True}),
+                 Res("aws_s3_bucket.logs", {"bucket": None}, after_unknown={"arn": True, "bucket": True})]
+    _, report = scan_plan(capsys, tmp_path, write_plan(tmp_path, resources))
+    assert only(report, "kms-encryption")["status"] == status
+
+
+def test_a_local_in_a_child_module_is_read_from_that_modules_files(
+        capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    module = tmp_path / "modules" / "logging"
+    module.mkdir(parents=True)
+    (module / "main.tf").write_text('locals {\n  key = aws_kms_key.this.arn\n}\n')
+    (tmp_path / "main.tf").write_text('locals {\n  key = aws_s3_bucket.logs.arn\n}\n')  # the root's, not this one
+    resources = [Res("module.logging.aws_cloudtrail.org", trail(kms_key_id=None), after_unknown={"kms_key_id": True},
+                     expressions={"kms_key_id": {"references": ["local.key"]}}),
+                 Res("module.logging.aws_kms_key.this", {"description": "trail"}, after_unknown={"arn": True})]
+    _, report = scan_plan(capsys, tmp_path, write_plan(tmp_path, resources))
+    assert only(report, "kms-encryption")["status"] == "pass"
+
+
 def test_selectors_known_only_after_apply_are_unknown_never_covered(
         capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     resources = [Res(TRAIL, trail(advanced_event_selector=None), after_unknown={"advanced_event_selector": True})]
@@ -217,6 +250,29 @@ def test_nested_child_modules_are_read_and_located(capsys: pytest.CaptureFixture
     assert logging["resource"] == address
     assert logging["location"]["line"] == 3
     assert logging["location"]["file"].endswith("modules/audit/trail/main.tf")
+
+
+DATA_ONLY = {"name": "S3 objects", "field_selector": [selector("eventCategory", equals=["Data"]),
+                                                    selector("resources.type", equals=["AWS::S3::Object"])]}
+TWO_TRAILS_TF = ('resource "aws_cloudtrail" "data" {\n  name = "data"\n}\n\n'
+                 'resource "aws_cloudtrail" "main" {\n  name = "main"\n}\n')
+
+
+@pytest.mark.parametrize(("main_selectors", "status"), [([NO_KMS], "fail"), ([MANAGEMENT], "pass")],
+                         ids=["fail-points-at-the-excluding-trail", "pass-points-at-the-covering-trail"])
+def test_region_and_account_findings_point_at_the_trail_that_decided_them(
+        capsys: pytest.CaptureFixture[str], tmp_path: Path, main_selectors: list[dict[str, Any]],
+        status: str) -> None:
+    """The first trail declared logs S3 data events only: it decides nothing about KMS
+    management events, so the finding sits on the second trail, not on the first."""
+    (tmp_path / "main.tf").write_text(TWO_TRAILS_TF)
+    plan = write_plan(tmp_path, [Res("aws_cloudtrail.data", trail("data", advanced_event_selector=[DATA_ONLY])),
+                                 Res(TRAIL, trail(advanced_event_selector=main_selectors))])
+    _, report = scan_plan(capsys, tmp_path, plan)
+    for rule_id in ("kms-exclusion-gap", "management-events-coverage"):
+        found = only(report, rule_id)
+        assert found["status"] == status, found["message"]
+        assert found["location"] == {"file": str(tmp_path / "main.tf"), "line": 5}, rule_id
 
 
 def test_a_registry_module_has_no_file_to_point_at(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:

@@ -8,13 +8,17 @@ decided from the snapshot's :class:`~checker.code_origin.CodeOrigin`:
   to apply time (``kms_key_id`` of a key not yet created, when the configuration does not
   show it is a key) is ``skipped`` for that trail: a plan is not an estate;
 * a finding is named by the Terraform address or logical id and points at the file and
-  line of the trail it is about, or, for an account or Region, of the first trail that
-  reaches it;
+  line of the trail it is about, or, for an account or Region, of the trail that decided
+  it (:func:`deciding_trails`): the trail whose exclusion or selectors leave the events
+  out of a failure, the trail that covers or qualifies for a pass;
 * account, Region and organization findings judge the trails this code defines, and
   their messages say so.
 """
 
 from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
 
 from checker.code_origin import CodeOrigin
 from checker.engine.expressions import fields_read
@@ -50,13 +54,46 @@ def code_skip(rule: ConfigRule, trail: Trail | None, code: CodeOrigin) -> str | 
     return None
 
 
-def code_identity(scope: str, resource: str | None, trails: tuple[Trail, ...],
+# For a failure, which trails' rows say most about why the events are not logged: an
+# exclusion first (the change a reviewer must see), then a trail that logs only part of
+# them, then one whose selectors do not select them, one that is not logging, and last
+# one whose decision is unknown.
+_FAILING_ROWS = ("excluded", "partial", "not-selected", "not-logging", "out-of-region", "unknown", "undecided")
+
+
+def deciding_trails(evidence: Mapping[str, Any]) -> list[str]:
+    """The ARNs of the trails that decided a verdict, the most telling first, read from its
+    evidence: a pass names them (``decided_by``); a failure's probe rows (``probes``) name
+    each trail's decision for the events not logged, ranked by :data:`_FAILING_ROWS`; a
+    quantifier's rows (``trails``) say which trails do not qualify. Empty when the evidence
+    names no trail (no trail reaches the unit, or the verdict is not about trails)."""
+    decided_by = evidence.get("decided_by")
+    if isinstance(decided_by, list):
+        return [arn for arn in decided_by if isinstance(arn, str)]
+    ranked: list[tuple[int, str]] = []
+    for probe in evidence.get("probes") or ():
+        if isinstance(probe, Mapping) and probe.get("coverage") != "covered":
+            ranked += [(_FAILING_ROWS.index(row["decision"]), row["arn"]) for row in probe.get("trails") or ()
+                       if row.get("decision") in _FAILING_ROWS]
+    for row in evidence.get("trails") or ():
+        if isinstance(row, Mapping) and "qualifies" in row and not row["qualifies"]:
+            ranked.append((0 if row["qualifies"] is False else 1, row["arn"]))
+    return list(dict.fromkeys(arn for _, arn in sorted(ranked, key=lambda item: item[0])))
+
+
+def code_identity(scope: str, resource: str | None, trails: tuple[Trail, ...], evidence: Mapping[str, Any],
                   code: CodeOrigin) -> tuple[str | None, Location | None]:
     """The finding's ``resource`` and ``location``: a trail's address and declaration, or
-    for another scope its own resource and the location of the first trail reaching it."""
+    for another scope its own resource and the location of the trail that decided it (see
+    :func:`deciding_trails`, a trail this change touches before one it leaves alone; the
+    first trail reaching the unit when the evidence names none)."""
     if scope == "trail" and trails:
         declared = code.declaration(trails[0].arn)
         if declared is not None:
             return declared.resource, declared.location
         return resource, None
-    return resource, code.first_location(t.arn for t in trails)
+    deciding = deciding_trails(evidence)
+    changed = {change.after.arn for change in code.changes or ()
+               if change.action != "no-op" and change.after is not None}
+    deciding.sort(key=lambda arn: arn not in changed)  # of equal standing, a trail this change touches
+    return resource, code.first_location([*deciding, *(t.arn for t in trails)])

@@ -447,7 +447,7 @@ class ConfigEvaluator:
     def _finding(self, rule: ConfigRule, unit: Unit, verdict: Verdict) -> Finding:
         resource, location, code = unit.resource, None, self.snapshot.code
         if code is not None:
-            resource, location = code_identity(rule.scope, unit.resource, unit.trails, code)
+            resource, location = code_identity(rule.scope, unit.resource, unit.trails, verdict.evidence, code)
         message = rule.message(verdict.status, unit.account_id, unit.region, resource)
         if message is None:
             message = _default_message(verdict)
