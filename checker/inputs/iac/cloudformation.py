@@ -5,8 +5,9 @@ each deployment resolving the template with its own ``AWS::Region`` (:mod:`cfn_r
 Per deployment, each ``AWS::CloudTrail::Trail`` becomes a trail, each
 ``AWS::Logs::MetricFilter``, ``AWS::CloudWatch::Alarm``, ``AWS::SNS::Topic`` (with
 ``AWS::SNS::Subscription``\\ s) and ``AWS::Events::Rule`` a monitoring resource, each
-``AWS::CloudTrail::EventDataStore`` an event data store, in the shapes their AWS APIs
-return. A resource whose ``Condition`` is false does not exist; one whose condition is
+``AWS::CloudTrail::EventDataStore`` an event data store, each ``AWS::KMS::Key`` and
+``AWS::Logs::LogGroup`` storage data (:mod:`checker.inputs.iac.storage`), in the shapes their
+AWS APIs return. A resource whose ``Condition`` is false does not exist; one whose condition is
 undecided is not counted, and its account gets an error that keeps "not recorded"
 verdicts from becoming failures (:mod:`checker.inputs.iac.estate`). The account is a
 placeholder (:data:`~checker.code_origin.PLACEHOLDER_ACCOUNT`): a template does not say it.
@@ -23,6 +24,7 @@ from typing import Any
 
 from checker.code_origin import PLACEHOLDER_ACCOUNT
 from checker.errors import InputError
+from checker.findings import Location
 from checker.inputs.iac.cfn_load import LoadedTemplate, load_template
 from checker.inputs.iac.cfn_resolve import Deployment, Resolver
 from checker.inputs.iac.estate import (
@@ -33,12 +35,15 @@ from checker.inputs.iac.estate import (
     code_snapshot,
     read_estate,
 )
-from checker.inputs.iac.values import Unknown, location, stand_in_arn, topic_arn
+from checker.inputs.iac.storage import StorageItem, kms_key, log_group
+from checker.inputs.iac.values import Unknown, key_stand_in, location, stand_in_arn, topic_arn
 from checker.model import Snapshot
 
 _TRAIL = "AWS::CloudTrail::Trail"
+_KMS_KEY = "AWS::KMS::Key"
+_LOG_GROUP = "AWS::Logs::LogGroup"
 _KINDS = frozenset({_TRAIL, "AWS::CloudTrail::EventDataStore", "AWS::Logs::MetricFilter", "AWS::CloudWatch::Alarm",
-                    "AWS::SNS::Topic", "AWS::SNS::Subscription", "AWS::Events::Rule"})
+                    "AWS::SNS::Topic", "AWS::SNS::Subscription", "AWS::Events::Rule", _KMS_KEY, _LOG_GROUP})
 _MONITORING = frozenset({"AWS::Logs::MetricFilter", "AWS::CloudWatch::Alarm", "AWS::SNS::Topic",
                          "AWS::SNS::Subscription", "AWS::Events::Rule"})
 
@@ -109,6 +114,9 @@ def _estate(loaded: LoadedTemplate, source: str, path: Path | None, regions: Seq
                                                _trail_settings(read, source, line)))
             elif kind == "AWS::SNS::Subscription":
                 subscriptions.append((logical_id, read, exists))
+            elif kind in (_KMS_KEY, _LOG_GROUP):
+                where_written = location(path, line) if path is not None and line else None
+                estate.storage.append(_storage_item(kind, read, region, where_written, exists))
             else:
                 item = _item(kind, read, region)
                 if isinstance(exists, Unknown):
@@ -143,6 +151,23 @@ class _Properties:
 
     def flag(self, name: str) -> Any:
         return _bool(self.properties.get(name))
+
+    def boolean(self, name: str) -> bool | Unknown | None:
+        """A property that must be true or false (``"true"`` as text too); anything else is bad input."""
+        value = self.flag(name)
+        if value is None or isinstance(value, (bool, Unknown)):
+            return value
+        raise self.resolver.fail(self.line, f"Resources.{self.logical_id}.Properties.{name}",
+                                 f"expected true or false, got {json.dumps(value)[:60]}")
+
+    def days(self, name: str) -> int | Unknown | None:
+        """A whole number of days (``"30"`` as text too); anything else is bad input."""
+        value = self.number(name, int)
+        if value is None or isinstance(value, Unknown) or (isinstance(value, int) and not isinstance(value, bool)
+                                                           and value >= 1):
+            return value
+        raise self.resolver.fail(self.line, f"Resources.{self.logical_id}.Properties.{name}",
+                                 f"expected a whole number of days, got {json.dumps(value)[:60]}")
 
     def number(self, name: str, kind: type[int] | type[float]) -> Any:
         value = self.properties.get(name)
@@ -233,6 +258,23 @@ def _item(kind: str, read: _Properties, region: str) -> RegionItem:
     return RegionItem(logical_id, account, region, "event_data_stores", _event_data_store(read, region))
 
 
+def _storage_item(kind: str, read: _Properties, region: str, where: Location | None,
+                  exists: bool | Unknown) -> StorageItem:
+    """A KMS key (listed under the ARN ``!GetAtt Key.Arn`` stands for) or a log group; a resource
+    whose condition is undecided has every setting unknown."""
+    account, logical_id = PLACEHOLDER_ACCOUNT, read.logical_id
+    undecided = Unknown(f"whether it is created is undecided ({exists.reason})") if isinstance(exists, Unknown) \
+        else None
+    if kind == _KMS_KEY:
+        spec = read.get("KeySpec")
+        return kms_key(logical_id, where, account, region, key_stand_in(region, account, logical_id),
+                       undecided or read.boolean("Enabled"), undecided or read.boolean("EnableKeyRotation"),
+                       spec if isinstance(spec, (str, Unknown)) else None)
+    key = read.get("KmsKeyId")
+    return log_group(logical_id, where, account, region, read.name("LogGroupName"),
+                     undecided or read.days("RetentionInDays"), key if isinstance(key, str) else None)
+
+
 def _transformation(item: Any) -> Any:
     if not isinstance(item, Mapping):
         return item
@@ -270,7 +312,7 @@ def _event_data_store(read: _Properties, region: str) -> dict[str, Any]:
     name = read.name("Name")
     store: dict[str, Any] = {
         "EventDataStoreArn": stand_in_arn("cloudtrail", region, PLACEHOLDER_ACCOUNT, f"eventdatastore/{name}"),
-        "Name": name, "Status": "ENABLED",
+        "Name": name, "Status": _store_status(read.boolean("IngestionEnabled")),
         "MultiRegionEnabled": _default(read.flag("MultiRegionEnabled"), True),
         "OrganizationEnabled": _default(read.flag("OrganizationEnabled"), False),
         "RetentionPeriod": _default(read.number("RetentionPeriod", int), 2557),
@@ -279,6 +321,13 @@ def _event_data_store(read: _Properties, region: str) -> dict[str, Any]:
     if read.get("KmsKeyId") is not None:
         store["KmsKeyId"] = read.get("KmsKeyId")
     return store
+
+
+def _store_status(ingesting: bool | Unknown | None) -> str | Unknown:
+    """A store ingests once created (``IngestionEnabled`` defaults to true); false: ``STOPPED_INGESTION``."""
+    if isinstance(ingesting, Unknown):
+        return ingesting
+    return "STOPPED_INGESTION" if ingesting is False else "ENABLED"
 
 
 def _default(value: Any, default: Any) -> Any:

@@ -221,7 +221,7 @@ class _Reader:
             name = read.name("name")
             document = {
                 "EventDataStoreArn": stand_in_arn("cloudtrail", region, account, f"eventdatastore/{name}"),
-                "Name": name, "Status": "ENABLED",
+                "Name": name, "Status": _store_status(read.raw("suspend")),
                 "MultiRegionEnabled": _default(read.flag("multi_region_enabled"), True),
                 "OrganizationEnabled": _default(read.flag("organization_enabled"), False),
                 "RetentionPeriod": _default(read.raw("retention_period"), 2557),
@@ -497,6 +497,14 @@ def _known(value: Any) -> str | None:
 
 def _default(value: Any, default: Any) -> Any:
     return default if value is None else value
+
+
+def _store_status(suspend: Any) -> str | Unknown:
+    """``suspend`` (the provider writes ``"true"``/``"false"``; unset: ingesting) as the store's status."""
+    if isinstance(suspend, Unknown):
+        return suspend
+    return "STOPPED_INGESTION" if suspend is True or (isinstance(suspend, str) and suspend.lower() == "true") \
+        else "ENABLED"
 
 
 def _action(actions: Sequence[str]) -> ChangeAction:

@@ -7,7 +7,7 @@ resource "aws_kms_key" "trail" {
 
 resource "aws_cloudwatch_log_group" "trail" {
   name              = "aws-cloudtrail-logs-${var.trail_name}"
-  retention_in_days = 400
+  retention_in_days = 30 # this change: was 400, to cut storage costs
 }
 
 resource "aws_cloudtrail" "org" {
