@@ -15,10 +15,11 @@ The page is data plus a renderer, built to stay small and quick at organization 
 A small inline script (``html_report.js``) unpacks the data with the browser's own
 ``DecompressionStream`` and draws it: the summary by status, severity and framework, the
 account x rule matrix, the account x region coverage grid, the account x control matrix of
-the monitoring rules, where each trail's logs live and what protects them
-(:mod:`checker.formats.storage_view`), the optional
-framework, baseline and waiver sections, the findings (filterable, shown a page at a time)
-and the rules. The script sets every value as text (``textContent``, text nodes,
+the monitoring rules (the account matrices a hundred accounts at a time), where each
+trail's logs live and what protects them (:mod:`checker.formats.storage_view`), the optional
+framework, baseline and waiver sections, the findings (filterable by rule, account, Region,
+status, severity and text, shown a page at a time, with the file and line of a finding on
+code) and the rules. The script sets every value as text (``textContent``, text nodes,
 ``setAttribute`` on inert attributes) and links only ``http(s)`` references, so trail names,
 messages and evidence from the audited accounts stay text whatever they contain; the
 packed data is base64, which cannot end the element that holds it.
@@ -27,7 +28,7 @@ Aggregates (the matrices, the grid, the tables by framework) are computed here, 
 status order of :data:`checker.findings.STATUSES`, and the script only draws them. Nothing
 is loaded from anywhere: a Content Security Policy allows exactly this page's own style and
 script (by hash) and nothing else. The same report gives the same bytes (zlib output has no
-timestamp).
+timestamp). The page is written an evidence chunk at a time (a streamed format).
 """
 
 from __future__ import annotations
@@ -59,6 +60,7 @@ from checker.findings import (
     status_rank,
     worst_status,
 )
+from checker.formats.interface import StreamedRender, TextSink
 from checker.formats.storage_view import storage_view
 from checker.report.document import FORMAT_V2, to_document
 from checker.report.frameworks import natural_key
@@ -307,14 +309,13 @@ def _data_element(element_id: str, data: Any) -> str:
     return f'<script type="application/octet-stream" id="{element_id}">{packed(data)}</script>\n'
 
 
-def render_html(report: Report) -> str:
-    """The whole page; deterministic for the same report. Findings go worst first."""
+def write_html(report: Report, out: TextSink) -> None:
+    """The whole page, an evidence chunk at a time; deterministic for the same report.
+    Findings go worst first."""
     style, script = _asset("html_report.css"), _asset("html_report.js")
     csp = f"default-src 'none'; style-src {_csp_hash(style)}; script-src {_csp_hash(script)}"
     findings = sorted(report.findings, key=Finding.worst_first_key)
-    chunks = "".join(_data_element(f"evidence-{number}", chunk)
-                     for number, chunk in enumerate(evidence_chunks(findings)))
-    return (
+    out.write(
         "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
         f'<meta http-equiv="Content-Security-Policy" content="{csp}">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
@@ -322,19 +323,20 @@ def render_html(report: Report) -> str:
         '<body><div id="app"><noscript><p>This report is drawn by its inline script; with scripts off, '
         "read findings.json instead.</p></noscript></div>\n"
         f'<footer>trailcheck {html.escape(__version__)} · findings format {FORMAT_V2}</footer>\n'
-        f'{_data_element("report-data", page_data(report, findings))}{chunks}'
-        f"<script>{script}</script></body></html>\n"
-    )
+        + _data_element("report-data", page_data(report, findings)))
+    for number, chunk in enumerate(evidence_chunks(findings)):
+        out.write(_data_element(f"evidence-{number}", chunk))
+    out.write(f"<script>{script}</script></body></html>\n")
 
 
-class HtmlFormat:
+class HtmlFormat(StreamedRender):
     """``--format html`` -> ``findings.html``."""
 
     name: str = "html"
     filename: str | None = "findings.html"
 
-    def render(self, report: Report) -> str:
-        return render_html(report)
+    def write(self, report: Report, out: TextSink) -> None:
+        write_html(report, out)
 
 
 FORMAT = HtmlFormat()
