@@ -182,6 +182,7 @@ def _many_accounts(d: Path) -> Case:
     data = estate()
     member = next(a for a in data["accounts"] if a["account_id"] != "111111111111")
     member["trails"] = []
+    member["buckets"] = {}  # a bucket has one owner: copies of the member may not all claim its buckets
     data["accounts"] = [data["accounts"][0]] + [
         {**member, "account_id": f"{500000000000 + i:012d}", "name": f"member-{i}"} for i in range(2000)]
     snap = write_json(d / "snap.json", data)
