@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from checker.comma_list import comma_list
 from checker.errors import InputError
-from checker.formats import csv_format, html, junit, markdown, sarif
+from checker.formats import csv_format, html, jsonl, junit, markdown, sarif
 from checker.formats.interface import Format
 from checker.formats.json_format import JSON
 from checker.formats.table import TABLE
 
 FORMATS: dict[str, Format] = {f.name: f for f in (
-    TABLE, JSON, markdown.FORMAT, html.FORMAT, sarif.FORMAT, junit.FORMAT, csv_format.FORMAT)}
+    TABLE, JSON, jsonl.FORMAT, markdown.FORMAT, html.FORMAT, sarif.FORMAT, junit.FORMAT, csv_format.FORMAT)}
 
 
 def parse_formats(text: str) -> list[Format]:

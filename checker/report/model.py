@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 from checker.findings import FAILING, SEVERITIES, STATUSES, Finding, RuleInfo
@@ -116,8 +117,13 @@ class Report:
             raise ValueError(f"findings of rules the report does not describe: {', '.join(unknown)}")
 
     def sorted_findings(self) -> list[Finding]:
-        """Findings in report order: rule, account, region, resource."""
-        return sorted(self.findings, key=Finding.sort_key)
+        """Findings in report order: rule, account, region, resource (sorted once per report:
+        every format asks)."""
+        return list(self._sorted_findings)
+
+    @cached_property
+    def _sorted_findings(self) -> tuple[Finding, ...]:
+        return tuple(sorted(self.findings, key=Finding.sort_key))
 
     def rule(self, finding: Finding) -> RuleInfo:
         return self.rules[finding.rule_id]
