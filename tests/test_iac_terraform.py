@@ -305,6 +305,18 @@ def test_the_region_comes_from_a_variable_or_regions(capsys: pytest.CaptureFixtu
         "eu-central-1": "pass", "eu-west-1": "fail"}  # a single-Region trail covers only its own Region
 
 
+def test_the_region_and_account_come_from_root_locals_the_tf_files_write(
+        capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    (tmp_path / "locals.tf").write_text('locals {\n  region  = "eu-central-1" # Frankfurt\n'
+                                        '  account = "222222222222"\n}\n')
+    providers = {"aws": {"name": "aws", "expressions": {"region": {"references": ["local.region"]},
+                                                        "allowed_account_ids": {"references": ["local.account"]}}}}
+    plan = write_plan(tmp_path, [Res(TRAIL, trail(is_multi_region_trail=False))], providers=providers)
+    _, report = scan_plan(capsys, tmp_path, plan)
+    logging = only(report, "trail-logging")
+    assert (logging["account_id"], logging["region"]) == ("222222222222", "eu-central-1")
+
+
 def test_a_plan_without_a_region_asks_for_regions(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     plan = write_plan(tmp_path, [Res(TRAIL, trail())], region=None)
     result = run_cli(capsys, "scan", "--terraform-plan", str(plan), "--output-dir", str(tmp_path))

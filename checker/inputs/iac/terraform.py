@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -77,11 +77,13 @@ class TerraformPlanSource:
     def load(self) -> Snapshot:
         data, raw = safejson.load_file(self.plan, "Terraform plan")
         root = self.terraform_dir if self.terraform_dir is not None else self.plan.parent
-        reader = _Reader(TerraformPlan(data, str(self.plan)), root, self.regions)
+        files = ModuleFiles()
+        reader = _Reader(TerraformPlan(data, str(self.plan), _root_local(files, root)), root, self.regions, files)
         after = read_estate(reader.estate(), str(self.plan))
         if self.baseline is not None:
             base_data, _ = safejson.load_file(self.baseline, "baseline plan")
-            base = _Reader(TerraformPlan(base_data, str(self.baseline)), root, self.regions)
+            base = _Reader(TerraformPlan(base_data, str(self.baseline), _root_local(files, root)), root,
+                           self.regions, files)
             before = read_estate(base.estate(), str(self.baseline))
             actions = None
         else:
@@ -91,13 +93,21 @@ class TerraformPlanSource:
                              reader.placeholder_account, reader.defines_monitoring, actions)
 
 
+def _root_local(files: ModuleFiles, root: Path) -> Callable[[str], str | None]:
+    """The literal text of a root module local (a provider's ``region = local.region``)."""
+    def text(name: str) -> str | None:
+        local = files.local(root, name)
+        return local.literal if local is not None else None
+    return text
+
+
 class _Reader:
     """Reads one plan into a :class:`CodeEstate` (see the module docstring)."""
 
-    def __init__(self, plan: TerraformPlan, root: Path, regions: Sequence[str]) -> None:
+    def __init__(self, plan: TerraformPlan, root: Path, regions: Sequence[str], files: ModuleFiles) -> None:
         self.plan = plan
         self.root = root
-        self.files = ModuleFiles()
+        self.files = files
         seen = plan.accounts_seen()
         self.plan_account = next(iter(seen)) if len(seen) == 1 else None
         self.placeholder_account: str | None = None

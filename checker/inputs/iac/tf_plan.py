@@ -19,7 +19,7 @@ Shape problems of the parts read are bad input naming the JSON path.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -144,9 +144,10 @@ def _merged(value: Any, unknown: Any, path: str) -> Any:
 class TerraformPlan:
     """A plan document, indexed by address (see the module docstring)."""
 
-    def __init__(self, data: Any, source: str) -> None:
+    def __init__(self, data: Any, source: str, root_local: Callable[[str], str | None] = lambda _: None) -> None:
         self.data = check_plan(data, source)
         self.source = source
+        self._root_local = root_local  # a root module local's literal text; the plan does not show locals
         self.configuration = _obj(_present(self.data, "configuration"), "$.configuration", source)
         self._providers: dict[str, Provider] = {}
         self._changes = self._index_changes()
@@ -257,11 +258,12 @@ class TerraformPlan:
             expressions = config.get("expressions") if isinstance(config, Mapping) else None
             expressions = expressions if isinstance(expressions, Mapping) else {}
             known = self._providers[key] = Provider(key, self._constant_text(expressions.get("region")),
-                                                    _configured_account(expressions))
+                                                    _configured_account(expressions, self._constant_text))
         return known
 
     def _constant_text(self, expression: Any) -> str | None:
-        """A string the expression decides at plan time: a constant, or a root variable."""
+        """A string the expression decides at plan time: a constant, a root variable, or a
+        root local that the ``.tf`` files write as a string literal."""
         if not isinstance(expression, Mapping):
             return None
         if isinstance(expression.get("constant_value"), str):
@@ -269,7 +271,7 @@ class TerraformPlan:
         references = expression.get("references")
         if isinstance(references, list) and references and isinstance(references[0], str):
             head, _, name = references[0].partition(".")
-            value = self.variable(name) if head == "var" else None
+            value = self.variable(name) if head == "var" else self._root_local(name) if head == "local" else None
             return value if isinstance(value, str) else None
         return None
 
@@ -312,12 +314,18 @@ class TerraformPlan:
                     yield module
 
 
-def _configured_account(expressions: Mapping[str, Any]) -> str | None:
-    """The account a provider block pins: one ``allowed_account_ids``, or ``assume_role``'s role ARN."""
+def _configured_account(expressions: Mapping[str, Any], decided: Callable[[Any], str | None]) -> str | None:
+    """The account a provider block pins: one ``allowed_account_ids`` (``[local.account]``
+    read by ``decided`` as the provider's Region is), or ``assume_role``'s role ARN."""
     allowed = expressions.get("allowed_account_ids")
     values = allowed.get("constant_value") if isinstance(allowed, Mapping) else None
     if isinstance(values, list) and len(values) == 1 and isinstance(values[0], str):
         return values[0]
+    references = allowed.get("references") if isinstance(allowed, Mapping) and values is None else None
+    if isinstance(references, list) and len(references) == 1:
+        single = decided({"references": references})
+        if single is not None and re.fullmatch(r"\d{12}", single):
+            return single
     roles = expressions.get("assume_role")
     for role in roles if isinstance(roles, list) else ():
         arn = role.get("role_arn") if isinstance(role, Mapping) else None
