@@ -242,6 +242,18 @@ def test_event_data_stores_from_code_are_judged(capsys: pytest.CaptureFixture[st
             "message"]
 
 
+def test_an_event_data_store_known_only_after_apply_is_skipped(
+        capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    unknown = store(retention_period=None)
+    unknown.after_unknown = {"retention_period": True}
+    report = scan_plan(capsys, tmp_path, [Res(TRAIL, trail()), unknown])
+    for rule_id in ("event-data-store-healthy", "event-data-store-cmk"):
+        found = only(report, rule_id)
+        assert found["status"] == "skipped"
+        assert found["message"].startswith("an event data store of this plan in us-east-1 has a setting known only "
+                                           "after apply")
+
+
 def test_without_event_data_stores_the_store_rules_are_skipped(
         capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     report = scan_plan(capsys, tmp_path, [Res(TRAIL, trail())])

@@ -40,6 +40,7 @@ from checker.recorders import RecorderFamily, recorded_by, recorder_errors, reco
 from checker.simulator import CoverageJudge, ProbeResult, ProbeTooLargeError
 from checker.simulator.decide import region_reach, status_decision
 from checker.storage.judge import judge_store, judge_trail, skip_reason
+from checker.storage.on_code import stores_undecided
 from checker.storage_model import EventDataStore
 from checker.typing_compat import assert_never
 
@@ -349,6 +350,8 @@ class ConfigEvaluator:
             judged = judge_trail(requirement.check, self.snapshot, unit.trail, rule.params)
         elif unit.store is not None:
             judged = judge_store(requirement.check, unit.store, rule.params)
+        elif self.snapshot.code is not None:
+            return Verdict("skipped", stores_undecided(self.snapshot.code, unit.region))
         else:
             evidence = {"collection_errors": [e.to_dict() for e in unit.errors]} if unit.errors else {}
             return Verdict("error", f"the event data stores of account {unit.account_id} in {unit.region} were not "

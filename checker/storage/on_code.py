@@ -53,6 +53,13 @@ def skip_on_code(requirement: StorageRequirement, snapshot: Snapshot, code: Code
     return None
 
 
+def stores_undecided(code: CodeOrigin, region: str | None) -> str:
+    """Why the event data stores of a Region are not judged: one of them has a setting known only
+    after apply, so none is counted (a plan is not an estate)."""
+    return (f"an event data store of {this(code)} in {region} has a setting known only after apply: the stores "
+            "there are undecided")
+
+
 def unknown_setting(code: CodeOrigin, trail: Trail, setting: str) -> str | None:
     """Why the trail's ``setting`` (``KmsKeyId``, ``CloudWatchLogsLogGroupArn``) is not known yet, or ``None``."""
     declared = code.declaration(trail.arn)
