@@ -31,7 +31,7 @@ from checker.inputs.events import EventOptions, parse_since, read_single_record
 from checker.inputs.iac.cloudformation import CloudFormationSource
 from checker.inputs.iac.terraform import TerraformPlanSource
 from checker.inputs.interface import SnapshotSource
-from checker.inputs.live import LiveOptions, collect_snapshot, write_snapshot
+from checker.inputs.live import LiveOptions, collect_in_processes, write_snapshot
 from checker.inputs.live.options import DEFAULT_ROLE_NAME, DEFAULT_WORKERS, Shard
 from checker.inputs.merge import merge_files
 from checker.inputs.snapshot import SnapshotFile
@@ -88,6 +88,9 @@ def _add_live_options(parser: argparse.ArgumentParser) -> None:
     live.add_argument("--workers", type=int, default=DEFAULT_WORKERS,
                       help=f"concurrent API workers (default: {DEFAULT_WORKERS}); event files use at most "
                            "one process per CPU")
+    live.add_argument("--processes", type=int, default=1, metavar="N",
+                      help="collect in N processes, a share of the accounts each (default: 1); for large "
+                           "organizations, where botocore's CPU per call, not AWS's latency, bounds the time")
     live.add_argument("--with", dest="with_families", type=comma_list, default=(), metavar="FAMILY,...",
                       help="also collect these data families, whatever the rules need ("
                            + ", ".join(family for family in FAMILIES if family != "trails")
@@ -98,8 +101,11 @@ def _add_live_options(parser: argparse.ArgumentParser) -> None:
 def _live_options(args: argparse.Namespace) -> LiveOptions:
     if args.workers < 1:
         raise InputError("--workers", f"must be a positive integer, got {args.workers}")
+    if args.processes < 1:
+        raise InputError("--processes", f"must be a positive integer, got {args.processes}")
     return LiveOptions(profile=args.profile, regions=args.regions, org=args.org, accounts=args.accounts,
                        role_name=args.role_name, external_id=args.external_id, workers=args.workers,
+                       processes=args.processes,
                        quiet=args.quiet, with_families=parse_families(args.with_families),
                        shard=Shard.parse(args.shard) if getattr(args, "shard", None) else None)
 
@@ -158,8 +164,7 @@ trailcheck scan --cloudformation template.yaml --regions us-east-1,eu-west-1""")
     _add_policy_options(scan)
     _add_rule_selection(scan)
     scan.add_argument("--format", default="table,json", metavar="FMT,...",
-                      help="output formats: table (stdout), json, jsonl (one finding per line), md, html, sarif, "
-                           "junit, csv (default: table,json)")
+                      help="output formats: table (stdout), json, md, html, sarif, junit, csv (default: table,json)")
     scan.add_argument("--output-dir", type=Path, default=Path("reports"), metavar="DIR",
                       help="where report files are written (default: reports/)")
     scan.add_argument("--fail-on", choices=SEVERITIES, default="high",
@@ -174,7 +179,7 @@ trailcheck scan --cloudformation template.yaml --regions us-east-1,eu-west-1""")
     _add_verbosity(scan)
 
     collect = _command(sub, "collect", "Read trail configurations from AWS into a snapshot file, and what the "
-                       "rules in effect need beyond them (monitoring chains, where the logs live).", """
+                       "rules in effect need beyond them (monitoring chains).", """
 trailcheck collect -o snapshot.json
 trailcheck collect --regions us-east-1,eu-west-1 --profile audit -o snapshot.json
 trailcheck collect --org --role-name TrailcheckAudit --external-id abc123 -o org.json
@@ -341,7 +346,7 @@ def _collect(args: argparse.Namespace) -> int:
     """The rules in effect decide what is read beyond the trails (see docs/live-scans.md)."""
     options = _live_options(args)
     rules, _ = load_rules(args.policies, not args.no_builtin, args.rules, args.skip_rules, args.param)
-    document = collect_snapshot(options, rules=rules)
+    document = collect_in_processes(options, tuple(rules))
     write_snapshot(document, args.output)
     if not args.quiet and args.output != "-":
         errors = sum(len(a.get("errors", [])) for a in document["accounts"])

@@ -27,7 +27,7 @@ import pytest
 
 from checker.engine.config import ConfigEvaluator
 from checker.errors import InputError
-from checker.inputs.live import LiveOptions, collect_snapshot, write_snapshot
+from checker.inputs.live import LiveOptions, collect_in_processes, collect_snapshot, write_snapshot
 from checker.inputs.live.options import Shard, shard_of
 from checker.inputs.merge import merge_files
 from checker.inputs.snapshot import parse_snapshot
@@ -319,3 +319,17 @@ def test_visits_fill_what_the_owner_lacks_and_never_override_it(tmp_path: Path) 
     assert [r["Name"] for r in region["event_rules"]] == ["central-ssm", "mine"]
     assert region["alarms"] == []  # the owner read the Region's alarms: its answer stands
     assert [e["operation"] for e in management["errors"]] == ["ListTargetsByRule"]  # not the visit's AssumeRole
+
+
+def test_a_collection_in_two_processes_is_the_collection_in_one(estate: dict[str, str], shadowed: ApiProxy) -> None:
+    """``--processes 2``: two forked processes, one shard each, merged; the findings are those of
+    one process, and only the organization calls are made twice."""
+    single = collect()
+    calls = sum(shadowed.calls.values())
+    double = collect_in_processes(LiveOptions(quiet=True, workers=4, org=True, regions=REGIONS, processes=2),
+                                  tuple(every_rule()))
+    assert findings(double) == findings(single)
+    made = Counter(shadowed.log[index].operation for index in range(calls, len(shadowed.log)))
+    assert made["ListAccounts"] == made["DescribeOrganization"] == made["GetCallerIdentity"] == 2
+    with pytest.raises(InputError, match="without --shard"):
+        collect_in_processes(LiveOptions(org=True, processes=2, shard=Shard(1, 2)))

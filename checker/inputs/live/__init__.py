@@ -7,5 +7,6 @@ a scan of the collected file give the same findings.
 
 from checker.inputs.live.collector import LiveCollection, collect_snapshot, write_snapshot
 from checker.inputs.live.options import LiveOptions
+from checker.inputs.live.processes import collect_in_processes
 
-__all__ = ["LiveCollection", "LiveOptions", "collect_snapshot", "write_snapshot"]
+__all__ = ["LiveCollection", "LiveOptions", "collect_in_processes", "collect_snapshot", "write_snapshot"]

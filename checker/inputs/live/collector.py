@@ -171,7 +171,9 @@ class LiveCollection:
         return "live"
 
     def load(self) -> Snapshot:
-        document = collect_snapshot(self.options, rules=self.rules)
+        from checker.inputs.live.processes import collect_in_processes  # it builds on this module
+
+        document = collect_in_processes(self.options, self.rules)
         digest = hashlib.sha256(json.dumps(document, sort_keys=True).encode()).hexdigest()
         return parse_snapshot(document, self.describe(), sha256=digest)
 

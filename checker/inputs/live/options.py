@@ -58,7 +58,9 @@ class LiveOptions:
     ``regions`` ``None`` means the account's enabled regions (EC2 DescribeRegions);
     ``accounts`` ``None`` means every ACTIVE account of the organization (with ``org``)
     or the caller's own account. ``shard`` keeps, of those, the accounts of one shard
-    (the caller's own account included only when it falls in that shard). ``max_attempts``
+    (the caller's own account included only when it falls in that shard). ``processes``
+    above 1 collects that many shards side by side in forked processes, ``workers``
+    threads in all (:mod:`checker.inputs.live.processes`). ``max_attempts``
     and the timeouts go to botocore's adaptive retry mode: a call that still fails after
     them becomes a recorded error. ``with_families`` (``--with``) are data families to
     collect whatever the rules need: ``monitoring`` then reads every monitoring chain, not
@@ -73,6 +75,7 @@ class LiveOptions:
     role_name: str = DEFAULT_ROLE_NAME
     external_id: str | None = None
     workers: int = DEFAULT_WORKERS
+    processes: int = 1
     quiet: bool = False
     max_attempts: int = 8
     connect_timeout: float = 5.0
