@@ -16,14 +16,17 @@ Each estate is scanned in a fresh process, ``trailcheck scan --snapshot FILE --f
 measured from outside: wall time, CPU time and peak RSS of that process (``getrusage`` of
 a small runner process that starts it). The baseline, run the same way right after, is
 what any tool reading the same snapshot and writing the same report must spend:
-``json.load`` of the snapshot plus ``json.dump`` (``indent=2``, as trailcheck writes) of a
-document as large as the scan's ``findings.json`` (that report, loaded and dumped again).
-A third process times the phases before the report (start-up and imports, policies,
-snapshot, configuration rules) and takes its peak RSS with the findings in memory, so that
-the rest of the scan's CPU and memory is the report's.
+``json.load`` of the snapshot plus a dump of a document as large as the scan's
+``findings.json``, written as trailcheck writes it (that report, loaded, and dumped again a
+finding per line by the C encoder). A third process times the phases before the report
+(start-up and imports, policies, snapshot, configuration rules) and takes its peak RSS with
+the findings in memory, so that the rest of the scan's CPU and memory is the report's.
+The largest organization is then scanned once per other format (``--formats``), each alone,
+for its time, peak and file size.
 
-Run from the repository: ``python benchmarks/scale.py [--accounts 100 1000] [--trails 1000]``.
-CI does not run it; benchmarks/README.md gives the latest figures.
+Run from the repository: ``python benchmarks/scale.py [--accounts 100 1000] [--trails 1000]
+[--formats jsonl,md,html,sarif,junit,csv]``. CI does not run it; benchmarks/README.md gives
+the latest figures.
 """
 
 from __future__ import annotations
@@ -60,9 +63,14 @@ with open(sys.argv[1], encoding="utf-8") as handle:
     json.load(handle)
 with open(sys.argv[2], encoding="utf-8") as handle:
     report = json.load(handle)
+findings = report.pop("findings")
 with open(sys.argv[3], "w", encoding="utf-8") as handle:
-    json.dump(report, handle, indent=2)
-print(len(report["findings"]))
+    handle.write(json.dumps(report, indent=2, ensure_ascii=False)[:-2] + ',\\n  "findings": [\\n')
+    for index, finding in enumerate(findings):
+        handle.write(("," if index else "") + "    " + json.dumps(finding, ensure_ascii=False, separators=(",", ":"))
+                     + "\\n")
+    handle.write("  ]\\n}\\n")
+print(len(findings))
 """
 # Runs argv[2:] with its stdout in the file argv[1] and prints its wall time and rusage. The
 # measured process is the runner's child, not the benchmark's: a child created by vfork (as
@@ -96,6 +104,7 @@ spent["peak_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 print(json.dumps(spent))
 """
 
+SCAN_EXITS = (0, 1)  # 1: the scan found failures, as it should
 Doc = dict[str, Any]
 
 
@@ -213,13 +222,14 @@ class Run:
     output: str
 
 
-def measure(argv: Sequence[str], scratch: Path) -> Run:
-    """Run ``argv`` to completion in a fresh process (through :data:`RUNNER`)."""
+def measure(argv: Sequence[str], scratch: Path, ok: Sequence[int] = (0,)) -> Run:
+    """Run ``argv`` to completion in a fresh process (through :data:`RUNNER`); another exit
+    code than ``ok`` is an error."""
     output = scratch / "stdout.txt"
     runner = subprocess.run([sys.executable, "-c", RUNNER, str(output), *argv], capture_output=True, text=True,
                             check=True)
     usage = json.loads(runner.stdout)
-    if usage["code"] not in (0, 1):  # 1: the scan found failures, as it should
+    if usage["code"] not in ok:
         raise RuntimeError(f"{' '.join(argv)} exited {usage['code']}: {usage['error']}")
     return Run(usage["wall"], usage["cpu"], usage["peak_kb"] / 1024, output.read_text())
 
@@ -266,7 +276,7 @@ def bench(name: str, document: Doc, workdir: Path) -> Measured:
     snapshot = write(workdir / f"{name}.json", document)
     out = workdir / f"{name}-reports"
     scan = measure([str(TRAILCHECK), "scan", "--snapshot", str(snapshot), "--format", "json",
-                    "--output-dir", str(out), "--quiet"], workdir)
+                    "--output-dir", str(out), "--quiet"], workdir, SCAN_EXITS)
     report = out / "findings.json"
     baseline = measure([sys.executable, "-c", BASELINE, str(snapshot), str(report), str(workdir / "baseline.json")],
                        workdir)
@@ -276,12 +286,33 @@ def bench(name: str, document: Doc, workdir: Path) -> Measured:
                     scan, baseline, phases)
 
 
+FORMAT_HEADER = ("| format | file | scan wall s | scan CPU s | scan peak MB | file MB |\n"
+                 "|---|---|---:|---:|---:|---:|")
+
+
+def bench_formats(snapshot: Path, formats: Sequence[str], workdir: Path) -> list[str]:
+    """One scan of ``snapshot`` per format, each alone (``bench`` wrote the snapshot): table rows."""
+    rows = []
+    for name in formats:
+        out = workdir / f"format-{name}"
+        run = measure([str(TRAILCHECK), "scan", "--snapshot", str(snapshot), "--format", name, "--output-dir",
+                       str(out), "--quiet"], workdir, SCAN_EXITS)
+        [written] = list(out.iterdir())
+        rows.append(f"| {name} | {written.name} | {run.wall:.2f} | {run.cpu:.2f} | {run.peak_mb:.0f} | "
+                    f"{written.stat().st_size / 1e6:.1f} |")
+        print(rows[-1], flush=True)
+    return rows
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--accounts", type=int, nargs="+", default=[100, 1000],
                         help="organization sizes to scan (the growth is from the first to the last)")
     parser.add_argument("--trails", type=int, default=1000, help="trails of the one crowded account")
+    parser.add_argument("--formats", default="jsonl,md,html,sarif,junit,csv",
+                        help="formats to time alone on the largest organization (empty: none)")
     args = parser.parse_args()
+    formats = [name for name in args.formats.split(",") if name]
     print(f"# {time.strftime('%Y-%m-%d')}, {os.cpu_count()} CPUs, Python {platform.python_version()}, "
           f"load average {os.getloadavg()[0]:.1f} at the start", flush=True)
     measured: list[Measured] = []
@@ -290,6 +321,8 @@ def main() -> None:
         for count in args.accounts:
             measured.append(bench(f"organization {count:,} x {len(REGIONS)}", organization(count), workdir))
             print(measured[-1].row(), flush=True)
+        largest = f"organization {args.accounts[-1]:,} x {len(REGIONS)}"
+        format_rows = bench_formats(workdir / f"{largest}.json", formats, workdir)
         measured.append(bench(f"1 account x {len(REGIONS)}, {args.trails:,} trails", crowded_account(args.trails),
                               workdir))
         print(measured[-1].row(), flush=True)
@@ -300,6 +333,9 @@ def main() -> None:
     print(f"\n{PHASE_HEADER}")
     for run in measured:
         print(run.phase_row())
+    if format_rows:
+        print(f"\neach format alone, {largest}:\n\n{FORMAT_HEADER}")
+        print("\n".join(format_rows))
     if len(args.accounts) > 1:
         small, large = measured[0], measured[len(args.accounts) - 1]
         times = args.accounts[-1] / args.accounts[0]
