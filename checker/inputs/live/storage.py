@@ -52,7 +52,7 @@ from checker.plan.reads import (
 )
 from checker.plan.storage import Found, Listed, StorageNeeds, storage_needs, storage_plan
 from checker.policy.model import Rule
-from checker.storage_model import ACCOUNT_PUBLIC_ACCESS_BLOCK_OPERATION
+from checker.storage_model import ACCOUNT_PUBLIC_ACCESS_BLOCK_OPERATION, UNREAD, Known
 from checker.typing_compat import assert_never
 
 SERVICES: dict[type, str] = {Buckets: "s3", BucketSettings: "s3", AccountPublicAccessBlock: "s3control",
@@ -197,8 +197,8 @@ class AccountStorageData:
 
     account_id: str
     buckets: dict[str, dict[str, Any]] = field(default_factory=dict)
-    account_block: list[dict[str, Any] | None] = field(default_factory=list)
-    """Empty until S3 Control answered; then its one answer (``None``: none set)."""
+    account_block: Known[dict[str, Any] | None] = UNREAD
+    """S3 Control's answer for the account (``None``: none set); UNREAD until it answered."""
     kms_keys: dict[str, dict[str, Any]] = field(default_factory=dict)
     log_groups: dict[str, dict[str, list[dict[str, Any]]]] = field(default_factory=dict)
     """Region -> log group name -> the DescribeLogGroups items of that name."""
@@ -212,8 +212,8 @@ class AccountStorageData:
         document: dict[str, Any] = {}
         if self.buckets:
             document["buckets"] = {name: self.buckets[name] for name in sorted(self.buckets)}
-        if self.account_block:
-            document["account_public_access_block"] = self.account_block[0]
+        if self.account_block is not UNREAD:
+            document["account_public_access_block"] = self.account_block
         if self.kms_keys:
             document["kms_keys"] = {key: self.kms_keys[key] for key in sorted(self.kms_keys)}
         if self.log_groups:
@@ -322,7 +322,7 @@ def _record_account_block(placed: PlacedRead, block: dict[str, Any] | Failure | 
     if isinstance(block, Failure):
         collection.fail(placed, block, ACCOUNT_PUBLIC_ACCESS_BLOCK_OPERATION, None, None)
     else:
-        collection.data(placed.account_id).account_block[:] = [block]
+        collection.data(placed.account_id).account_block = block
 
 
 def _key(placed: PlacedRead, read: KeySettings, kms: Any, collection: StorageCollection) -> Callable[[], None]:
