@@ -453,17 +453,17 @@
       more.textContent = 'Show ' + Math.min(left, PAGE_SIZE) + ' more of ' + left + ' matching';
     }
     // A filter is decided once per distinct value, then each finding is a few lookups.
-    function allowed(name, test) { return values.map((v, index) => test(v, index)); }
+    function allowed(test) { return values.map(test); }
     function apply() {
       const form = filters.elements;
       const boxes = {};
       filters.querySelectorAll('input[type=checkbox]').forEach((box) => { boxes[box.name + ':' + box.value] = box.checked; });
       const tests = [
-        ['status', allowed('status', (v) => boxes['status:' + v] !== false)],
-        ['severity', allowed('severity', (v) => boxes['severity:' + v] !== false)]];
+        ['status', allowed((v) => boxes['status:' + v] !== false)],
+        ['severity', allowed((v) => boxes['severity:' + v] !== false)]];
       ['rule_id', 'account_id', 'region'].forEach((name) => {
         const wanted = form.namedItem(name).value;
-        if (wanted) { tests.push([name, allowed(name, (v) => v === wanted)]); }
+        if (wanted) { tests.push([name, allowed((v) => v === wanted)]); }
       });
       const text = search.value.toLowerCase();
       const hit = text ? lowered.map((v) => v.includes(text)) : null;
