@@ -42,7 +42,7 @@ def _delete_protection(evidence: Evidence) -> str:
     lock, versioning = bucket.get("ObjectLock"), bucket.get("Versioning")
     if isinstance(lock, Mapping) and lock.get("enabled") and (lock.get("days") or lock.get("years")):
         period = f"{lock['days']} days" if lock.get("days") else f"{lock['years']} years"
-        return f"Object Lock {lock.get('mode') or ''} {period}".replace("  ", " ")
+        return " ".join(part for part in ("Object Lock", lock.get("mode"), period) if part)
     if isinstance(versioning, Mapping) and versioning.get("MFADelete") == "Enabled":
         return "MFA delete"
     return "none"
