@@ -77,7 +77,7 @@ def main() -> None:
         runs = {}
         for fmt in ("html", "json"):
             runs[fmt] = measure([str(TRAILCHECK), "scan", "--snapshot", str(snapshot), "--format", fmt,
-                                 "--output-dir", str(workdir / fmt), "--quiet"], workdir)
+                                 "--output-dir", str(workdir / fmt), "--quiet"], workdir, ok=(0, 1))
         page = workdir / "html" / "findings.html"
         sizes = {fmt: (workdir / fmt / f"findings.{fmt}").stat().st_size / 1e6 for fmt in runs}
         loads = [draw(page, workdir / f"profile-{n}") for n in range(args.loads)]
