@@ -230,6 +230,40 @@ def test_a_resource_whose_condition_is_undecided_is_never_counted(
         enabled["evidence"])
 
 
+def test_region_findings_point_at_the_trail_whose_exclusion_decided_them(
+        capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    """The first trail logs S3 data events only: the KMS gap is the second trail's exclusion."""
+    template = write(tmp_path, """
+        Resources:
+          DataTrail:
+            Type: AWS::CloudTrail::Trail
+            Properties:
+              TrailName: data
+              IsLogging: true
+              IsMultiRegionTrail: true
+              S3BucketName: logs
+              AdvancedEventSelectors:
+                - FieldSelectors:
+                    - {Field: eventCategory, Equals: [Data]}
+                    - {Field: resources.type, Equals: ["AWS::S3::Object"]}
+          MainTrail:
+            Type: AWS::CloudTrail::Trail
+            Properties:
+              TrailName: main
+              IsLogging: true
+              IsMultiRegionTrail: true
+              S3BucketName: logs
+              EventSelectors:
+                - ReadWriteType: All
+                  IncludeManagementEvents: true
+                  ExcludeManagementEventSources: [kms.amazonaws.com]
+        """)
+    _, report = scan_template(capsys, tmp_path, template)
+    gap = only(report, "kms-exclusion-gap")
+    assert gap["status"] == "fail"
+    assert gap["location"] == {"file": str(template), "line": 13}  # MainTrail, not DataTrail (line 2)
+
+
 def test_a_cdk_synth_json_template_reads_long_forms_and_lines(
         capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     template = {"Resources": {
