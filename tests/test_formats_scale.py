@@ -198,7 +198,7 @@ def test_markdown_fits_a_step_summary_and_says_what_it_left_out(report: Report) 
     assert rest.index("## Failing and error findings") > 0
     first_rule = Counter(f.status for f in report.findings if f.rule_id == "region-rule-0")
     assert rest.startswith("\n\n| rule | severity | fail | error | accounts |\n|---|---|---|---|---|\n"
-                           f"| region-rule-0 | critical | {first_rule['fail']} | {first_rule['error']} | 1000 |\n")
+                           f"| region-rule-0 | critical | {first_rule['fail']:,} | {first_rule['error']:,} | 1,000 |\n")
     rows = [line for line in rest.split("## Failing and error findings", 1)[1].splitlines()
             if line.startswith("| fail") or line.startswith("| error")]
     assert rows[0].startswith("| fail | critical | region-rule-0 | 100000000000 | region-00 |")

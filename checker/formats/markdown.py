@@ -108,15 +108,15 @@ def _heading(report: Report) -> str:
 def _summary(report: Report) -> str:
     summary = report.summary()
     by_status, by_severity = summary["by_status"], summary["by_severity"]
-    verdict = (f"**{by_status['fail']} failing** and **{by_status['error']} error** findings "
-               f"out of {len(report.findings)}.")
+    verdict = (f"**{by_status['fail']:,} failing** and **{by_status['error']:,} error** findings "
+               f"out of {len(report.findings):,}.")
     return "\n".join([
         "## Summary", "", verdict, "",
         _line(STATUSES) + "|" + "---:|" * len(STATUSES),
-        _line([by_status[s] for s in STATUSES]),
+        _line([f"{by_status[s]:,}" for s in STATUSES]),
         "Failing and error findings by severity:", "",
         _line(SEVERITIES) + "|" + "---:|" * len(SEVERITIES),
-        _line([by_severity[s] for s in SEVERITIES]),
+        _line([f"{by_severity[s]:,}" for s in SEVERITIES]),
     ])
 
 
@@ -129,8 +129,8 @@ def _rules_section(failing: list[Finding], budget: int) -> str:
         counts[finding.rule_id][finding.status] += 1
         accounts[finding.rule_id].add(finding.account_id)
         worst.setdefault(finding.rule_id, finding)
-    rows = [[rule_id, first.severity, counts[rule_id]["fail"], counts[rule_id]["error"], len(accounts[rule_id])]
-            for rule_id, first in worst.items()]
+    rows = [[rule_id, first.severity, f"{counts[rule_id]['fail']:,}", f"{counts[rule_id]['error']:,}",
+             f"{len(accounts[rule_id]):,}"] for rule_id, first in worst.items()]
     title = "## Failing rules\n\n"
     return title + _table(("rule", "severity", "fail", "error", "accounts"), rows, budget - len(title)) + "\n"
 
