@@ -77,13 +77,17 @@ COMPRESSION_LEVEL = 6
 
 
 def page_data(report: Report, findings: Sequence[Finding]) -> dict[str, Any]:
-    """What ``#report-data`` holds: the v2 document without its findings, the findings (in
-    the order given) as columns, and the aggregated views drawn up front."""
+    """What ``#report-data`` holds: the v2 document without its findings (a waiver with the
+    number of findings it covers instead of their fingerprints), the findings (in the order
+    given) as columns, and the aggregated views drawn up front."""
     # The document of the same report without findings (each would become a dict, to be
     # dropped), with the summary of the findings.
     document = to_document(replace(report, findings=()))
     del document["findings"]
     document["summary"] = report.summary()
+    waivers = document.get("waivers")
+    for use in waivers["applied"] + waivers["expired"] if waivers else ():  # a count, not thousands of fingerprints
+        use["findings"] = len(use.pop("fingerprints"))
     return {
         "page": PAGE_FORMAT,
         "statuses": list(STATUSES),

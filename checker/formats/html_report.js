@@ -327,7 +327,7 @@
   function waivers(used) {
     const parts = [el('p', 'muted', ['Waiver file ' + used.path + '.'])];
     const fields = ['rule_id', 'account_id', 'region', 'resource', 'reason', 'owner', 'expires', 'source'];
-    const waiverRow = (w) => row(fields.map((f) => dash(w[f])).concat([num((w.fingerprints || []).length)]));
+    const waiverRow = (w) => row(fields.map((f) => dash(w[f])).concat([num(w.findings || 0)]));
     [['applied', 'Applied'], ['expired', 'Expired (ignored)'], ['unused', 'Unused']].forEach((g) => {
       const entries = used[g[0]];
       parts.push(el('h3', '', [g[1] + ' (' + entries.length + ')']));
