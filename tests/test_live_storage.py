@@ -48,7 +48,15 @@ from checker.plan.storage import STORAGE_NEEDS, storage_needs, storage_plan
 from checker.policy.model import Rule, StorageCheck
 from checker.scan import load_rules
 from checker.storage_lookup import Unlocated, trail_bucket
-from tests.helpers.moto_harness import MANAGEMENT_ACCOUNT, ApiCall, Fault, MotoAccounts, bucket_of, proxied
+from tests.helpers.moto_harness import (
+    MANAGEMENT_ACCOUNT,
+    ApiCall,
+    Fault,
+    MotoAccounts,
+    OrgTrailShadows,
+    bucket_of,
+    proxied,
+)
 
 REGIONS = ("eu-west-1", "us-east-1")
 STORAGE_RULES = ("trail-bucket-not-public", "trail-bucket-access-logging", "trail-bucket-delete-protection",
@@ -312,6 +320,22 @@ def test_collect_reads_storage_for_the_rules_given_and_with_storage(estate: dict
     document = json.loads(out.read_text())
     assert account(document, estate["management"])["kms_keys"][estate["org_key"]]["KeyRotationEnabled"] is True
     assert "org-trail-logs" in account(document, estate["log-archive"])["buckets"]
+
+
+def test_processes_read_the_central_bucket_in_the_shard_that_holds_it(estate: dict[str, str], moto_server: str,
+                                                                      tmp_path: Path,
+                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    """Split over processes, each shard reads the storage of its own accounts. Every member sees
+    the organization trail (as AWS shows it; the proxy plays it for moto), so whichever shard
+    holds log-archive reads the central bucket there, and the merged snapshot has it."""
+    listed = MotoAccounts().client(MANAGEMENT_ACCOUNT, "cloudtrail").describe_trails()["trailList"]
+    out = tmp_path / "snapshot.json"
+    with proxied(monkeypatch, moto_server, editor=OrgTrailShadows(next(t for t in listed if t["Name"] == "org-trail"))):
+        assert main(["collect", "--org", "--regions", ",".join(REGIONS), "--quiet", "--processes", "2",
+                     "--rules", "trail-bucket-access-logging", "-o", str(out)]) == 0
+    document = json.loads(out.read_text())
+    assert list(account(document, estate["log-archive"])["buckets"]) == ["org-trail-logs"]
+    assert list(account(document, estate["prod"])["buckets"]) == ["prod-trail-logs"]
 
 
 # -- failures and resources nobody scanned owns ---------------------------------------------------
