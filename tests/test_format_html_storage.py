@@ -65,6 +65,7 @@ def storage_finding(rule_id: str, status: Status, evidence: dict[str, Any], trai
     ("trail-kms-key-rotation", "fail", {"kms_key": {**KEY, "KeyManager": "CUSTOMER", "KeyRotationEnabled": False}},
      "off"),
     ("trail-bucket-not-public", "error", {"bucket": {"name": "gone", "account_id": None}}, "error"),
+    ("trail-bucket-access-logging", "waived", {"bucket": {**CENTRAL, "Logging": None}}, "off"),
     ("trail-kms-key-usable", "pass", {"kms_key": {"unexpected": "shape"}}, "pass"),  # no fact: the status
 ])
 def test_a_cell_reads_a_few_words_from_its_finding(rule_id: str, status: Status, evidence: dict[str, Any],

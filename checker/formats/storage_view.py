@@ -6,7 +6,8 @@ bucket, KMS key and log group they judged with the account that owns each (``buc
 ``kms_key``, ``log_group``, each ``{"name", "account_id", ...}``; ``account_id`` is None when
 no scanned account describes it). Event data stores have a table of their own, one row per
 store. A cell is the finding's status, a few words read from its evidence (``fact``), and
-its message; where the evidence lacks what a fact needs, the fact is the status.
+its message; for an ``error`` or ``skipped`` finding, or where the evidence lacks what a fact
+needs, the fact is the status (the message says why).
 """
 
 from __future__ import annotations
@@ -147,7 +148,7 @@ def _table(findings: Iterable[Finding], checks: tuple[tuple[str, str, Fact], ...
 def _cell(finding: Finding | None, fact: Fact) -> dict[str, str] | None:
     if finding is None:
         return None
-    shown = fact(finding.evidence) if finding.status in ("pass", "fail") else ""
+    shown = fact(finding.evidence) if finding.status in ("pass", "fail", "waived") else ""
     return {"status": finding.status, "fact": shown or finding.status, "message": finding.message}
 
 
