@@ -20,7 +20,7 @@ from checker.inputs.iac.terraform import TerraformPlanSource
 from checker.inputs.snapshot import parse_snapshot
 from checker.model import Selectors
 from tests.helpers.cli import CliResult, run_cli
-from tests.helpers.data import EXAMPLES
+from tests.helpers.data import EXAMPLES, REPO
 from tests.helpers.iac import (
     ACCOUNT,
     MANAGEMENT,
@@ -485,3 +485,15 @@ def test_the_demo_plan_matches_its_configuration() -> None:
     assert after["advanced_event_selector"][0]["field_selector"][1]["not_equals"] == ["kms.amazonaws.com"]
     assert 'not_equals = ["kms.amazonaws.com"]' in (DEMO / "modules" / "logging" / "main.tf").read_text()
     assert MANAGEMENT["field_selector"] == before["advanced_event_selector"][0]["field_selector"]
+
+
+def test_the_readme_excerpt_of_the_demo_plan_is_its_real_output(
+        capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    command = "trailcheck scan --terraform-plan examples/iac/terraform/plan.json --format table,sarif,md"
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    excerpt = readme.split(f"$ {command}\n", 1)[1].split("\n…\n", 1)[0].splitlines()
+    monkeypatch.chdir(REPO)
+    result = run_cli(capsys, *command.split()[1:], "--output-dir", str(tmp_path))
+    assert result.code == 1
+    assert result.out.splitlines()[:len(excerpt)] == excerpt
+
