@@ -9,14 +9,13 @@ data missing in that cell is an ``error``, never a ``fail``.
 
 from __future__ import annotations
 
-import gc
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from checker.alerting.chains import AlertJudge
 from checker.arn import Arn
+from checker.cycles import without_cycle_collection
 from checker.engine.code_view import IN_CONFIGURATION, code_identity, code_skip
 from checker.engine.expressions import Outcome, evaluate, trail_document
 from checker.engine.regression import RegressionJudge
@@ -184,21 +183,6 @@ def _store_units(snapshot: Snapshot, params: dict[str, Any]) -> list[Unit]:
     return units
 
 
-@contextmanager
-def _without_cycle_collection() -> Iterator[None]:
-    """Pause Python's cycle collector: an evaluation builds hundreds of thousands of findings
-    and evidence dicts, none in a reference cycle (reference counting frees them), and the
-    collector would walk all of them again at every full collection, 40 % of the time of a
-    1,000-account organization. The state is restored afterwards."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
-
-
 class ConfigEvaluator:
     """Evaluates configuration rules against one snapshot."""
 
@@ -217,7 +201,7 @@ class ConfigEvaluator:
                       if isinstance(rule, ConfigRule) and isinstance(rule.require, LoggedRequirement)
                       for probe in rule.require.probes]
             self.regression = RegressionJudge(self.snapshot, self.snapshot.code, probes)
-        with _without_cycle_collection():
+        with without_cycle_collection():
             for rule in rules:
                 if not isinstance(rule, ConfigRule):
                     continue

@@ -13,6 +13,7 @@ import io
 from abc import ABC, abstractmethod
 from typing import Protocol, runtime_checkable
 
+from checker.cycles import without_cycle_collection
 from checker.report.model import Report
 from checker.safetext import encodable
 
@@ -70,9 +71,11 @@ class _Encodable:
 
 def write_report(fmt: Format, report: Report, out: TextSink) -> None:
     """Write ``report`` in ``fmt`` to ``out`` as text that encodes as UTF-8 (a lone surrogate
-    from an audited account becomes U+FFFD): a streamed format piece by piece, others at once."""
+    from an audited account becomes U+FFFD): a streamed format piece by piece, others at once.
+    The cycle collector is paused meanwhile (:mod:`checker.cycles`)."""
     sink = _Encodable(out)
-    if isinstance(fmt, StreamedFormat):
-        fmt.write(report, sink)
-    else:
-        sink.write(fmt.render(report))
+    with without_cycle_collection():
+        if isinstance(fmt, StreamedFormat):
+            fmt.write(report, sink)
+        else:
+            sink.write(fmt.render(report))
