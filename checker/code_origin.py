@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal
 
 from checker.findings import Location
-from checker.storage_model import KmsKey, LogGroup
+from checker.storage_model import Bucket, KmsKey, LogGroup
 
 if TYPE_CHECKING:
     from checker.model import Trail
@@ -74,9 +74,9 @@ class CodeOrigin:
     before the change (a template without a baseline). ``placeholder_account`` is set when
     the code does not show the account: findings then name :data:`PLACEHOLDER_ACCOUNT`.
     ``monitoring`` says whether the code defines any metric filter, alarm, topic or rule.
-    ``storage`` holds the KMS keys and log groups the code defines, keyed by :func:`storage_id`:
-    where each is written and which of its settings are known only after apply (``unknown``
-    keyed by API field: ``KeyState``, ``KeyRotationEnabled``, ``retentionInDays``).
+    ``storage`` holds the buckets, KMS keys and log groups the code defines, keyed by
+    :func:`storage_id`: where each is written and which of its settings are known only after
+    apply (``unknown`` keyed by snapshot field: ``Policy``, ``KeyState``, ``retentionInDays``...).
     """
 
     kind: CodeKind
@@ -107,8 +107,10 @@ class CodeOrigin:
     def declaration(self, trail_arn: str) -> Declaration | None:
         return self.declarations.get(trail_arn)
 
-    def storage_declaration(self, resource: KmsKey | LogGroup) -> Declaration | None:
-        """Where the code writes this key or log group (``None``: the code does not define it)."""
+    def storage_declaration(self, resource: Bucket | KmsKey | LogGroup) -> Declaration | None:
+        """Where the code writes this bucket, key or log group (``None``: the code does not define it)."""
+        if isinstance(resource, Bucket):
+            return self.storage.get(storage_id("buckets", resource.owner_account_id, resource.name))
         if isinstance(resource, KmsKey):
             return self.storage.get(storage_id("kms_keys", resource.owner_account_id, resource.key))
         return self.storage.get(storage_id("log_groups", resource.owner_account_id,
@@ -128,6 +130,7 @@ class CodeOrigin:
 
 
 def storage_id(part: str, account: str, name: str) -> str:
-    """The key of a KMS key (``part`` ``kms_keys``, ``name`` the identifier it is listed under) or
-    of a log group (``log_groups``, ``name`` ``REGION/NAME``) in :attr:`CodeOrigin.storage`."""
+    """The key of a bucket (``part`` ``buckets``, ``name`` its name), a KMS key (``kms_keys``, the
+    identifier it is listed under) or a log group (``log_groups``, ``REGION/NAME``) in
+    :attr:`CodeOrigin.storage`."""
     return f"{part}:{account}:{name}"

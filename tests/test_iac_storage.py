@@ -179,23 +179,23 @@ def test_a_log_group_keeping_events_long_enough_cannot_pass_without_the_bucket(
         capsys: pytest.CaptureFixture[str], tmp_path: Path, retention: int, kept: str) -> None:
     retention_finding = only(scan_plan(capsys, tmp_path, logged_trail(retention)), "log-retention")
     assert retention_finding["status"] == "skipped"
-    assert retention_finding["message"].startswith(f"log group trail-events {kept}")
-    assert retention_finding["message"].endswith("the bucket's lifecycle is not in this plan (scan a snapshot of "
-                                                 "the estate with storage data)")
+    assert retention_finding["message"] == (
+        "bucket trail-logs is not defined in this plan (a literal name, a data source or another stack's): its "
+        f"settings are not in this plan; log group trail-events {kept} ({GROUP})")
 
 
 def test_a_retention_known_only_after_apply_is_skipped_with_the_reason(
         capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     found = only(scan_plan(capsys, tmp_path, logged_trail(None, retention_in_days=True)), "log-retention")
     assert found["status"] == "skipped"
-    assert found["message"].startswith(f"log group {GROUP}: retention_in_days is known only after apply")
+    assert found["message"].endswith(f"; log group {GROUP}: retention_in_days is known only after apply")
 
 
 def test_a_log_group_the_plan_does_not_define_is_skipped(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     arn = f"arn:aws:logs:us-east-1:{ACCOUNT}:log-group:shared:*"
     found = only(scan_plan(capsys, tmp_path, [Res(TRAIL, trail(cloud_watch_logs_group_arn=arn))]), "log-retention")
     assert found["status"] == "skipped"
-    assert found["message"].startswith(f"log group {arn} is not defined in this plan")
+    assert f"; log group {arn} is not defined in this plan" in found["message"]
 
 
 def test_a_retention_that_is_not_a_number_of_days_is_bad_input(
@@ -208,15 +208,134 @@ def test_a_retention_that_is_not_a_number_of_days_is_bad_input(
 
 # -- Terraform: buckets and event data stores ----------------------------------------------------
 
-def test_bucket_posture_is_skipped_as_not_in_this_plan(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
-    resources = [Res(TRAIL, trail()), Res("aws_s3_bucket.logs", {"bucket": "trail-logs"})]
-    report = scan_plan(capsys, tmp_path, resources)
+def bucket(values: dict[str, Any] | None = None, before: dict[str, Any] | None = None,
+           **unknown: bool) -> Res:
+    """``aws_s3_bucket.logs`` named ``trail-logs``: created unless ``before`` is given."""
+    after = {"bucket": "trail-logs", "object_lock_enabled": False, **(values or {})}
+    return Res("aws_s3_bucket.logs", after, before=before, after_unknown={"arn": True, "id": True, **unknown})
+
+
+def companion(kind: str, **values: Any) -> Res:
+    """A companion resource naming the bucket by ``bucket = aws_s3_bucket.logs.id`` (known only after apply)."""
+    return Res(f"{kind}.logs", {"bucket": None, **values}, after_unknown={"bucket": True},
+               expressions={"bucket": {"references": ["aws_s3_bucket.logs.id", "aws_s3_bucket.logs"]}})
+
+
+def lifecycle_rule(days: int, prefix: str = "AWSLogs/", status: str = "Enabled") -> dict[str, Any]:
+    return {"id": f"expire-{days}", "status": status, "prefix": "", "transition": [],
+            "filter": [{"prefix": prefix, "tag": [], "and": [], "object_size_greater_than": None,
+                        "object_size_less_than": None}],
+            "expiration": [{"days": days, "date": None, "expired_object_delete_marker": False}],
+            "noncurrent_version_expiration": []}
+
+
+POLICY = json.dumps({"Version": "2012-10-17", "Statement": [{
+    "Effect": "Allow", "Principal": {"Service": "cloudtrail.amazonaws.com"}, "Action": "s3:PutObject",
+    "Resource": "arn:aws:s3:::trail-logs/AWSLogs/*",
+    "Condition": {"StringEquals": {"aws:SourceArn": f"arn:aws:cloudtrail:us-east-1:{ACCOUNT}:trail/main"}}}]})
+
+
+def test_a_bucket_the_plan_does_not_define_is_skipped_as_not_in_this_plan(
+        capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    report = scan_plan(capsys, tmp_path, [Res(TRAIL, trail())])
+    for rule_id in BUCKET_RULES:
+        found = only(report, rule_id)
+        assert (found["status"], found["message"]) == ("skipped", (
+            "bucket trail-logs is not defined in this plan (a literal name, a data source or another stack's): its "
+            "settings are not in this plan")), rule_id
+
+
+def test_a_new_bucket_has_s3s_defaults_for_what_no_companion_sets(
+        capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    report = scan_plan(capsys, tmp_path, [Res(TRAIL, trail()), bucket()])
+    public = only(report, "trail-bucket-not-public")
+    assert public["status"] == "pass"  # Block Public Access on and ACLs disabled: a new bucket's defaults
+    assert public["evidence"]["bucket"]["resource"] == "aws_s3_bucket.logs"
+    assert only(report, "trail-bucket-policy-scoped")["status"] == "pass"  # no policy
+    logging = only(report, "trail-bucket-access-logging")
+    assert logging["status"] == "fail"
+    assert logging["message"] == "server access logging is off on bucket trail-logs (aws_s3_bucket.logs)"
+    assert only(report, "trail-bucket-delete-protection")["status"] == "fail"
+    assert only(report, "log-retention")["status"] == "pass"  # no lifecycle, no log group: kept until deleted
+
+
+def test_companion_resources_set_the_bucket_posture(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    resources = [
+        Res(TRAIL, trail()), bucket({"object_lock_enabled": True}),
+        companion("aws_s3_bucket_public_access_block", block_public_acls=False, ignore_public_acls=False,
+                  block_public_policy=True, restrict_public_buckets=True),
+        companion("aws_s3_bucket_ownership_controls", rule=[{"object_ownership": "ObjectWriter"}]),
+        companion("aws_s3_bucket_acl", acl="public-read", access_control_policy=[]),
+        companion("aws_s3_bucket_policy", policy=POLICY),
+        companion("aws_s3_bucket_logging", target_bucket="access-logs", target_prefix="trail-logs/"),
+        companion("aws_s3_bucket_object_lock_configuration",
+                  rule=[{"default_retention": [{"mode": "COMPLIANCE", "days": 400, "years": None}]}]),
+        companion("aws_s3_bucket_lifecycle_configuration", rule=[lifecycle_rule(90)]),
+    ]
+    (tmp_path / "without").mkdir()
+    public = only(scan_plan(capsys, tmp_path / "without", resources), "trail-bucket-not-public")
+    assert public["status"] == "skipped"  # the account's IgnorePublicAcls could still neutralise the grant
+    assert "not read: the account's PublicAccessBlock" in public["message"]
+    account = Res("aws_s3_account_public_access_block.this", {
+        "block_public_acls": False, "ignore_public_acls": False, "block_public_policy": False,
+        "restrict_public_buckets": False})
+    report = scan_plan(capsys, tmp_path, [*resources, account])
+    public = only(report, "trail-bucket-not-public")
+    assert public["status"] == "fail" and "public through its ACL (READ to AllUsers)" in public["message"]
+    assert only(report, "trail-bucket-policy-scoped")["status"] == "pass"
+    assert only(report, "trail-bucket-access-logging")["status"] == "pass"
+    assert only(report, "trail-bucket-delete-protection")["status"] == "pass"
+    retention = only(report, "log-retention")
+    assert retention["status"] == "fail"
+    assert retention["message"].startswith("lifecycle rule 'expire-90' of bucket trail-logs expires log files under "
+                                           "AWSLogs/ after 90 days, fewer than 365")
+
+
+@pytest.mark.parametrize(("rules", "status"), [
+    ([lifecycle_rule(400)], "pass"),
+    ([lifecycle_rule(30, prefix="other/")], "pass"),
+    ([lifecycle_rule(30, status="Disabled")], "pass"),
+    ([lifecycle_rule(30, prefix="")], "fail"),
+], ids=["400-days", "another-prefix", "disabled", "every-key"])
+def test_a_lifecycle_from_code_is_read_exactly(capsys: pytest.CaptureFixture[str], tmp_path: Path,
+                                               rules: list[dict[str, Any]], status: str) -> None:
+    resources = [Res(TRAIL, trail()), bucket(), companion("aws_s3_bucket_lifecycle_configuration", rule=rules)]
+    assert only(scan_plan(capsys, tmp_path, resources), "log-retention")["status"] == status
+
+
+def test_a_public_policy_is_decided_only_where_a_block_restricts_it(
+        capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    """S3 computes whether a policy is public once it is applied: without RestrictPublicBuckets it stays open."""
+    unrestricted = companion("aws_s3_bucket_public_access_block", block_public_acls=True, ignore_public_acls=True,
+                             block_public_policy=False, restrict_public_buckets=False)
+    report = scan_plan(capsys, tmp_path, [Res(TRAIL, trail()), bucket(), unrestricted,
+                                          companion("aws_s3_bucket_policy", policy=POLICY)])
+    public = only(report, "trail-bucket-not-public")
+    assert public["status"] == "skipped"
+    assert "PolicyStatus (GetBucketPolicyStatus)" in public["message"]
+    assert public["message"].endswith("this plan does not decide it (S3 computes whether the bucket policy is "
+                                      "public (IsPublic) once it is applied)")
+
+
+def test_an_existing_bucket_keeps_what_no_resource_here_manages_open(
+        capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    existing = {"bucket": "trail-logs", "object_lock_enabled": False, "arn": "arn:aws:s3:::trail-logs",
+                "id": "trail-logs"}
+    report = scan_plan(capsys, tmp_path, [Res(TRAIL, trail()), Res("aws_s3_bucket.logs", existing, before=existing)])
     for rule_id in BUCKET_RULES:
         found = only(report, rule_id)
         assert found["status"] == "skipped", rule_id
-        assert found["message"] == ("a plan does not show S3 bucket posture (public access, policy, access logging, "
-                                    "Object Lock, lifecycle): not in this plan (scan a snapshot of the estate with "
-                                    "storage data)")
+        assert "this plan does not decide it" in found["message"], rule_id
+
+
+def test_a_bucket_name_known_only_after_apply_is_skipped_with_the_reason(
+        capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    resources = [Res(TRAIL, trail(s3_bucket_name=None), after_unknown={"s3_bucket_name": True},
+                     expressions={"s3_bucket_name": {"references": ["aws_s3_bucket.logs.id", "aws_s3_bucket.logs"]}}),
+                 bucket({"bucket": None}, bucket=True)]
+    report = scan_plan(capsys, tmp_path, resources)
+    for rule_id in BUCKET_RULES:
+        assert only(report, rule_id)["message"] == "s3_bucket_name is known only after apply", rule_id
 
 
 def store(**values: Any) -> Res:
@@ -327,8 +446,8 @@ def test_a_template_log_group_without_retention_keeps_events_forever(
     path = template(tmp_path, CFN_GROUP.format(retention=""), "CloudWatchLogsLogGroupArn: !GetAtt Group.Arn\n")
     retention = only(scan_template(capsys, tmp_path, path), "log-retention")
     assert retention["status"] == "skipped"
-    assert retention["message"].startswith("log group trail-events keeps events forever")
-    assert "the bucket's lifecycle is not in this template" in retention["message"]
+    assert "; log group trail-events keeps events forever" in retention["message"]
+    assert retention["message"].startswith("bucket logs is not defined in this template")
 
 
 def test_a_template_key_or_log_group_it_only_names_is_skipped(
@@ -339,9 +458,9 @@ def test_a_template_key_or_log_group_it_only_names_is_skipped(
     report = scan_template(capsys, tmp_path, path)
     assert only(report, "trail-kms-key-usable")["message"].startswith(f"KMS key {key_arn} is not defined in this "
                                                                       "template")
-    assert only(report, "log-retention")["message"].startswith(f"log group {group_arn} is not defined in this template")
+    assert f"log group {group_arn} is not defined in this template" in only(report, "log-retention")["message"]
     for rule_id in BUCKET_RULES:
-        assert only(report, rule_id)["message"].startswith("a template does not show S3 bucket posture")
+        assert only(report, rule_id)["message"].startswith("bucket logs is not defined in this template")
 
 
 def test_a_template_key_whose_creation_is_undecided_is_skipped(

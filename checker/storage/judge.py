@@ -91,6 +91,9 @@ def _account_block(snapshot: Snapshot, account_id: str) -> Known[PublicAccessBlo
 def _on_bucket(snapshot: Snapshot, trail: Trail, check: Callable[[Located[Bucket]], Judgement]) -> Judgement:
     found = trail_bucket(snapshot, trail)
     if found is None:
+        unknown = unknown_setting(snapshot.code, trail, "S3BucketName") if snapshot.code is not None else None
+        if unknown is not None:
+            return Judgement("skipped", unknown, {})
         return Judgement("error", f"trail {trail.arn} names no S3 bucket (S3BucketName)", {})
     return _judged(snapshot, "bucket", found, check)
 
@@ -111,14 +114,14 @@ def _retention(snapshot: Snapshot, trail: Trail, min_days: int) -> Judgement:
         found.resource, prefix, min_days, snapshot.collected_at))
     group = trail_log_group(snapshot, trail)
     code = snapshot.code
+    unknown = unknown_setting(code, trail, "CloudWatchLogsLogGroupArn") if code is not None else None
     if group is None:
-        unknown = unknown_setting(code, trail, "CloudWatchLogsLogGroupArn") if code is not None else None
         in_group = Judgement("skipped", unknown or "the trail sends no events to CloudWatch Logs", {"log_group": None})
     else:
         in_group = _judged(snapshot, "log_group", group, lambda found: log_group_retention(found.resource, min_days),
                            ("retentionInDays",))
     if code is not None:
-        return retention_on_code(code, in_group)
+        return retention_on_code(in_bucket, in_group, group is not None or unknown is not None)
     decided = worst(in_bucket, in_group)
     same = [j.detail for j in (in_bucket, in_group) if j.status == decided.status]
     return Judgement(decided.status, "; ".join(same), {**in_bucket.evidence, **in_group.evidence})

@@ -1,36 +1,36 @@
 """What the storage checks answer on code (a Terraform plan or a CloudFormation template).
 
-Code decides some of where its trails' logs live: a KMS key or log group written beside the
-trail (:mod:`checker.inputs.iac.storage`) is judged as a collected one would be, and its
-finding says where it is written. The rest is not in the code, and a plan is not an estate,
-so it is ``skipped`` with the reason, never ``error``:
+Code decides some of where its trails' logs live: a bucket, KMS key or log group written
+beside the trail (:mod:`checker.inputs.iac.storage`) is judged as a collected one would be,
+and its finding says where it is written. The rest is not in the code, and a plan is not an
+estate, so it is ``skipped`` with the reason, never ``error``:
 
-- bucket posture: a plan carries no bucket's public access, policy, logging, Object Lock or
-  lifecycle;
-- a key or log group the trail only names (a literal ARN, a data source, another stack's);
+- a bucket, key or log group the trail only names (a literal name or ARN, a data source,
+  another stack's);
 - a setting known only after apply (the trail's ``kms_key_id``, a key's ``is_enabled``, a log
-  group's retention);
+  group's retention, whether S3 computes a bucket policy as public), or one the code leaves to
+  the estate (a setting of a bucket that exists already and that no resource here manages);
 - event data stores, when the code defines none.
 
-``log-retention`` judges the bucket and the log group and the worse stands: on code a log
-group that keeps events too briefly fails, but one that keeps them long enough cannot pass
-the rule alone, since the bucket's lifecycle is not known.
+``log-retention`` judges the bucket and the log group: either failing fails the rule, but it
+passes only when both parts are decided.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from checker.code_origin import CodeOrigin
+from checker.code_origin import CodeOrigin, Declaration
 from checker.model import Snapshot, Trail
 from checker.policy.model import StorageRequirement
 from checker.storage.judgement import Judgement
 from checker.storage_lookup import Located, Unlocated
 from checker.storage_model import Bucket, KmsKey, LogGroup
 
-BUCKET_CHECKS = frozenset({"bucket-not-public", "bucket-access-logging", "bucket-delete-protection",
-                           "bucket-policy-scoped"})
 _WHAT = {"kms_key": "KMS key", "log_group": "log group", "bucket": "bucket"}
+_ONLY_NAMED = {"kms_key": "a literal ARN, a data source or another stack's",
+               "log_group": "a literal ARN, a data source or another stack's",
+               "bucket": "a literal name, a data source or another stack's"}
 
 
 def this(code: CodeOrigin) -> str:
@@ -38,16 +38,8 @@ def this(code: CodeOrigin) -> str:
     return "this plan" if code.kind == "terraform-plan" else "this template"
 
 
-def buckets_skipped(code: CodeOrigin) -> str:
-    """Why bucket posture is not judged on code."""
-    return (f"{code.noun} does not show S3 bucket posture (public access, policy, access logging, Object Lock, "
-            f"lifecycle): not in {this(code)} (scan a snapshot of the estate with storage data)")
-
-
 def skip_on_code(requirement: StorageRequirement, snapshot: Snapshot, code: CodeOrigin) -> str | None:
     """Why a storage check is not judged on code at all, or ``None`` when code may decide it."""
-    if requirement.check in BUCKET_CHECKS:
-        return buckets_skipped(code)
     if requirement.family == "event-data-stores" and not snapshot.carries("event-data-stores"):
         return f"no CloudTrail Lake event data store is defined: event data stores are not in {this(code)}"
     return None
@@ -72,15 +64,14 @@ def judged_on_code(code: CodeOrigin, kind: str, found: Located[Bucket] | Located
     code answers it: a resource the code does not define, or whose settings that the check
     ``reads`` are known only after apply, is ``skipped``; one it defines says where it is written."""
     what = _WHAT.get(kind, kind)
-    if isinstance(found, Unlocated) or isinstance(found.resource, Bucket):
-        name = found.name if isinstance(found, Unlocated) else found.resource.name
-        return Judgement("skipped", f"{what} {name} is not defined in {this(code)} (a literal ARN, a data source or "
-                                    f"another stack's): its settings are not in {this(code)}", judged.evidence)
+    if isinstance(found, Unlocated):
+        return Judgement("skipped", f"{what} {found.name} is not defined in {this(code)} ({_ONLY_NAMED.get(kind)}): "
+                                    f"its settings are not in {this(code)}", judged.evidence)
     declared = code.storage_declaration(found.resource)
     if declared is None:
         return judged
     place: dict[str, Any] = {**judged.evidence.get(kind, {}), "resource": declared.resource}
-    written = ""
+    written = f" ({declared.resource})"
     if declared.location is not None:
         place["location"] = declared.location.to_dict()
         written = f" ({declared.resource}, {declared.location.file} line {declared.location.line})"
@@ -88,13 +79,26 @@ def judged_on_code(code: CodeOrigin, kind: str, found: Located[Bucket] | Located
     unknown = [declared.unknown[field] for field in reads if field in declared.unknown]
     if unknown:
         return Judgement("skipped", f"{what} {declared.resource}: {unknown[0]}", evidence)
+    if judged.status == "error":
+        return Judgement("skipped", f"{judged.detail}{written}: {this(code)} does not decide it{_why(declared)}",
+                         evidence)
     return Judgement(judged.status, judged.detail + written, evidence)
 
 
-def retention_on_code(code: CodeOrigin, in_group: Judgement) -> Judgement:
-    """``log-retention`` on code: the log group's answer when it fails; else ``skipped``, since the
-    bucket's lifecycle, the other half of the rule, is not in the code."""
-    if in_group.status == "fail":
-        return in_group
-    return Judgement("skipped", f"{in_group.detail}; the bucket's lifecycle is not in {this(code)} (scan a "
-                                "snapshot of the estate with storage data)", in_group.evidence)
+def _why(declared: Declaration) -> str:
+    """What the code leaves open about a resource it defines, for a ``skipped`` detail."""
+    reasons = list(dict.fromkeys(declared.unknown.values()))
+    return f" ({'; '.join(reasons)})" if reasons else ""
+
+
+def retention_on_code(in_bucket: Judgement, in_group: Judgement, sends_to_group: bool) -> Judgement:
+    """``log-retention`` on code: a failing part fails the rule; a part the code does not decide
+    (``skipped``) leaves it ``skipped``; it passes when every part passes (the log group counts
+    when the trail ``sends_to_group``, known or not)."""
+    parts = (in_bucket, in_group) if sends_to_group else (in_bucket,)
+    evidence = {**in_bucket.evidence, **in_group.evidence}
+    failing = [part.detail for part in parts if part.status == "fail"]
+    if failing:
+        return Judgement("fail", "; ".join(failing), evidence)
+    decided = all(part.status == "pass" for part in parts)
+    return Judgement("pass" if decided else "skipped", "; ".join(part.detail for part in parts), evidence)

@@ -235,20 +235,25 @@ def _region_parts(estate: CodeEstate, account: str, parts: tuple[RegionPart, ...
 
 
 def _storage_parts(estate: CodeEstate, account: str, where: str, names: dict[str, str]) -> dict[str, Any]:
-    """The account's ``kms_keys`` (identifier -> DescribeKey fields) and ``log_groups`` (Region ->
-    DescribeLogGroups items) the code defines, without their unknown values."""
-    keys: dict[str, Any] = {}
+    """The account's ``buckets`` (name -> Get* answers), ``account_public_access_block``,
+    ``kms_keys`` (identifier -> DescribeKey fields) and ``log_groups`` (Region -> DescribeLogGroups
+    items) the code defines, without their unknown values (an account block with one is left out)."""
+    parts: dict[str, Any] = {"buckets": {}, "kms_keys": {}}
     groups: dict[str, list[dict[str, Any]]] = {}
     for item in (s for s in estate.storage if s.account == account):
         document = item.known()[0]
-        if item.part == "kms_keys":
-            names[f"{where}.kms_keys['{item.name}']"] = item.resource
-            keys[item.name] = document
-        else:
+        if item.part == "log_groups":
             listed = groups.setdefault(item.region, [])
             names[f"{where}.log_groups['{item.region}'][{len(listed)}]"] = item.resource
             listed.append(document)
-    return {"kms_keys": keys, "log_groups": {region: groups[region] for region in sorted(groups)}}
+        elif item.part == "account_public_access_block":
+            if document == item.document:
+                names[f"{where}.account_public_access_block"] = item.resource
+                parts["account_public_access_block"] = document
+        else:
+            names[f"{where}.{item.part}['{item.name}']"] = item.resource
+            parts[item.part][item.name] = document
+    return {**parts, "log_groups": {region: groups[region] for region in sorted(groups)}}
 
 
 def _trail_document(spec: TrailSpec) -> tuple[dict[str, Any], dict[str, str]] | Unknown:
@@ -308,7 +313,7 @@ def _selectors(settings: Mapping[str, Any]) -> dict[str, Any] | Unknown:
 
 _PATH = re.compile(r"\$\.accounts\[\d+\]\."
                    r"(?:trails\[\d+\]|(?:monitoring|event_data_stores)\.[^.\s\[]+\.[a-z_]+\[\d+\]"
-                   r"|kms_keys\['[^']+'\]|log_groups\['[^']+'\]\[\d+\])")
+                   r"|(?:kms_keys|buckets)\['[^']+'\]|log_groups\['[^']+'\]\[\d+\]|account_public_access_block)")
 
 
 def _renamed(text: str, names: Mapping[str, str]) -> str:

@@ -22,18 +22,20 @@ from checker.code_origin import Declaration, storage_id
 from checker.findings import Location
 from checker.inputs.iac.values import Unknown
 
-StoragePart = Literal["kms_keys", "log_groups"]
+StoragePart = Literal["buckets", "account_public_access_block", "kms_keys", "log_groups"]
 
 SYMMETRIC = "SYMMETRIC_DEFAULT"
 
 
 @dataclass(frozen=True)
 class StorageItem:
-    """A KMS key or log group of the code in its account and Region.
+    """A bucket, the account's public access block, a KMS key or a log group of the code, in its
+    account and Region.
 
-    ``name`` is what it is listed under: a key's ARN, a log group's name. ``document`` is the
-    API's shape (DescribeKey ``KeyMetadata`` with ``KeyRotationEnabled``, or a DescribeLogGroups
-    item) with each value known or :class:`Unknown`.
+    ``name`` is what it is listed under: a bucket's name, a key's ARN, a log group's name (the
+    account's block: ``""``). ``document`` is the API's shape (the bucket's Get* answers by
+    snapshot key, a PublicAccessBlockConfiguration, DescribeKey ``KeyMetadata`` with
+    ``KeyRotationEnabled``, a DescribeLogGroups item) with each value known or :class:`Unknown`.
     """
 
     resource: str
@@ -47,7 +49,7 @@ class StorageItem:
     @property
     def key(self) -> str:
         """Its key in :attr:`checker.code_origin.CodeOrigin.storage`."""
-        listed = self.name if self.part == "kms_keys" else f"{self.region}/{self.name}"
+        listed = f"{self.region}/{self.name}" if self.part == "log_groups" else self.name
         return storage_id(self.part, self.account, listed)
 
     def known(self) -> tuple[dict[str, Any], Declaration]:
@@ -70,6 +72,19 @@ def kms_key(resource: str, location: Location | None, account: str, region: str,
                                 "KeyRotationEnabled": False if rotation is None else rotation,
                                 "KeySpec": spec or SYMMETRIC}
     return StorageItem(resource, location, account, region, "kms_keys", arn, document)
+
+
+def bucket(resource: str, location: Location | None, account: str, region: str, name: str,
+           document: dict[str, Any]) -> StorageItem:
+    """A bucket: ``document`` holds the answers of the S3 Get* calls by snapshot key (docs/snapshot.md),
+    a key left out being unknown; the bucket's Region is added."""
+    return StorageItem(resource, location, account, region, "buckets", name, {"Region": region, **document})
+
+
+def account_block(resource: str, location: Location | None, account: str, region: str,
+                  block: dict[str, Any]) -> StorageItem:
+    """The account's S3 Block Public Access settings (S3 Control's PublicAccessBlockConfiguration)."""
+    return StorageItem(resource, location, account, region, "account_public_access_block", "", block)
 
 
 def log_group(resource: str, location: Location | None, account: str, region: str, name: str,

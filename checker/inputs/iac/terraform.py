@@ -38,7 +38,8 @@ from checker.inputs.iac.estate import (
     code_snapshot,
     read_estate,
 )
-from checker.inputs.iac.storage import StorageItem, kms_key, log_group
+from checker.inputs.iac.storage import StorageItem, account_block, bucket, kms_key, log_group
+from checker.inputs.iac.tf_buckets import ACCOUNT_BLOCK, BUCKET, COMPANIONS, new_bucket, public_access_block, settled
 from checker.inputs.iac.tf_files import ModuleFiles, module_directory
 from checker.inputs.iac.tf_plan import Address, PlannedResource, TerraformPlan
 from checker.inputs.iac.values import (
@@ -126,6 +127,7 @@ class _Reader:
         self._monitoring(estate, resources)
         estate.items.extend(self._stores(resources))
         estate.storage.extend(self._storage(resources))
+        estate.storage.extend(self._buckets(resources))
         self.defines_monitoring = any(item.part != "event_data_stores" for item in estate.items)
         self._scope(estate)
         return estate
@@ -272,6 +274,46 @@ class _Reader:
                 account, region = self._place(resource, resource.values)
                 items.append(kms_key(resource.address.text, self._location(resource.address), account, region, deleted,
                                      True, resource.values.get("enable_key_rotation") is True, None, deleted=True))
+        return items
+
+    def _buckets(self, resources: Sequence[PlannedResource]) -> list[StorageItem]:
+        """Every ``aws_s3_bucket`` whose name the plan knows, with what its companion resources set
+        (:mod:`checker.inputs.iac.tf_buckets`), and the account's ``aws_s3_account_public_access_block``."""
+        buckets: dict[str, tuple[PlannedResource, str, str, dict[str, Any]]] = {}
+        for resource in (r for r in resources if r.address.type == BUCKET):
+            account, region = self._place(resource, resource.values)
+            name = _known(_Values(self, resource, account, region).text("bucket"))
+            if name is not None:
+                created = "create" in self.plan.actions(resource.address.text)
+                buckets[name] = (resource, account, region,
+                                 new_bucket(resource.values.get("object_lock_enabled")) if created else {})
+        items: list[StorageItem] = []
+        unplaced: dict[str, str] = {}  # bucket key -> a companion that names a bucket known only after apply
+        for resource in resources:
+            kind = resource.address.type
+            if kind not in COMPANIONS and kind != ACCOUNT_BLOCK:
+                continue
+            account, region = self._place(resource, resource.values)
+            where = self._location(resource.address)
+            if kind == ACCOUNT_BLOCK:
+                items.append(account_block(resource.address.text, where, account, region,
+                                           public_access_block(resource.values)))
+                continue
+            key, answer = COMPANIONS[kind]
+            name = _known(_Values(self, resource, account, region).text("bucket"))
+            if name is None:
+                unplaced[key] = resource.address.text
+            elif name in buckets:
+                document = buckets[name][3]
+                document[key] = answer(resource.values)
+                if key == "Policy":
+                    document["PolicyStatus"] = Unknown("S3 computes whether the bucket policy is public (IsPublic) "
+                                                       "once it is applied")
+        for name, (resource, account, region, document) in buckets.items():
+            for key, address in unplaced.items():
+                document[key] = Unknown(f"{address} names a bucket known only after apply")
+            items.append(bucket(resource.address.text, self._location(resource.address), account, region, name,
+                                settled(document)))
         return items
 
     # -- monitoring --------------------------------------------------------------------
