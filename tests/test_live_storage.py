@@ -239,6 +239,18 @@ def test_the_storage_rules_judge_what_was_collected(estate: dict[str, str], moto
     assert found[("trail-bucket-not-public", dev)] == "error"  # stray-logs: no scanned account owns it
 
 
+@pytest.mark.parametrize("rule", STORAGE_RULES)
+def test_what_a_rule_alone_makes_read_is_all_it_needs(rule: str, estate: dict[str, str], moto_server: str,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    """The reads table and the checks agree: a rule in effect alone has what it judges (the
+    organization trail's resources are all well protected, so anything unread would be an error)."""
+    selected = rules(rule)
+    with proxied(monkeypatch, moto_server, editor=OneRetentionUnit()):
+        document = collect(selected)
+    org = f"arn:aws:cloudtrail:us-east-1:{estate['management']}:trail/org-trail"
+    assert verdicts(document, selected)[(rule, org)] == "pass"
+
+
 def test_each_resource_is_read_once_by_its_owner(estate: dict[str, str], moto_server: str,
                                                  monkeypatch: pytest.MonkeyPatch) -> None:
     with proxied(monkeypatch, moto_server) as proxy:
