@@ -500,6 +500,90 @@ def test_a_template_setting_of_the_wrong_type_is_one_line_naming_file_and_line(
     assert f"{path}:3: {problem}" in result.err  # the resource's line
 
 
+CFN_BUCKET = """\
+Logs:
+  Type: AWS::S3::Bucket
+  Properties:
+    BucketName: logs
+{properties}"""
+CFN_POLICY = """\
+LogsPolicy:
+  Type: AWS::S3::BucketPolicy
+  Properties:
+    Bucket: !Ref Logs
+    PolicyDocument:
+      Statement:
+        - Effect: Allow
+          Principal: {Service: cloudtrail.amazonaws.com}
+          Action: s3:PutObject
+          Resource: arn:aws:s3:::logs/AWSLogs/*
+"""
+
+
+def test_a_template_bucket_without_settings_has_s3s_defaults(
+        capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    path = template(tmp_path, CFN_BUCKET.format(properties=""), "")
+    report = scan_template(capsys, tmp_path, path)
+    public = only(report, "trail-bucket-not-public")
+    assert public["status"] == "pass"
+    assert public["evidence"]["bucket"]["location"] == {"file": str(path), "line": 3}
+    assert only(report, "trail-bucket-access-logging")["status"] == "fail"
+    assert only(report, "trail-bucket-delete-protection")["status"] == "fail"
+    assert only(report, "trail-bucket-policy-scoped")["status"] == "pass"
+    assert only(report, "log-retention")["status"] == "pass"
+
+
+def test_a_template_bucket_is_judged_from_its_properties_and_policy(
+        capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    properties = textwrap.indent(textwrap.dedent("""\
+        AccessControl: PublicRead
+        OwnershipControls:
+          Rules:
+            - ObjectOwnership: ObjectWriter
+        PublicAccessBlockConfiguration:
+          BlockPublicPolicy: true
+          RestrictPublicBuckets: true
+        LoggingConfiguration:
+          LogFilePrefix: access/
+        ObjectLockEnabled: true
+        ObjectLockConfiguration:
+          ObjectLockEnabled: Enabled
+          Rule:
+            DefaultRetention:
+              Mode: GOVERNANCE
+              Days: "400"
+        LifecycleConfiguration:
+          Rules:
+            - Id: expire
+              Status: Enabled
+              Prefix: AWSLogs/
+              ExpirationInDays: 90
+        """), "    ")
+    path = template(tmp_path, CFN_BUCKET.format(properties=properties) + CFN_POLICY, "")
+    report = scan_template(capsys, tmp_path, path)
+    public = only(report, "trail-bucket-not-public")  # IgnorePublicAcls off here; the account's is not known
+    assert public["status"] == "skipped" and "not read: the account's PublicAccessBlock" in public["message"]
+    logging = only(report, "trail-bucket-access-logging")  # no DestinationBucketName: into the bucket itself
+    assert logging["status"] == "fail" and "delivers its server access logs into itself" in logging["message"]
+    assert only(report, "trail-bucket-delete-protection")["status"] == "pass"
+    scoped = only(report, "trail-bucket-policy-scoped")
+    assert scoped["status"] == "fail" and "without an aws:SourceArn or aws:SourceAccount" in scoped["message"]
+    retention = only(report, "log-retention")
+    assert retention["status"] == "fail" and "expires log files under AWSLogs/ after 90 days" in retention["message"]
+
+
+def test_a_template_bucket_whose_creation_is_undecided_is_skipped(
+        capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    resources = CFN_BUCKET.format(properties="").replace("  Type: AWS::S3::Bucket\n",
+                                                         "  Type: AWS::S3::Bucket\n  Condition: WithBucket\n")
+    parameters = "Parameters:\n  Env:\n    Type: String\nConditions:\n  WithBucket: !Equals [!Ref Env, prod]\n"
+    report = scan_template(capsys, tmp_path, template(tmp_path, resources, "", parameters))
+    for rule_id in BUCKET_RULES:
+        found = only(report, rule_id)
+        assert found["status"] == "skipped", rule_id
+        assert "this template does not decide it (whether it is created is undecided" in found["message"], rule_id
+
+
 # -- the demo ------------------------------------------------------------------------------------
 
 def test_the_demo_plan_shortens_log_retention_and_fails_at_the_log_group(

@@ -5,12 +5,13 @@ each deployment resolving the template with its own ``AWS::Region`` (:mod:`cfn_r
 Per deployment, each ``AWS::CloudTrail::Trail`` becomes a trail, each
 ``AWS::Logs::MetricFilter``, ``AWS::CloudWatch::Alarm``, ``AWS::SNS::Topic`` (with
 ``AWS::SNS::Subscription``\\ s) and ``AWS::Events::Rule`` a monitoring resource, each
-``AWS::CloudTrail::EventDataStore`` an event data store, each ``AWS::KMS::Key`` and
-``AWS::Logs::LogGroup`` storage data (:mod:`checker.inputs.iac.storage`), in the shapes their
-AWS APIs return. A resource whose ``Condition`` is false does not exist; one whose condition is
-undecided is not counted, and its account gets an error that keeps "not recorded"
-verdicts from becoming failures (:mod:`checker.inputs.iac.estate`). The account is a
-placeholder (:data:`~checker.code_origin.PLACEHOLDER_ACCOUNT`): a template does not say it.
+``AWS::CloudTrail::EventDataStore`` an event data store, each ``AWS::S3::Bucket`` (with its
+``AWS::S3::BucketPolicy``), ``AWS::KMS::Key`` and ``AWS::Logs::LogGroup`` storage data
+(:mod:`checker.inputs.iac.storage`), in the shapes their AWS APIs return. A resource whose
+``Condition`` is false does not exist; one whose condition is undecided is not counted, and
+its account gets an error that keeps "not recorded" verdicts from becoming failures
+(:mod:`checker.inputs.iac.estate`). The account is a placeholder
+(:data:`~checker.code_origin.PLACEHOLDER_ACCOUNT`): a template does not say it.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from typing import Any
 from checker.code_origin import PLACEHOLDER_ACCOUNT
 from checker.errors import InputError
 from checker.findings import Location
+from checker.inputs.iac.cfn_buckets import POLICY_STATUS, bucket_document, policy_text
 from checker.inputs.iac.cfn_load import LoadedTemplate, load_template
 from checker.inputs.iac.cfn_resolve import Deployment, Resolver
 from checker.inputs.iac.estate import (
@@ -35,15 +37,18 @@ from checker.inputs.iac.estate import (
     code_snapshot,
     read_estate,
 )
-from checker.inputs.iac.storage import StorageItem, kms_key, log_group
+from checker.inputs.iac.storage import StorageItem, bucket, kms_key, log_group
 from checker.inputs.iac.values import Unknown, key_stand_in, location, stand_in_arn, topic_arn
 from checker.model import Snapshot
 
 _TRAIL = "AWS::CloudTrail::Trail"
 _KMS_KEY = "AWS::KMS::Key"
 _LOG_GROUP = "AWS::Logs::LogGroup"
+_BUCKET = "AWS::S3::Bucket"
+_BUCKET_POLICY = "AWS::S3::BucketPolicy"
 _KINDS = frozenset({_TRAIL, "AWS::CloudTrail::EventDataStore", "AWS::Logs::MetricFilter", "AWS::CloudWatch::Alarm",
-                    "AWS::SNS::Topic", "AWS::SNS::Subscription", "AWS::Events::Rule", _KMS_KEY, _LOG_GROUP})
+                    "AWS::SNS::Topic", "AWS::SNS::Subscription", "AWS::Events::Rule", _KMS_KEY, _LOG_GROUP, _BUCKET,
+                    _BUCKET_POLICY})
 _MONITORING = frozenset({"AWS::Logs::MetricFilter", "AWS::CloudWatch::Alarm", "AWS::SNS::Topic",
                          "AWS::SNS::Subscription", "AWS::Events::Rule"})
 
@@ -87,6 +92,8 @@ def _estate(loaded: LoadedTemplate, source: str, path: Path | None, regions: Seq
     for region in regions:
         resolver = Resolver(loaded.data, Deployment(region, PLACEHOLDER_ACCOUNT), source)
         subscriptions = []
+        buckets: dict[str, StorageItem] = {}
+        policies: list[tuple[_Properties, bool | Unknown]] = []
         for logical_id in resources:
             line = loaded.resource_lines.get(logical_id)
             resource = resources[logical_id]
@@ -117,11 +124,20 @@ def _estate(loaded: LoadedTemplate, source: str, path: Path | None, regions: Seq
             elif kind in (_KMS_KEY, _LOG_GROUP):
                 where_written = location(path, line) if path is not None and line else None
                 estate.storage.append(_storage_item(kind, read, region, where_written, exists))
+            elif kind == _BUCKET:
+                name = read.get("BucketName")
+                if isinstance(name, str) and name:  # a generated name: no trail here can name it
+                    where_written = location(path, line) if path is not None and line else None
+                    buckets[name] = _bucket(read, name, region, where_written, exists)
+            elif kind == _BUCKET_POLICY:
+                policies.append((read, exists))
             else:
                 item = _item(kind, read, region)
                 if isinstance(exists, Unknown):
                     item.document["Created"] = exists  # undecided: the part it belongs to stays unknown
                 estate.items.append(item)
+        _add_policies(buckets, policies)
+        estate.storage.extend(buckets.values())
         for logical_id, read, exists in subscriptions:
             topic = read.get("TopicArn")
             subscription = {"SubscriptionArn": f"{topic}:{logical_id}" if isinstance(topic, str) else topic,
@@ -273,6 +289,28 @@ def _storage_item(kind: str, read: _Properties, region: str, where: Location | N
     key = read.get("KmsKeyId")
     return log_group(logical_id, where, account, region, read.name("LogGroupName"),
                      undecided or read.days("RetentionInDays"), key if isinstance(key, str) else None)
+
+
+def _bucket(read: _Properties, name: str, region: str, where: Location | None, exists: bool | Unknown) -> StorageItem:
+    """A bucket of the template; one whose condition is undecided has every answer unknown."""
+    document = bucket_document(read.properties, name)
+    if isinstance(exists, Unknown):
+        document = dict.fromkeys(document, Unknown(f"whether it is created is undecided ({exists.reason})"))
+    return bucket(read.logical_id, where, PLACEHOLDER_ACCOUNT, region, name, document)
+
+
+def _add_policies(buckets: Mapping[str, StorageItem], policies: Sequence[tuple[_Properties, bool | Unknown]]) -> None:
+    """Each ``AWS::S3::BucketPolicy`` into the bucket it names; one naming a bucket the deployment
+    decides leaves every bucket's policy unknown."""
+    for read, exists in policies:
+        named = read.get("Bucket")
+        text = exists if isinstance(exists, Unknown) else policy_text(read.get("PolicyDocument"))
+        targets = [buckets[named]] if isinstance(named, str) and named in buckets else (
+            list(buckets.values()) if isinstance(named, Unknown) else [])
+        for item in targets:
+            if isinstance(named, Unknown):
+                text = Unknown(f"{read.logical_id} names a bucket the deployment decides ({named.reason})")
+            item.document.update(Policy=text, PolicyStatus=POLICY_STATUS)
 
 
 def _transformation(item: Any) -> Any:

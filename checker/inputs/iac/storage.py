@@ -1,16 +1,17 @@
-"""KMS keys and log groups that code defines, as DescribeKey and DescribeLogGroups will show them.
+"""Buckets, KMS keys and log groups that code defines, as the S3 Get* calls, DescribeKey and
+DescribeLogGroups will answer for them.
 
-A trail's key and log group are often written beside it (``kms_key_id = aws_kms_key.trail.arn``,
-``CloudWatchLogsLogGroupArn: !GetAtt TrailLogGroup.Arn``), so whether the key is enabled and
-rotates, and how long the log group keeps events, is decided in the same change. Both
-languages read their resources into a :class:`StorageItem`, listed under the identifier the
-trail will name it by (the key's ARN, known or its stand-in; the log group's name), so the
-storage rules find them as they find a collected key or log group.
+A trail's bucket, key and log group are often written beside it (``kms_key_id =
+aws_kms_key.trail.arn``, ``CloudWatchLogsLogGroupArn: !GetAtt TrailLogGroup.Arn``), so whether
+the bucket is public, the key enabled and rotating, and how long logs are kept, is decided in
+the same change. Both languages read their resources into a :class:`StorageItem`, listed under
+the identifier the trail will name it by (the bucket's name, the key's ARN, known or its
+stand-in; the log group's name), so the storage rules find them as they find collected ones.
 
 What the code leaves to apply time stays unknown: the field is left out of the document and
 the reason is kept (:class:`~checker.code_origin.Declaration` ``unknown``), so the rule that
-reads it is ``skipped`` with that reason. A key or log group the code only references (a
-literal ARN, a data source) is not defined here at all: its rules are ``skipped`` too.
+reads it is ``skipped`` with that reason. A bucket, key or log group the code only references
+(a literal name or ARN, a data source) is not defined here at all: its rules are ``skipped`` too.
 """
 
 from __future__ import annotations
@@ -20,11 +21,47 @@ from typing import Any, Literal
 
 from checker.code_origin import Declaration, storage_id
 from checker.findings import Location
-from checker.inputs.iac.values import Unknown
+from checker.inputs.iac.values import Unknown, first_unknown
 
 StoragePart = Literal["buckets", "account_public_access_block", "kms_keys", "log_groups"]
 
 SYMMETRIC = "SYMMETRIC_DEFAULT"
+
+ALL_USERS = "http://acs.amazonaws.com/groups/global/AllUsers"
+AUTHENTICATED_USERS = "http://acs.amazonaws.com/groups/global/AuthenticatedUsers"
+LOG_DELIVERY = "http://acs.amazonaws.com/groups/s3/LogDelivery"
+
+_CANNED: dict[str, list[tuple[str, str]]] = {
+    "private": [], "bucket-owner-read": [], "bucket-owner-full-control": [], "aws-exec-read": [],
+    "public-read": [(ALL_USERS, "READ")],
+    "public-read-write": [(ALL_USERS, "READ"), (ALL_USERS, "WRITE")],
+    "authenticated-read": [(AUTHENTICATED_USERS, "READ")],
+    "log-delivery-write": [(LOG_DELIVERY, "WRITE"), (LOG_DELIVERY, "READ_ACP")],
+}
+"""The group grants of each canned ACL (Terraform's spelling), besides the owner's FULL_CONTROL."""
+
+
+def canned_grants(acl: str) -> list[dict[str, Any]] | Unknown:
+    """The ``Grants`` a canned ACL gives (``public-read``: READ to AllUsers)."""
+    if acl not in _CANNED:
+        return Unknown(f"canned ACL {acl!r} is not one S3 defines")
+    return [{"Grantee": {"Type": "Group", "URI": uri}, "Permission": permission} for uri, permission in _CANNED[acl]]
+
+
+def new_bucket(object_lock_enabled: Any) -> dict[str, Any]:
+    """What S3 answers for a bucket just created, before anything else sets its posture: all four
+    Block Public Access settings on and ACLs disabled (``BucketOwnerEnforced``), as S3 creates
+    every bucket since April 2023; no policy, logging, versioning or lifecycle; Object Lock as
+    ``object_lock_enabled`` says. ``PolicyStatus`` of a policy is never known from code: S3
+    computes it once the policy is applied."""
+    lock: Any = object_lock_enabled
+    if not isinstance(lock, Unknown):
+        lock = {"ObjectLockEnabled": "Enabled"} if lock is True else None
+    return {"PolicyStatus": None, "Policy": None,
+            "PublicAccessBlock": {"BlockPublicAcls": True, "IgnorePublicAcls": True, "BlockPublicPolicy": True,
+                                  "RestrictPublicBuckets": True},
+            "OwnershipControls": {"Rules": [{"ObjectOwnership": "BucketOwnerEnforced"}]}, "Grants": [],
+            "Logging": {}, "Versioning": {}, "ObjectLock": lock, "Lifecycle": {"Rules": []}}
 
 
 @dataclass(frozen=True)
@@ -77,8 +114,10 @@ def kms_key(resource: str, location: Location | None, account: str, region: str,
 def bucket(resource: str, location: Location | None, account: str, region: str, name: str,
            document: dict[str, Any]) -> StorageItem:
     """A bucket: ``document`` holds the answers of the S3 Get* calls by snapshot key (docs/snapshot.md),
-    a key left out being unknown; the bucket's Region is added."""
-    return StorageItem(resource, location, account, region, "buckets", name, {"Region": region, **document})
+    a key left out being unknown, as is one whose answer holds a value known only after apply; the
+    bucket's Region is added."""
+    settled = {key: first_unknown(value) or value for key, value in document.items()}
+    return StorageItem(resource, location, account, region, "buckets", name, {"Region": region, **settled})
 
 
 def account_block(resource: str, location: Location | None, account: str, region: str,

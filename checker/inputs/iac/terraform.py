@@ -38,8 +38,8 @@ from checker.inputs.iac.estate import (
     code_snapshot,
     read_estate,
 )
-from checker.inputs.iac.storage import StorageItem, account_block, bucket, kms_key, log_group
-from checker.inputs.iac.tf_buckets import ACCOUNT_BLOCK, BUCKET, COMPANIONS, new_bucket, public_access_block, settled
+from checker.inputs.iac.storage import StorageItem, account_block, bucket, kms_key, log_group, new_bucket
+from checker.inputs.iac.tf_buckets import ACCOUNT_BLOCK, BUCKET, COMPANIONS, public_access_block
 from checker.inputs.iac.tf_files import ModuleFiles, module_directory
 from checker.inputs.iac.tf_plan import Address, PlannedResource, TerraformPlan
 from checker.inputs.iac.values import (
@@ -313,7 +313,7 @@ class _Reader:
             for key, address in unplaced.items():
                 document[key] = Unknown(f"{address} names a bucket known only after apply")
             items.append(bucket(resource.address.text, self._location(resource.address), account, region, name,
-                                settled(document)))
+                                document))
         return items
 
     # -- monitoring --------------------------------------------------------------------

@@ -9,11 +9,8 @@ Each is turned here into the answer of its Get* call (the snapshot's bucket keys
 docs/snapshot.md), or :class:`Unknown` when a value it needs is known only after apply.
 
 What no companion resource says depends on the bucket: one this change creates has S3's
-defaults for a new bucket (all four Block Public Access settings on, ACLs disabled by
-``BucketOwnerEnforced``, no policy, logging, versioning or lifecycle; Object Lock as the
-bucket's ``object_lock_enabled`` says); one that exists already may hold anything, so that
-setting stays unknown. ``PolicyStatus`` (whether S3 computes the policy as public) is never
-known from code.
+defaults for a new bucket (:func:`~checker.inputs.iac.storage.new_bucket`); one that exists
+already may hold anything, so that setting stays unknown.
 """
 
 from __future__ import annotations
@@ -21,36 +18,11 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from checker.inputs.iac.values import Unknown, first_unknown
+from checker.inputs.iac.storage import canned_grants
+from checker.inputs.iac.values import Unknown
 
 BUCKET = "aws_s3_bucket"
 ACCOUNT_BLOCK = "aws_s3_account_public_access_block"
-
-ALL_USERS = "http://acs.amazonaws.com/groups/global/AllUsers"
-AUTHENTICATED_USERS = "http://acs.amazonaws.com/groups/global/AuthenticatedUsers"
-LOG_DELIVERY = "http://acs.amazonaws.com/groups/s3/LogDelivery"
-
-_CANNED: dict[str, list[tuple[str, str]]] = {
-    "private": [], "bucket-owner-read": [], "bucket-owner-full-control": [], "aws-exec-read": [],
-    "public-read": [(ALL_USERS, "READ")],
-    "public-read-write": [(ALL_USERS, "READ"), (ALL_USERS, "WRITE")],
-    "authenticated-read": [(AUTHENTICATED_USERS, "READ")],
-    "log-delivery-write": [(LOG_DELIVERY, "WRITE"), (LOG_DELIVERY, "READ_ACP")],
-}
-"""The group grants of each canned ACL, besides the owner's FULL_CONTROL."""
-
-
-def new_bucket(object_lock_enabled: Any) -> dict[str, Any]:
-    """What S3 answers for a bucket just created, before any companion resource sets something."""
-    lock: Any = object_lock_enabled
-    if not isinstance(lock, Unknown):
-        lock = {"ObjectLockEnabled": "Enabled"} if lock is True else None
-    return {"PolicyStatus": None, "Policy": None,
-            "PublicAccessBlock": {"BlockPublicAcls": True, "IgnorePublicAcls": True, "BlockPublicPolicy": True,
-                                  "RestrictPublicBuckets": True},
-            "OwnershipControls": {"Rules": [{"ObjectOwnership": "BucketOwnerEnforced"}]}, "Grants": [],
-            "Logging": {}, "Versioning": {}, "ObjectLock": lock, "Lifecycle": {"Rules": []}}
-
 
 def public_access_block(values: Mapping[str, Any]) -> dict[str, Any]:
     """``aws_s3_bucket_public_access_block`` or ``aws_s3_account_public_access_block`` (unset: false)."""
@@ -76,11 +48,7 @@ def grants(values: Mapping[str, Any]) -> Any:
     if policy:
         return [_grant(grant) for grant in _blocks(policy, "grant")]
     acl = values.get("acl")
-    if isinstance(acl, Unknown):
-        return acl
-    if acl not in _CANNED:
-        return Unknown(f"canned ACL {acl!r} is not one S3 defines")
-    return [{"Grantee": {"Type": "Group", "URI": uri}, "Permission": permission} for uri, permission in _CANNED[acl]]
+    return acl if isinstance(acl, Unknown) else canned_grants(str(acl))
 
 
 def _grant(grant: Mapping[str, Any]) -> Any:
@@ -221,8 +189,3 @@ COMPANIONS: dict[str, tuple[str, Callable[[Mapping[str, Any]], Any]]] = {
     "aws_s3_bucket_lifecycle_configuration": ("Lifecycle", lifecycle),
 }
 """Each companion resource: the bucket key it sets, and how its values read as that key's answer."""
-
-
-def settled(document: dict[str, Any]) -> dict[str, Any]:
-    """Each key whose answer holds a value known only after apply becomes that :class:`Unknown`."""
-    return {key: first_unknown(value) or value for key, value in document.items()}
