@@ -74,9 +74,10 @@ class CodeOrigin:
     before the change (a template without a baseline). ``placeholder_account`` is set when
     the code does not show the account: findings then name :data:`PLACEHOLDER_ACCOUNT`.
     ``monitoring`` says whether the code defines any metric filter, alarm, topic or rule.
-    ``storage`` holds the buckets, KMS keys and log groups the code defines, keyed by
-    :func:`storage_id`: where each is written and which of its settings are known only after
-    apply (``unknown`` keyed by snapshot field: ``Policy``, ``KeyState``, ``retentionInDays``...).
+    ``storage`` holds the buckets, KMS keys, log groups and event data stores the code defines,
+    keyed by :func:`storage_id` (:func:`store_id` for a store): where each is written and which
+    of its settings are known only after apply (``unknown`` keyed by snapshot field: ``Policy``,
+    ``KeyState``, ``retentionInDays``...).
     """
 
     kind: CodeKind
@@ -107,6 +108,10 @@ class CodeOrigin:
     def declaration(self, trail_arn: str) -> Declaration | None:
         return self.declarations.get(trail_arn)
 
+    def store_declaration(self, arn: str) -> Declaration | None:
+        """Where the code writes the event data store ``arn`` (``None``: the code does not define it)."""
+        return self.storage.get(store_id(arn))
+
     def storage_declaration(self, resource: Bucket | KmsKey | LogGroup) -> Declaration | None:
         """Where the code writes this bucket, key or log group (``None``: the code does not define it)."""
         if isinstance(resource, Bucket):
@@ -134,3 +139,8 @@ def storage_id(part: str, account: str, name: str) -> str:
     identifier it is listed under) or a log group (``log_groups``, ``REGION/NAME``) in
     :attr:`CodeOrigin.storage`."""
     return f"{part}:{account}:{name}"
+
+
+def store_id(arn: str) -> str:
+    """The key of an event data store in :attr:`CodeOrigin.storage` (its ARN names its account)."""
+    return storage_id("event_data_stores", "", arn)

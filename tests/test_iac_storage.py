@@ -361,6 +361,16 @@ def test_event_data_stores_from_code_are_judged(capsys: pytest.CaptureFixture[st
             "message"]
 
 
+def test_an_event_data_store_finding_names_the_store_and_its_line(
+        capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    (tmp_path / "main.tf").write_text('resource "aws_cloudtrail" "main" {}\n\n'
+                                      'resource "aws_cloudtrail_event_data_store" "lake" {\n}\n')
+    healthy = only(scan_plan(capsys, tmp_path, [Res(TRAIL, trail()), store(suspend="true")]),
+                   "event-data-store-healthy")
+    assert healthy["resource"] == "aws_cloudtrail_event_data_store.lake"
+    assert healthy["location"] == {"file": str(tmp_path / "main.tf"), "line": 3}
+
+
 def test_an_event_data_store_known_only_after_apply_is_skipped(
         capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     unknown = store(retention_period=None)
@@ -480,8 +490,11 @@ def test_a_template_event_data_store_that_stops_ingestion_fails(
         capsys: pytest.CaptureFixture[str], tmp_path: Path, ingestion: str, status: str) -> None:
     resources = ("Lake:\n  Type: AWS::CloudTrail::EventDataStore\n  Properties:\n    Name: lake\n"
                  f"    IngestionEnabled: {ingestion}\n    RetentionPeriod: 400\n")
-    report = scan_template(capsys, tmp_path, template(tmp_path, resources, ""))
-    assert only(report, "event-data-store-healthy")["status"] == status
+    path = template(tmp_path, resources, "")
+    report = scan_template(capsys, tmp_path, path)
+    healthy = only(report, "event-data-store-healthy")
+    assert healthy["status"] == status
+    assert (healthy["resource"], healthy["location"]) == ("Lake", {"file": str(path), "line": 3})
     assert only(report, "event-data-store-cmk")["status"] == "fail"  # no KmsKeyId: a key AWS owns
 
 

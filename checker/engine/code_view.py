@@ -83,15 +83,18 @@ def deciding_trails(evidence: Mapping[str, Any]) -> list[str]:
 
 def code_identity(scope: str, resource: str | None, trails: tuple[Trail, ...], evidence: Mapping[str, Any],
                   code: CodeOrigin) -> tuple[str | None, Location | None]:
-    """The finding's ``resource`` and ``location``: a trail's address and declaration, or
-    for another scope its own resource and the location of the trail that decided it (see
-    :func:`deciding_trails`, a trail this change touches before one it leaves alone; the
-    first trail reaching the unit when the evidence names none)."""
+    """The finding's ``resource`` and ``location``: a trail's or event data store's address and
+    declaration, or for another scope its own resource and the location of the trail that
+    decided it (see :func:`deciding_trails`, a trail this change touches before one it leaves
+    alone; the first trail reaching the unit when the evidence names none)."""
     if scope == "trail" and trails:
         declared = code.declaration(trails[0].arn)
         if declared is not None:
             return declared.resource, declared.location
         return resource, None
+    stored = code.store_declaration(resource) if scope == "event-data-store" and resource is not None else None
+    if stored is not None:
+        return stored.resource, stored.location
     deciding = deciding_trails(evidence)
     changed = {change.after.arn for change in code.changes or ()
                if change.action != "no-op" and change.after is not None}

@@ -133,6 +133,7 @@ def _estate(loaded: LoadedTemplate, source: str, path: Path | None, regions: Seq
                 policies.append((read, exists))
             else:
                 item = _item(kind, read, region)
+                item.location = location(path, line) if path is not None and line else None
                 if isinstance(exists, Unknown):
                     item.document["Created"] = exists  # undecided: the part it belongs to stays unknown
                 estate.items.append(item)

@@ -22,7 +22,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from checker.code_origin import ChangeAction, CodeKind, CodeOrigin, Declaration, TrailChange
+from checker.code_origin import ChangeAction, CodeKind, CodeOrigin, Declaration, TrailChange, store_id
 from checker.errors import InputError
 from checker.findings import Location
 from checker.inputs.iac.storage import StorageItem
@@ -61,13 +61,15 @@ class TrailSpec:
 
 @dataclass
 class RegionItem:
-    """A monitoring resource or event data store, as its API lists it, in its account and Region."""
+    """A monitoring resource or event data store, as its API lists it, in its account and Region;
+    ``location`` is where it is written (event data stores' findings point there)."""
 
     resource: str
     account: str
     region: str
     part: RegionPart
     document: dict[str, Any]
+    location: Location | None = None
 
 
 @dataclass
@@ -105,7 +107,8 @@ def add_subscription(estate: CodeEstate, resource: str, account: str, region: st
 @dataclass(frozen=True)
 class ReadEstate:
     """A :class:`CodeEstate` parsed: the snapshot, each trail resource's ARN and declaration, and
-    the declaration of each key and log group (by :func:`~checker.code_origin.storage_id`)."""
+    the declaration of each bucket, key, log group and event data store (by
+    :func:`~checker.code_origin.storage_id` and :func:`~checker.code_origin.store_id`)."""
 
     snapshot: Snapshot
     arns: dict[TrailKey, str]
@@ -125,7 +128,10 @@ def read_estate(estate: CodeEstate, source: str) -> ReadEstate:
     except InputError as error:
         what = _renamed(error.what, names).removeprefix("invalid snapshot: ")
         raise InputError(_renamed(error.where, names), what) from None
-    return ReadEstate(snapshot, arns, declarations, {item.key: item.known()[1] for item in estate.storage})
+    storage = {item.key: item.known()[1] for item in estate.storage}
+    storage.update((store_id(str(item.document["EventDataStoreArn"])), Declaration(item.resource, item.location))
+                   for item in estate.items if item.part == "event_data_stores")
+    return ReadEstate(snapshot, arns, declarations, storage)
 
 
 def code_snapshot(after: ReadEstate, before: ReadEstate | None, kind: CodeKind, sha256: str,

@@ -243,7 +243,8 @@ class _Reader:
             key = read.text("kms_key_id")
             if key is not None:
                 document["KmsKeyId"] = key
-            items.append(RegionItem(resource.address.text, account, region, "event_data_stores", document))
+            items.append(RegionItem(resource.address.text, account, region, "event_data_stores", document,
+                                    self._location(resource.address)))
         return items
 
     # -- KMS keys and log groups -------------------------------------------------------
