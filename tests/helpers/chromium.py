@@ -84,6 +84,11 @@ class Browser:
         os.close(self._writer)
         os.close(self._reader)
 
+    @property
+    def pid(self) -> int:
+        """The browser's process id (its renderers are its descendants)."""
+        return self._process.pid
+
     def open(self, url: str) -> None:
         self._call("Page.navigate", {"url": url})
 
