@@ -208,6 +208,22 @@ def test_a_retention_that_is_not_a_number_of_days_is_bad_input(
 
 # -- Terraform: buckets and event data stores ----------------------------------------------------
 
+def test_a_storage_resource_whose_region_the_plan_does_not_show_is_not_in_this_plan(
+        capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    """A trail needs its Region; a bucket, key or log group elsewhere in a large plan does not stop the scan."""
+    providers = {"aws.eu": {"name": "aws", "alias": "eu", "expressions": {"region": {"constant_value": "eu-west-1"}}},
+                 "aws.somewhere": {"name": "aws", "alias": "somewhere", "expressions": {}}}
+    plan = write_plan(tmp_path, [Res(TRAIL, trail()), bucket()], providers=providers)
+    document = json.loads(plan.read_text(encoding="utf-8"))
+    for resource in document["configuration"]["root_module"]["resources"]:
+        if resource["type"] == "aws_s3_bucket":
+            resource["provider_config_key"] = "aws.somewhere"
+    plan.write_text(json.dumps(document), encoding="utf-8")
+    report = scan(capsys, tmp_path / "out", "--terraform-plan", str(plan))
+    public = findings_of(report, "trail-bucket-not-public")
+    assert public and all(f["message"].startswith("bucket trail-logs is not defined in this plan") for f in public)
+
+
 def bucket(values: dict[str, Any] | None = None, before: dict[str, Any] | None = None,
            **unknown: bool) -> Res:
     """``aws_s3_bucket.logs`` named ``trail-logs``: created unless ``before`` is given."""

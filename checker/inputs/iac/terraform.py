@@ -247,7 +247,16 @@ class _Reader:
                                     self._location(resource.address)))
         return items
 
-    # -- KMS keys and log groups -------------------------------------------------------
+    # -- buckets, KMS keys and log groups ----------------------------------------------
+
+    def _storage_place(self, resource: PlannedResource) -> tuple[str, str] | None:
+        """A storage resource's account and Region; ``None`` when the plan does not show its
+        Region. Unlike a trail's, that is no reason to stop: a trail naming it finds it not
+        defined here, and its rules are ``skipped``."""
+        try:
+            return self._place(resource, resource.values)
+        except InputError:
+            return None
 
     def _storage(self, resources: Sequence[PlannedResource]) -> list[StorageItem]:
         """Every key and log group of the planned values, listed under the identifier a trail names
@@ -257,7 +266,10 @@ class _Reader:
             kind = resource.address.type
             if kind not in (_KMS_KEY, _LOG_GROUP):
                 continue
-            account, region = self._place(resource, resource.values)
+            place = self._storage_place(resource)
+            if place is None:
+                continue
+            account, region = place
             read = _Values(self, resource, account, region)
             address, where = resource.address.text, self._location(resource.address)
             if kind == _KMS_KEY:
@@ -270,9 +282,12 @@ class _Reader:
         kept = {item.name for item in items}
         for resource, actions in self.plan.before():
             deleted = _known(resource.values.get("arn"))
-            if (resource.address.type == _KMS_KEY and resource.address.mode == "managed" and "delete" in actions
-                    and deleted is not None and deleted not in kept):
-                account, region = self._place(resource, resource.values)
+            if (resource.address.type != _KMS_KEY or resource.address.mode != "managed" or "delete" not in actions
+                    or deleted is None or deleted in kept):
+                continue
+            place = self._storage_place(resource)
+            if place is not None:
+                account, region = place
                 items.append(kms_key(resource.address.text, self._location(resource.address), account, region, deleted,
                                      True, resource.values.get("enable_key_rotation") is True, None, deleted=True))
         return items
@@ -282,7 +297,10 @@ class _Reader:
         (:mod:`checker.inputs.iac.tf_buckets`), and the account's ``aws_s3_account_public_access_block``."""
         buckets: dict[str, tuple[PlannedResource, str, str, dict[str, Any]]] = {}
         for resource in (r for r in resources if r.address.type == BUCKET):
-            account, region = self._place(resource, resource.values)
+            place = self._storage_place(resource)
+            if place is None:
+                continue
+            account, region = place
             name = _known(_Values(self, resource, account, region).text("bucket"))
             if name is not None:
                 created = "create" in self.plan.actions(resource.address.text)
@@ -292,9 +310,10 @@ class _Reader:
         unplaced: dict[str, str] = {}  # bucket key -> a companion that names a bucket known only after apply
         for resource in resources:
             kind = resource.address.type
-            if kind not in COMPANIONS and kind != ACCOUNT_BLOCK:
+            place = self._storage_place(resource) if kind in COMPANIONS or kind == ACCOUNT_BLOCK else None
+            if place is None:
                 continue
-            account, region = self._place(resource, resource.values)
+            account, region = place
             where = self._location(resource.address)
             if kind == ACCOUNT_BLOCK:
                 items.append(account_block(resource.address.text, where, account, region,
