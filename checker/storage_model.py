@@ -216,8 +216,10 @@ class EventDataStore:
 
     ``status`` is ``ENABLED``, ``STOPPED_INGESTION``, ``PENDING_DELETION``...; a store records
     events only while ``ENABLED``. ``selectors`` are its advanced event selectors (``None``: not
-    read). ``kms_key_id`` ``None``: encrypted with a key AWS owns, not a customer-managed one.
-    Other fields are ``None`` when not read.
+    read). ``kms_key_id`` ``None``: encrypted with a key AWS owns, not a customer-managed one;
+    :data:`UNREAD` when GetEventDataStore did not answer (ListEventDataStores names no key, so a
+    store known only from the listing says nothing of its encryption). Other fields are ``None``
+    when not read.
     """
 
     arn: str
@@ -229,7 +231,7 @@ class EventDataStore:
     organization: bool | None = None
     retention_days: int | None = None
     termination_protection: bool | None = None
-    kms_key_id: str | None = None
+    kms_key_id: Known[str | None] = UNREAD
     selectors: tuple[AdvancedSelector, ...] | None = None
     document: dict[str, Any] = field(default_factory=dict, compare=False, hash=False, repr=False)
 

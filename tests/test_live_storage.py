@@ -494,8 +494,10 @@ def test_event_data_stores_only_with_the_family_asked(stubbed_lake: Stubber) -> 
     assert management["errors"] == [{"region": "us-east-1", "operation": "GetEventDataStore",
                                      "code": "AccessDeniedException", "message": "no cloudtrail:GetEventDataStore",
                                      "resource": stopped}]
-    assert verdicts(document, rules("event-data-store-healthy")) == {
-        ("event-data-store-healthy", active): "pass", ("event-data-store-healthy", stopped): "error"}
+    assert verdicts(document, rules("event-data-store-healthy", "event-data-store-cmk")) == {
+        ("event-data-store-healthy", active): "pass", ("event-data-store-healthy", stopped): "error",
+        ("event-data-store-cmk", active): "fail",  # GetEventDataStore names no key: one AWS owns
+        ("event-data-store-cmk", stopped): "error"}  # its key was not read, never taken for AWS's
 
 
 def test_no_store_is_listed_unless_asked(stubbed_lake: Stubber) -> None:

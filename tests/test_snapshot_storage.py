@@ -172,7 +172,18 @@ def test_event_data_stores_with_selectors_read_like_a_trail() -> None:
     assert (store.status, store.multi_region, store.organization, store.retention_days,
             store.termination_protection, store.region, store.owner_account_id) == \
         ("STOPPED_INGESTION", True, False, 2557, True, "us-east-1", MANAGEMENT)
-    assert (unread.status, unread.selectors, unread.kms_key_id, unread.retention_days) == (None, None, None, None)
+    assert (unread.status, unread.selectors, unread.kms_key_id, unread.retention_days) == (None, None, UNREAD, None)
+    assert store.kms_key_id == "arn:aws:kms:us-east-1:111111111111:key/k"
+
+
+def test_a_store_read_without_a_key_uses_one_aws_owns() -> None:
+    """GetEventDataStore names no ``KmsKeyId`` for a key AWS owns; a store listed with its ARN and
+    name only (its GetEventDataStore failed) says nothing of its key."""
+    storage = storage_of(with_storage(event_data_stores={"us-east-1": [
+        {"EventDataStoreArn": STORE_ARN, "Name": "lake", "Status": "ENABLED"},
+        {"EventDataStoreArn": STORE_ARN + "ff", "Name": "listed only"}]}))
+    read, listed = storage.event_data_stores["us-east-1"]
+    assert (read.kms_key_id, listed.kms_key_id) == (None, UNREAD)
 
 
 def test_storage_read_failures_hide_no_trail() -> None:

@@ -394,6 +394,7 @@ def test_store_healthy(changes: dict[str, Any], status: Status, fragment: str) -
 def test_store_cmk() -> None:
     check(store_cmk(STORE), "pass", "customer-managed")
     check(store_cmk(replace(STORE, kms_key_id=None)), "fail", "key AWS owns")
+    check(store_cmk(replace(STORE, kms_key_id=UNREAD)), "error", "not read (GetEventDataStore)")
 
 
 # -- through the engine: lookups, identity, skipped and errors ---------------------------

@@ -225,10 +225,20 @@ def _event_data_store(region: str, account_id: str, item: Mapping[str, Any], whe
         organization=item.get("OrganizationEnabled"),
         retention_days=_int(item.get("RetentionPeriod")),
         termination_protection=item.get("TerminationProtectionEnabled"),
-        kms_key_id=item.get("KmsKeyId"),
+        kms_key_id=item.get("KmsKeyId") if _store_read(item) else UNREAD,
         selectors=parse_advanced_selectors(selectors) if selectors is not None else None,
         document=dict(item),
     )
+
+
+LISTING_FIELDS = frozenset({"EventDataStoreArn", "Name"})
+"""What a store written from ListEventDataStores alone carries: its GetEventDataStore failed."""
+
+
+def _store_read(item: Mapping[str, Any]) -> bool:
+    """Whether GetEventDataStore answered for the store: it has more than its ARN and name. Only
+    then does an absent ``KmsKeyId`` mean a key AWS owns."""
+    return any(key not in LISTING_FIELDS for key in item)
 
 
 def _int(value: float | None) -> int | None:

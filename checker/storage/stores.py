@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from checker.storage.judgement import Judgement
-from checker.storage_model import EventDataStore
+from checker.storage.judgement import Judgement, shown
+from checker.storage_model import EventDataStore, Unread
 
 ENABLED = "ENABLED"
 
@@ -48,7 +48,10 @@ def store_healthy(store: EventDataStore, min_days: int) -> Judgement:
 def store_cmk(store: EventDataStore) -> Judgement:
     """The store is encrypted with a customer-managed KMS key."""
     name = store.name or store.arn
-    evidence = {"KmsKeyId": store.kms_key_id}
+    evidence = {"KmsKeyId": shown(store.kms_key_id)}
+    if isinstance(store.kms_key_id, Unread):
+        return Judgement("error", f"the encryption of event data store {name} was not read (GetEventDataStore)",
+                         evidence)
     if store.kms_key_id is None:
         return Judgement("fail", f"event data store {name} is encrypted with a key AWS owns, not a "
                                  "customer-managed KMS key", evidence)
