@@ -249,3 +249,23 @@ def test_the_view_knows_the_storage_rules_of_the_builtin_pack() -> None:
     rules, _ = load_rules([], True)
     storage = {rule.id for rule in rules if rule.id in {r for r, _, _ in (*TRAIL_CHECKS, *STORE_CHECKS)}}
     assert storage == {r for r, _, _ in (*TRAIL_CHECKS, *STORE_CHECKS)}
+
+
+def test_chromium_says_when_no_scanned_account_describes_a_trails_bucket(tmp_path: Path) -> None:
+    """The organization trail's bucket, key and log group in an account that was not scanned: the
+    row names each and says no scanned account describes it (its findings are errors)."""
+    unscanned = {**SNAPSHOT, "accounts": [SNAPSHOT["accounts"][0]]}
+    snapshot = tmp_path / "estate.json"
+    snapshot.write_text(json.dumps(unscanned), encoding="utf-8")
+    page = tmp_path / "findings.html"
+    page.write_text(html.FORMAT.render(run_scan(ScanOptions(snapshot=snapshot, rules=STORAGE_RULES, quiet=True))),
+                    encoding="utf-8")
+    with Browser(tmp_path / "profile") as browser:
+        browser.open(page.as_uri())
+        browser.evaluate(DRAWN)
+        rows = browser.evaluate("""Array.from(document.querySelectorAll('table.storage tbody tr')).map((r) =>
+          Array.from(r.cells).map((c) => c.textContent))""")
+    assert rows[0][:5] == [ORG_TRAIL, "111111111111", "org-trail-logsbucket described by no scanned account",
+                           f"{ORG_GROUP}group described by no scanned account",
+                           f"{ARCHIVE_KEY}key described by no scanned account"]
+    assert set(rows[0][5:]) == {"error"}

@@ -247,8 +247,8 @@
 
   function place(where, kind) {
     if (!where) { return td('—', 'muted'); }
-    const owner = where.account_id ? 'account ' + where.account_id : 'described by no scanned account';
-    return el('td', 'res', [where.name, el('div', 'muted', [kind + ' in ' + owner])]);
+    const owner = where.account_id ? ' in account ' + where.account_id : ' described by no scanned account';
+    return el('td', 'res', [where.name, el('div', 'muted', [kind + owner])]);
   }
   function checkCells(cells) {
     return cells.map((c) => {
