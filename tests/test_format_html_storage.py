@@ -59,6 +59,10 @@ def storage_finding(rule_id: str, status: Status, evidence: dict[str, Any], trai
      "S3 after 90 days; log group forever"),
     ("log-retention", "pass", {"bucket": {**CENTRAL, "lifecycle_rules": []}, "log_group": None},
      "S3 kept until deleted"),
+    ("log-retention", "fail", {"bucket": {**CENTRAL, "lifecycle_rules": [
+        {"rule": "'expire'", "applies": True, "expires": "after 30 days"}]},
+        "log_group": {"name": "org", "account_id": "333333333333", "retentionInDays": "not read"}},
+     "S3 after 30 days; log group not read"),
     ("trail-kms-key-usable", "fail", {"kms_key": {**KEY, "KeyState": "PendingDeletion"}}, "PendingDeletion"),
     ("trail-kms-key-rotation", "pass", {"kms_key": {**KEY, "KeyManager": "AWS", "KeyRotationEnabled": None}},
      "AWS rotates"),

@@ -65,9 +65,15 @@ def _retention(evidence: Evidence) -> str:
         parts.append("S3 " + (", ".join(expiring) if expiring else "kept until deleted"))
     group = _part(evidence, "log_group")
     if "retentionInDays" in group:
-        days = group["retentionInDays"]
-        parts.append("log group " + ("forever" if days is None else f"{days} days"))
+        parts.append("log group " + _days(group["retentionInDays"], none="forever"))
     return "; ".join(parts)
+
+
+def _days(value: Any, *, none: str) -> str:
+    """``400 days``; ``none`` for None; a datum that was not read as the evidence gives it."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return f"{value} days"
+    return none if value is None else str(value)
 
 
 def _key_state(evidence: Evidence) -> str:
@@ -83,9 +89,9 @@ def _key_rotation(evidence: Evidence) -> str:
 
 
 def _store_health(evidence: Evidence) -> str:
-    days, protected = evidence.get("RetentionPeriod"), evidence.get("TerminationProtectionEnabled")
+    protected = evidence.get("TerminationProtectionEnabled")
     return ", ".join(part for part in (
-        str(evidence.get("Status") or ""), f"{days} days" if days is not None else "",
+        str(evidence.get("Status") or ""), _days(evidence.get("RetentionPeriod"), none=""),
         {True: "protected", False: "unprotected"}.get(protected, "") if isinstance(protected, bool) else "") if part)
 
 
