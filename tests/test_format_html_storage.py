@@ -164,7 +164,7 @@ ARCHIVE_KEY = "arn:aws:kms:us-east-1:333333333333:key/archive"
 MEMBER_KEY = "arn:aws:kms:eu-west-1:222222222222:key/prod"
 ORG_GROUP = "arn:aws:logs:us-east-1:333333333333:log-group:org-trail:*"
 HOSTILE_BUCKET = f"prod-logs{HOSTILE}"
-SNAPSHOT = {
+SNAPSHOT: dict[str, Any] = {
     "format": "trailcheck.snapshot/v1", "collected_at": "2026-11-20T02:00:00Z",
     "organization": {"id": "o-example", "management_account_id": "111111111111"},
     "accounts": [
