@@ -13,7 +13,6 @@ only when the snapshot carries that family; without it, coverage is judged on tr
 
 from __future__ import annotations
 
-import weakref
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from functools import cached_property
@@ -21,6 +20,7 @@ from typing import Any, Literal
 
 from checker.arn import Arn
 from checker.model import CollectionError, Selectors, Snapshot, Trail, TrailStatus
+from checker.snapshot_index import per_snapshot
 from checker.storage_model import STORAGE_OPERATIONS, EventDataStore
 
 RecorderFamily = Literal["trails", "event-data-stores"]
@@ -146,18 +146,6 @@ class _StoreIndex:
         return found
 
 
-_INDEXES: dict[int, _StoreIndex] = {}
-
-
-def _index(snapshot: Snapshot) -> _StoreIndex:
-    """The snapshot's store index, kept while the snapshot lives (a snapshot is immutable)."""
-    index = _INDEXES.get(id(snapshot))
-    if index is None:
-        index = _INDEXES[id(snapshot)] = _build(snapshot)
-        weakref.finalize(snapshot, _INDEXES.pop, id(snapshot), None)
-    return index
-
-
 def _build(snapshot: Snapshot) -> _StoreIndex:
     unique: dict[str, Trail] = {}
     gaps: dict[str, tuple[CollectionError, ...]] = {}
@@ -177,3 +165,7 @@ def _build(snapshot: Snapshot) -> _StoreIndex:
         by_owner.setdefault(unique[arn].owner_account_id, []).append(unique[arn])
     organization = tuple(unique[arn] for arn in sorted(unique) if unique[arn].is_organization_trail)
     return _StoreIndex({owner: tuple(stores) for owner, stores in by_owner.items()}, organization, gaps, {})
+
+
+_index = per_snapshot(_build)
+"""The snapshot's index, built on first use."""

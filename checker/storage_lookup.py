@@ -22,7 +22,6 @@ The indexes are built once per snapshot, so each lookup costs the same at 1,000 
 
 from __future__ import annotations
 
-import weakref
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Generic, TypeVar
@@ -30,6 +29,7 @@ from typing import Generic, TypeVar
 from checker.arn import Arn
 from checker.model import Account, CollectionError, Snapshot, Trail
 from checker.monitoring_lookup import log_group_place
+from checker.snapshot_index import per_snapshot
 from checker.storage_model import STORAGE_OPERATIONS, Bucket, KmsKey, LogGroup, StoragePart
 
 R = TypeVar("R", Bucket, KmsKey, LogGroup)
@@ -213,18 +213,6 @@ class _StorageIndex:
     list_buckets: tuple[tuple[str, CollectionError], ...]  # (account, error) of each failed ListBuckets
 
 
-_INDEXES: dict[int, _StorageIndex] = {}
-
-
-def _index(snapshot: Snapshot) -> _StorageIndex:
-    """The snapshot's index, kept while the snapshot lives (a snapshot is immutable)."""
-    index = _INDEXES.get(id(snapshot))
-    if index is None:
-        index = _INDEXES[id(snapshot)] = _build(snapshot)
-        weakref.finalize(snapshot, _INDEXES.pop, id(snapshot), None)
-    return index
-
-
 def _build(snapshot: Snapshot) -> _StorageIndex:
     buckets: dict[str, Bucket] = {}
     keys: dict[str, dict[str, KmsKey]] = {}
@@ -248,6 +236,10 @@ def _build(snapshot: Snapshot) -> _StorageIndex:
                 list_buckets.append((account.account_id, error))
     return _StorageIndex(buckets, keys, {name: tuple(found) for name, found in bucket_errors.items()},
                          tuple(list_buckets))
+
+
+_index = per_snapshot(_build)
+"""The snapshot's index, built on first use."""
 
 
 def _bucket_name(resource: str) -> str:
