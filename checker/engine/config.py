@@ -40,7 +40,7 @@ from checker.simulator import CoverageJudge, ProbeResult, ProbeTooLargeError
 from checker.simulator.decide import region_reach, status_decision
 from checker.storage.judge import judge_store, judge_trail, skip_reason
 from checker.storage.on_code import stores_undecided
-from checker.storage_model import EventDataStore
+from checker.storage_model import STORAGE_OPERATIONS, EventDataStore
 from checker.typing_compat import assert_never
 
 Cell = tuple[str, str]
@@ -156,9 +156,6 @@ def _organization_units(snapshot: Snapshot, params: dict[str, Any]) -> list[Unit
                  tuple(e for a in snapshot.accounts for e in a.errors))]
 
 
-_STORE_LISTING = ("ListEventDataStores", "GetEventDataStore")
-
-
 def _store_units(snapshot: Snapshot, params: dict[str, Any]) -> list[Unit]:
     """One unit per CloudTrail Lake event data store, named like a trail (owner account, home
     Region, store ARN), its document the GetEventDataStore answer. A Region in scope whose stores
@@ -173,7 +170,8 @@ def _store_units(snapshot: Snapshot, params: dict[str, Any]) -> list[Unit]:
         for region in sorted({*a.regions, *listed}):
             stores = listed.get(region)
             if stores is None:
-                errors = tuple(e for e in a.errors if e.operation in _STORE_LISTING and e.region in (None, region))
+                errors = tuple(e for e in a.errors if STORAGE_OPERATIONS.get(e.operation) == "event_data_stores"
+                               and e.region in (None, region))
                 units.append(Unit(a.account_id, region, None, ((a.account_id, region),), (),
                                   {"account_id": a.account_id, "region": region, "params": params}, errors))
                 continue
