@@ -514,6 +514,19 @@ def test_a_template_event_data_store_that_stops_ingestion_fails(
     assert only(report, "event-data-store-cmk")["status"] == "fail"  # no KmsKeyId: a key AWS owns
 
 
+@pytest.mark.parametrize(("billing", "status"), [("", "fail"), ("    BillingMode: FIXED_RETENTION_PRICING\n", "pass")],
+                         ids=["extendable-366-days", "fixed-2557-days"])
+def test_a_template_event_data_store_without_retention_keeps_its_billing_modes_default(
+        capsys: pytest.CaptureFixture[str], tmp_path: Path, billing: str, status: str) -> None:
+    resources = f"Lake:\n  Type: AWS::CloudTrail::EventDataStore\n  Properties:\n    Name: lake\n{billing}"
+    path = template(tmp_path, resources, "")
+    report = scan(capsys, tmp_path / "out", "--cloudformation", str(path), "--regions", "us-east-1",
+                  "--param", "event-data-store-healthy.min_days=400")
+    healthy = only(report, "event-data-store-healthy")
+    assert healthy["status"] == status
+    assert healthy["evidence"]["RetentionPeriod"] == (2557 if billing else 366)
+
+
 @pytest.mark.parametrize(("resources", "problem"), [
     (CFN_KEY.format(rotation="maybe", enabled="true"),
      "Resources.Key.Properties.EnableKeyRotation: expected true or false"),

@@ -37,7 +37,7 @@ from checker.inputs.iac.estate import (
     code_snapshot,
     read_estate,
 )
-from checker.inputs.iac.storage import StorageItem, bucket, kms_key, log_group
+from checker.inputs.iac.storage import StorageItem, bucket, default_retention, kms_key, log_group
 from checker.inputs.iac.values import Unknown, key_stand_in, location, stand_in_arn, topic_arn
 from checker.model import Snapshot
 
@@ -354,7 +354,7 @@ def _event_data_store(read: _Properties, region: str) -> dict[str, Any]:
         "Name": name, "Status": _store_status(read.boolean("IngestionEnabled")),
         "MultiRegionEnabled": _default(read.flag("MultiRegionEnabled"), True),
         "OrganizationEnabled": _default(read.flag("OrganizationEnabled"), False),
-        "RetentionPeriod": _default(read.number("RetentionPeriod", int), 2557),
+        "RetentionPeriod": _default(read.number("RetentionPeriod", int), default_retention(read.get("BillingMode"))),
         "TerminationProtectionEnabled": _default(read.flag("TerminationProtectionEnabled"), True),
         "AdvancedEventSelectors": read.get("AdvancedEventSelectors") or []}
     if read.get("KmsKeyId") is not None:

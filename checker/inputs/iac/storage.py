@@ -111,6 +111,15 @@ def kms_key(resource: str, location: Location | None, account: str, region: str,
     return StorageItem(resource, location, account, region, "kms_keys", arn, document)
 
 
+def default_retention(billing_mode: Any) -> int | Unknown:
+    """An event data store's ``RetentionPeriod`` when the code sets none: the billing mode's
+    default, 2,557 days with ``FIXED_RETENTION_PRICING``, else 366 (``EXTENDABLE_RETENTION_PRICING``,
+    the default billing mode)."""
+    if isinstance(billing_mode, Unknown):
+        return billing_mode
+    return 2557 if billing_mode == "FIXED_RETENTION_PRICING" else 366
+
+
 def bucket(resource: str, location: Location | None, account: str, region: str, name: str,
            document: dict[str, Any]) -> StorageItem:
     """A bucket: ``document`` holds the answers of the S3 Get* calls by snapshot key (docs/snapshot.md),

@@ -38,7 +38,15 @@ from checker.inputs.iac.estate import (
     code_snapshot,
     read_estate,
 )
-from checker.inputs.iac.storage import StorageItem, account_block, bucket, kms_key, log_group, new_bucket
+from checker.inputs.iac.storage import (
+    StorageItem,
+    account_block,
+    bucket,
+    default_retention,
+    kms_key,
+    log_group,
+    new_bucket,
+)
 from checker.inputs.iac.tf_buckets import ACCOUNT_BLOCK, BUCKET, COMPANIONS, public_access_block
 from checker.inputs.iac.tf_files import ModuleFiles, module_directory
 from checker.inputs.iac.tf_plan import Address, PlannedResource, TerraformPlan
@@ -236,7 +244,7 @@ class _Reader:
                 "Name": name, "Status": _store_status(read.raw("suspend")),
                 "MultiRegionEnabled": _default(read.flag("multi_region_enabled"), True),
                 "OrganizationEnabled": _default(read.flag("organization_enabled"), False),
-                "RetentionPeriod": _default(read.raw("retention_period"), 2557),
+                "RetentionPeriod": _default(read.raw("retention_period"), default_retention(read.raw("billing_mode"))),
                 "TerminationProtectionEnabled": _default(read.flag("termination_protection_enabled"), True),
                 "AdvancedEventSelectors": read.blocks("advanced_event_selector", _advanced_selector) or [],
             }
