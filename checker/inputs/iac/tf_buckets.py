@@ -24,6 +24,7 @@ from checker.inputs.iac.values import Unknown
 BUCKET = "aws_s3_bucket"
 ACCOUNT_BLOCK = "aws_s3_account_public_access_block"
 
+
 def public_access_block(values: Mapping[str, Any]) -> dict[str, Any]:
     """``aws_s3_bucket_public_access_block`` or ``aws_s3_account_public_access_block`` (unset: false)."""
     block: dict[str, Any] = {}
@@ -74,8 +75,10 @@ def logging(values: Mapping[str, Any]) -> Any:
 
 def versioning(values: Mapping[str, Any]) -> Any:
     configuration = _block(values, "versioning_configuration")
-    if isinstance(configuration, Unknown) or configuration is None:
-        return configuration or {}
+    if configuration is None:
+        return {}
+    if isinstance(configuration, Unknown):
+        return configuration
     shaped: dict[str, Any] = {}
     if configuration.get("status") in ("Enabled", "Suspended") or isinstance(configuration.get("status"), Unknown):
         shaped["Status"] = configuration["status"]
