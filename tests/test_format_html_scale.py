@@ -95,7 +95,7 @@ def test_an_organization_report_is_small_and_chromium_draws_it_in_seconds(tmp_pa
         })""")
         fails = sum(f.status == "fail" for f in findings)
         assert shown == {"matrix": 100, "grid": 100, "cells": 1700, "findings": 100, "accounts": 1001,
-                         "more": "Show 100 more of 900", "total": str(fails),
+                         "more": "Show 100 more of 900", "total": f"{fails:,}",
                          "storage": "334 trails whose storage checks were all skipped are not listed: the findings "
                                     "say why."}
         assert browser.evaluate("document.querySelector('#matrix button').click(), "

@@ -39,7 +39,8 @@
   function dash(value) { return value === null || value === undefined || value === '' ? '—' : String(value); }
   function badge(value) { return el('span', 'badge k-' + value, [value]); }
   function td(content, cls) { return el('td', cls, [content]); }
-  function num(count) { return el('td', count ? 'num' : 'num zero', [count]); }
+  function thousands(count) { return Number(count).toLocaleString('en-US'); }
+  function num(count) { return el('td', count ? 'num' : 'num zero', [thousands(count)]); }
   function row(cells) { return el('tr', '', cells.map((c) => (c instanceof HTMLTableCellElement ? c : td(c)))); }
   function table(headers, rows, cls) {
     const head = el('tr', '', headers.map((h) => el('th', STATUSES.includes(h) ? 'num' : '', [h])));
@@ -71,7 +72,7 @@
     return node;
   }
   function card(count, label, colour) {
-    return el('div', 'card k-' + colour, [el('div', 'n', [count]), el('div', 'l', [label])]);
+    return el('div', 'card k-' + colour, [el('div', 'n', [thousands(count)]), el('div', 'l', [label])]);
   }
   function legends() { return el('div', 'legends', STATUSES.map((s) => el('span', 'legend k-' + s, [s]))); }
   function link(url) {
@@ -398,7 +399,7 @@
     const shown = el('span', '', []);
     shown.id = 'shown';
     const matched = el('span', '', []);
-    add(filters, el('p', 'muted', [shown, ' shown of ', matched, ' matching, ' + count + ' in all']));
+    add(filters, el('p', 'muted', [shown, ' shown of ', matched, ' matching, ' + thousands(count) + ' in all']));
 
     const body = el('tbody', '', []);
     const headers = ['Status', 'Severity', 'Rule', 'Account', 'Region', 'Resource', 'Message', 'Details'];
@@ -446,8 +447,8 @@
       const next = matching.slice(drawn, drawn + PAGE_SIZE);
       next.forEach((i) => body.appendChild(findingRow(i)));
       drawn += next.length;
-      shown.textContent = String(drawn);
-      matched.textContent = String(matching.length);
+      shown.textContent = thousands(drawn);
+      matched.textContent = thousands(matching.length);
       const left = matching.length - drawn;
       more.hidden = left <= 0;
       more.textContent = 'Show ' + Math.min(left, PAGE_SIZE) + ' more of ' + left + ' matching';
@@ -488,7 +489,7 @@
     filters.addEventListener('submit', (event) => event.preventDefault());
     more.addEventListener('click', drawMore);
     apply();
-    return section('findings', 'Findings (' + count + ')', [filters, el('div', 'scroll', [grid]), more]);
+    return section('findings', 'Findings (' + thousands(count) + ')', [filters, el('div', 'scroll', [grid]), more]);
   }
 
   function rules() {
