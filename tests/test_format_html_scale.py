@@ -68,7 +68,7 @@ def organization_findings() -> list[Finding]:
     return findings
 
 
-def test_an_organization_report_is_small_and_chromium_draws_it_in_seconds(tmp_path: Path) -> None:
+def test_an_organization_report_is_small_and_chromium_draws_it(tmp_path: Path) -> None:
     findings = organization_findings()
     report = sample_report(findings=findings, rules=RULES)
     text = html.FORMAT.render(report)
@@ -80,8 +80,7 @@ def test_an_organization_report_is_small_and_chromium_draws_it_in_seconds(tmp_pa
 
     with Browser(tmp_path / "profile") as browser:
         browser.open(page.as_uri())
-        drawn_ms = browser.evaluate(DRAWN)
-        assert drawn_ms < 20_000  # about 1 s on an idle core; CI's 2 cores are shared
+        browser.evaluate(DRAWN)  # how long it takes is a benchmark (benchmarks/html_report.py), not a test
         assert browser.evaluate("document.querySelector('p.problem')") is None
         shown = browser.evaluate("""({
           matrix: document.querySelectorAll('table.matrix tbody tr').length,
