@@ -307,6 +307,15 @@ def test_companion_resources_set_the_bucket_posture(capsys: pytest.CaptureFixtur
                                            "AWSLogs/ after 90 days, fewer than 365")
 
 
+@pytest.mark.parametrize(("mfa_delete", "status"), [("Enabled", "pass"), ("Disabled", "fail")])
+def test_versioning_from_code_protects_only_with_mfa_delete(capsys: pytest.CaptureFixture[str], tmp_path: Path,
+                                                            mfa_delete: str, status: str) -> None:
+    versioning = companion("aws_s3_bucket_versioning",
+                           versioning_configuration=[{"status": "Enabled", "mfa_delete": mfa_delete}])
+    report = scan_plan(capsys, tmp_path, [Res(TRAIL, trail()), bucket(), versioning])
+    assert only(report, "trail-bucket-delete-protection")["status"] == status
+
+
 @pytest.mark.parametrize(("rules", "status"), [
     ([lifecycle_rule(400)], "pass"),
     ([lifecycle_rule(30, prefix="other/")], "pass"),
