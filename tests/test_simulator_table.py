@@ -95,7 +95,7 @@ def row(case_id: str, trail: Doc, rec: Doc, logged: bool | None, decision: str, 
 
 
 CASES = [
-    # §1.2 defaults
+    # defaults: no selectors at all
     row("api-default-logs-write-management", API_DEFAULT, RUN_INSTANCES, True, "logged", "EventSelectors[0] matches"),
     row("api-default-logs-read-management", API_DEFAULT, DESCRIBE_INSTANCES, True, "logged", "EventSelectors[0]"),
     row("api-default-logs-no-data-events", API_DEFAULT, GET_PHOTO, False, "not-selected",
@@ -107,7 +107,7 @@ CASES = [
         'AdvancedEventSelectors[0] "Management events selector" matches'),
     row("console-default-logs-no-data-events", CONSOLE_DEFAULT, GET_PHOTO, False, "not-selected",
         "does not select eventCategory=Data"),
-    # §1.3 ReadWriteType against readOnly true / false / absent
+    # basic selectors: ReadWriteType against readOnly true / false / absent
     row("all-logs-read", basic({"ReadWriteType": "All"}), DESCRIBE_INSTANCES, True, "logged", "EventSelectors[0]"),
     row("all-logs-write", basic({"ReadWriteType": "All"}), RUN_INSTANCES, True, "logged", "EventSelectors[0]"),
     row("all-logs-readonly-absent", basic({"ReadWriteType": "All"}), record("ec2.amazonaws.com", "RunInstances"),
@@ -135,7 +135,7 @@ CASES = [
         "not-selected", "ReadWriteType=WriteOnly does not select readOnly=true"),
     row("writeonly-applies-to-data-write", data_only(S3_ALL, read_write="WriteOnly"),
         s3_object_record("bucket-1", "a.txt", "PutObject", False), True, "logged", "DataResources[0] matches"),
-    # §1.3 ExcludeManagementEventSources, pitfall 1 (OR across selectors defeats exclusions)
+    # basic selectors: ExcludeManagementEventSources, pitfall 1 (OR across selectors defeats exclusions)
     row("exclude-kms-drops-kms", basic({"ExcludeManagementEventSources": ["kms.amazonaws.com"]}), KMS_DECRYPT,
         False, "excluded", "NotEquals kms.amazonaws.com excludes eventSource=kms.amazonaws.com"),
     row("exclude-kms-keeps-others", basic({"ExcludeManagementEventSources": ["kms.amazonaws.com"]}), RUN_INSTANCES,
@@ -151,7 +151,7 @@ CASES = [
     row("pitfall-1-second-advanced-selector-cancels-exclusion",
         advanced(adv(MGMT, NOT_KMS), adv(MGMT)), KMS_DECRYPT,
         True, "logged", "AdvancedEventSelectors[1] matches"),
-    # §1.3 DataResources: S3 prefixes, pitfalls 4 and 5
+    # basic selectors: DataResources: S3 prefixes, pitfalls 4 and 5
     row("s3-all-arn-aws-s3", data_only(S3_ALL), s3_object_record("any-bucket", "k"), True, "logged",
         "DataResources[0] matches"),
     row("s3-all-arn-aws-s3-colons", data_only(data_resource("AWS::S3::Object", "arn:aws:s3:::")),
@@ -213,7 +213,7 @@ CASES = [
                                                   **data_only(data_resource("AWS::S3::Object", "arn:aws:s3"))},
         s3_object_record("b", "k", partition="aws-cn", awsRegion="cn-north-1"), False, "not-selected",
         "does not select resources.ARN=arn:aws-cn:s3:::b/k", region="cn-north-1"),
-    # §1.4 advanced selectors: every operator
+    # advanced selectors: every operator
     row("adv-equals-hit", advanced(adv(DATA, S3_OBJECT, fs("eventName", Equals=["GetObject"]))), GET_PHOTO, True,
         "logged", "AdvancedEventSelectors[0] matches"),
     row("adv-equals-miss", advanced(adv(DATA, S3_OBJECT, fs("eventName", Equals=["PutObject"]))), GET_PHOTO, False,
@@ -308,7 +308,7 @@ CASES = [
         GET_PHOTO, False, "not-selected", "StartsWith ['arn:aws:s3:::*']"),
     row("adv-empty-selector-list-logs-nothing", advanced(), RUN_INSTANCES, False, "not-selected",
         "the trail has no event selectors"),
-    # §1.6 region reach, pitfall 8
+    # region reach, pitfall 8
     row("single-region-trail-out-of-region", {"IsMultiRegionTrail": False, "HomeRegion": "eu-west-1", **API_DEFAULT},
         RUN_INSTANCES, False, "out-of-region", "single-region trail in eu-west-1; the event is in us-east-1"),
     row("single-region-trail-in-its-region", {"IsMultiRegionTrail": False, **API_DEFAULT},
@@ -337,7 +337,7 @@ CASES = [
     row("status-missing-but-out-of-region",
         {"Status": None, "IsMultiRegionTrail": False, "HomeRegion": "eu-west-1", **API_DEFAULT}, RUN_INSTANCES,
         False, "out-of-region", "single-region trail in eu-west-1"),
-    # §1.5 pre-1.07 records, pitfall 15
+    # pre-1.07 records, pitfall 15
     row("v1.06-management-event-true", API_DEFAULT,
         record("ec2.amazonaws.com", "RunInstances", False, category=None, version="1.06", managementEvent=True),
         True, "logged", "EventSelectors[0] matches"),
@@ -352,7 +352,7 @@ CASES = [
     row("v1.05-plain-record-is-management", API_DEFAULT,
         record("ec2.amazonaws.com", "RunInstances", False, category=None, version="1.05"), True, "logged",
         "EventSelectors[0] matches"),
-    # §1.7 Insights
+    # Insights
     row("insight-selected", {"InsightSelectors": [{"InsightType": "ApiCallRateInsight"}], **API_DEFAULT},
         insight_record("ApiCallRateInsight"), True, "logged", "InsightSelectors include ApiCallRateInsight"),
     row("insight-other-type", {"InsightSelectors": [{"InsightType": "ApiCallRateInsight"}], **API_DEFAULT},
@@ -368,7 +368,7 @@ CASES = [
     row("data-only-trail-has-no-api-error-rate-insight",
         {"InsightSelectors": [{"InsightType": "ApiErrorRateInsight"}], **data_only(S3_ALL)},
         insight_record("ApiErrorRateInsight"), False, "not-selected", "management events"),
-    # §1.9 and pitfall 11: SSM data events
+    # data-event resource types, pitfall 11: SSM data events
     row("pitfall-11-control-channel-selected-by-resource-type", advanced(adv(DATA, CONTROL_CHANNEL)),
         CREATE_CONTROL_CHANNEL, True, "logged", "AdvancedEventSelectors[0] matches"),
     row("pitfall-11-control-channel-not-by-ssmmessages-source",
