@@ -187,7 +187,8 @@ trailcheck collect --rules cloudtrail-enabled,multi-region-trail -o trails.json 
 trailcheck collect --param ssm-session-notifications.via=eventbridge -o snapshot.json
 trailcheck collect --with monitoring -o snapshot.json    # every monitoring chain, for explain
 AWS_ENDPOINT_URL=http://127.0.0.1:5000 trailcheck collect -o -    # a private endpoint, to stdout
-trailcheck collect --org --shard 3/8 -o shard-3.json    # one job of a CI matrix; then trailcheck merge""")
+trailcheck collect --org --shard 3/8 -o shard-3.json    # one job of a CI matrix; then trailcheck merge
+trailcheck collect --org --processes 2 --workers 64 -o org.json    # a large organization on two cores""")
     collect.add_argument("-o", "--output", default="-", metavar="FILE", help="snapshot file (default: stdout)")
     collect.add_argument("--shard", metavar="I/N",
                          help="collect shard I of N (1-based): the accounts whose stable hash of the account id "

@@ -145,6 +145,16 @@ def test_a_bad_shard_is_bad_input(text: str, capsys: pytest.CaptureFixture[str])
     assert result.err.startswith("trailcheck: error: --shard: ") and "Traceback" not in result.err
 
 
+@pytest.mark.parametrize(("argv", "message"), [
+    (["--processes", "0"], "--processes: must be a positive integer, got 0"),
+    (["--processes", "2", "--shard", "1/2"], "--processes: splits the accounts into shards itself; give it without "
+                                             "--shard"),
+])
+def test_bad_processes_are_bad_input(argv: list[str], message: str, capsys: pytest.CaptureFixture[str]) -> None:
+    result = run_cli(capsys, "collect", "--org", "--rules", "cloudtrail-enabled", *argv)
+    assert (result.code, result.err) == (2, f"trailcheck: error: {message}\n")
+
+
 # -- against moto --------------------------------------------------------------------------------
 
 def test_a_scan_of_the_merged_shards_finds_what_a_scan_of_the_whole_finds(estate: dict[str, str],
