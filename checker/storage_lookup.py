@@ -123,20 +123,23 @@ def trail_log_group(snapshot: Snapshot, trail: Trail) -> Located[LogGroup] | Unl
                           "create it or correct the trail")
 
 
-def located_errors(snapshot: Snapshot, found: Located[Bucket] | Located[KmsKey] | Located[LogGroup]
-                   ) -> tuple[CollectionError, ...]:
+def located_errors(snapshot: Snapshot, found: Located[Bucket] | Located[KmsKey] | Located[LogGroup],
+                   account_wide: Iterable[StoragePart] = ()) -> tuple[CollectionError, ...]:
     """The collection errors of the owner account that concern a located resource: why a datum of it
-    is :data:`~checker.storage_model.UNREAD` (e.g. GetBucketPolicy denied), for the evidence."""
+    is :data:`~checker.storage_model.UNREAD` (e.g. GetBucketPolicy denied), for the evidence; with
+    ``account_wide``, also the failed reads of those account settings (the account's public access
+    block, which a bucket check reads with the bucket)."""
     account = snapshot.account(found.account_id)
     if account is None:
         return ()
+    settings = tuple(e for part in account_wide for e in _errors_about(account, part, None, ()))
     resource = found.resource
     if isinstance(resource, Bucket):
-        return _errors_about(account, "buckets", resource.region, (resource.name,))
+        return _errors_about(account, "buckets", resource.region, (resource.name,)) + settings
     if isinstance(resource, KmsKey):
         region = _arn_region(resource.arn or resource.key)
-        return _errors_about(account, "kms_keys", region, _key_names(resource))
-    return _errors_about(account, "log_groups", resource.region, (resource.name,))
+        return _errors_about(account, "kms_keys", region, _key_names(resource)) + settings
+    return _errors_about(account, "log_groups", resource.region, (resource.name,)) + settings
 
 
 def _named(trail: Trail, key: str) -> str | None:

@@ -33,6 +33,7 @@ from checker.storage.public import bucket_not_public
 from checker.storage.retention import bucket_retention, log_group_retention, log_prefix
 from checker.storage.stores import store_cmk, store_healthy
 from checker.storage_model import (
+    ACCOUNT_PUBLIC_ACCESS_BLOCK_OPERATION,
     UNREAD,
     AccountStorage,
     Bucket,
@@ -488,6 +489,23 @@ def test_a_resource_in_an_account_not_scanned_is_an_error_never_a_pass() -> None
         finding = one(findings, rule_id)
         assert finding.status == "error", rule_id
         assert "org-logs" in finding.message and TRAIL_ARN in finding.message, finding.message
+
+
+def test_a_denied_account_public_access_block_is_evidence_where_it_matters() -> None:
+    """S3 Control's GetPublicAccessBlock denied in the bucket's account, whose own block is not
+    set and whose policy S3 computes as public: the public check is an error carrying that
+    denial; a bucket check that does not read the account's block neither errs nor carries it."""
+    denied = CollectionError(None, ACCOUNT_PUBLIC_ACCESS_BLOCK_OPERATION, "AccessDenied", "denied")
+    base = estate(bucket=replace(SAFE, is_public=True, public_access_block=None, logging=UNREAD))
+    storage = base.accounts[1].storage
+    assert storage is not None
+    archive = replace(base.accounts[1], errors=(denied,), storage=replace(storage, public_access_block=UNREAD))
+    findings = scan(replace(base, accounts=(base.accounts[0], archive)))
+    public = one(findings, "trail-bucket-not-public")
+    check_finding(public, "error", "the account's PublicAccessBlock")
+    assert public.evidence["bucket"]["collection_errors"] == [denied.to_dict()]
+    logging = one(findings, "trail-bucket-access-logging")
+    assert logging.status == "error" and "collection_errors" not in logging.evidence["bucket"]
 
 
 def test_a_trail_without_a_key_skips_the_key_rules() -> None:

@@ -29,7 +29,16 @@ from checker.storage_lookup import (
     trail_key,
     trail_log_group,
 )
-from checker.storage_model import UNREAD, Bucket, EventDataStore, KmsKey, Known, LogGroup, PublicAccessBlock
+from checker.storage_model import (
+    UNREAD,
+    Bucket,
+    EventDataStore,
+    KmsKey,
+    Known,
+    LogGroup,
+    PublicAccessBlock,
+    StoragePart,
+)
 from checker.typing_compat import assert_never
 
 R = TypeVar("R", Bucket, KmsKey, LogGroup)
@@ -56,7 +65,7 @@ def judge_trail(check: StorageCheck, snapshot: Snapshot, trail: Trail, params: M
     """A trail check (every check but the event data store ones) on ``trail``."""
     if check == "bucket-not-public":
         return _on_bucket(snapshot, trail, lambda found: bucket_not_public(
-            found.resource, _account_block(snapshot, found.account_id)))
+            found.resource, _account_block(snapshot, found.account_id)), ("account_public_access_block",))
     if check == "bucket-access-logging":
         return _on_bucket(snapshot, trail, lambda found: bucket_access_logging(found.resource))
     if check == "bucket-delete-protection":
@@ -88,14 +97,15 @@ def _account_block(snapshot: Snapshot, account_id: str) -> Known[PublicAccessBlo
     return account.storage.public_access_block if account is not None and account.storage is not None else UNREAD
 
 
-def _on_bucket(snapshot: Snapshot, trail: Trail, check: Callable[[Located[Bucket]], Judgement]) -> Judgement:
+def _on_bucket(snapshot: Snapshot, trail: Trail, check: Callable[[Located[Bucket]], Judgement],
+               account_wide: tuple[StoragePart, ...] = ()) -> Judgement:
     found = trail_bucket(snapshot, trail)
     if found is None:
         unknown = unknown_setting(snapshot.code, trail, "S3BucketName") if snapshot.code is not None else None
         if unknown is not None:
             return Judgement("skipped", unknown, {})
         return Judgement("error", f"trail {trail.arn} names no S3 bucket (S3BucketName)", {})
-    return _judged(snapshot, "bucket", found, check)
+    return _judged(snapshot, "bucket", found, check, account_wide=account_wide)
 
 
 def _on_key(snapshot: Snapshot, trail: Trail, check: Callable[[KmsKey], Judgement], reads: tuple[str, ...]
@@ -128,9 +138,11 @@ def _retention(snapshot: Snapshot, trail: Trail, min_days: int) -> Judgement:
 
 
 def _judged(snapshot: Snapshot, kind: str, found: Located[R] | Unlocated,
-            check: Callable[[Located[R]], Judgement], reads: tuple[str, ...] = ()) -> Judgement:
-    """``check`` on a located resource, its place and the errors about it in the evidence under
-    ``kind``; an ``error`` with the lookup's reason for a resource no scanned account describes.
+            check: Callable[[Located[R]], Judgement], reads: tuple[str, ...] = (),
+            account_wide: tuple[StoragePart, ...] = ()) -> Judgement:
+    """``check`` on a located resource, its place and the errors about it (and about the owner's
+    ``account_wide`` settings the check reads) in the evidence under ``kind``; an ``error`` with
+    the lookup's reason for a resource no scanned account describes.
     On code, what the code does not decide (the check ``reads`` it) is ``skipped`` (checker.storage.on_code)."""
     if isinstance(found, Unlocated):
         place: dict[str, Any] = {"name": found.name, "account_id": None}
@@ -141,7 +153,7 @@ def _judged(snapshot: Snapshot, kind: str, found: Located[R] | Unlocated,
         checked = check(found)
         place = {"name": _name(found.resource), "account_id": found.account_id, **checked.evidence}
         if checked.status == "error":
-            errors = located_errors(snapshot, found)
+            errors = located_errors(snapshot, found, account_wide)
             if errors:
                 place["collection_errors"] = [e.to_dict() for e in errors]
         judged = Judgement(checked.status, checked.detail, {kind: place})
