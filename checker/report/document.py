@@ -28,7 +28,8 @@ from checker import __version__, safejson
 from checker.errors import InputError
 from checker.findings import Finding, RuleInfo
 from checker.report.model import Inputs, PolicyInput, Report, SnapshotInput
-from checker.schemas.validation import schema_violation
+from checker.schemas.fast_check import definition_check
+from checker.schemas.validation import SchemaViolation, schema_violation
 
 FORMAT_V1 = "trailcheck.findings/v1"
 FORMAT_V2 = "trailcheck.findings/v2"
@@ -117,11 +118,34 @@ def load_report(path: str | Path) -> Report:
     name = str(path)
     data, _ = safejson.load_file(Path(path), "report")
     version = data.get("format") if isinstance(data, dict) else None
-    violation = schema_violation(_SCHEMAS.get(str(version), _SCHEMAS[FORMAT_V2]), data)
+    violation = _violation(_SCHEMAS.get(str(version), _SCHEMAS[FORMAT_V2]), data)
     if violation is not None:
         hint = f" (expected a {FORMAT_V2} or {FORMAT_V1} report, as written by trailcheck scan --format json)"
         raise InputError(f"{name}: {violation.json_path}", violation.message + hint)
     return from_document(data, name)
+
+
+def _violation(schema_name: str, data: Any) -> SchemaViolation | None:
+    """The document's first violation of its schema. The findings (180,000 at organization
+    scale) pass a fast check each, and jsonschema judges the rest of the document, and a
+    finding only when the check refuses it, to say what is wrong. The ``baseline`` section,
+    the old run's own comparison with the run before it, is not read and not judged."""
+    findings = data.get("findings") if isinstance(data, dict) else None
+    if not isinstance(findings, list):
+        return schema_violation(schema_name, data)
+    envelope = {key: value for key, value in data.items() if key not in ("findings", "baseline")}
+    violation = schema_violation(schema_name, {**envelope, "findings": []})
+    if violation is not None:
+        return violation
+    check = definition_check(schema_name, "finding")
+    for index, finding in enumerate(findings):
+        if not check(finding):
+            found = schema_violation(schema_name, {**envelope, "findings": [finding]})
+            if found is not None:
+                where = found.json_path.removeprefix("$.findings[0]")
+                return SchemaViolation(("findings", index, *found.path[2:]), f"$.findings[{index}]{where}",
+                                       found.message)
+    return None
 
 
 def from_document(data: Mapping[str, Any], name: str) -> Report:
