@@ -22,7 +22,8 @@ finding per line by the C encoder). A third process times the phases before the 
 (start-up and imports, policies, snapshot, configuration rules) and takes its peak RSS with
 the findings in memory, so that the rest of the scan's CPU and memory is the report's.
 The largest organization is then scanned once per other format (``--formats``), each alone,
-for its time, peak and file size.
+for its time, peak and file size, and once more with its own ``findings.json`` as
+``--baseline``, as a nightly run reads last night's report.
 
 Run from the repository: ``python benchmarks/scale.py [--accounts 100 1000] [--trails 1000]
 [--formats jsonl,md,html,sarif,junit,csv]``. CI does not run it; benchmarks/README.md gives
@@ -291,14 +292,18 @@ FORMAT_HEADER = ("| format | file | scan wall s | scan CPU s | scan peak MB | fi
 
 
 def bench_formats(snapshot: Path, formats: Sequence[str], workdir: Path) -> list[str]:
-    """One scan of ``snapshot`` per format, each alone (``bench`` wrote the snapshot): table rows."""
+    """One scan of ``snapshot`` per format, each alone (``bench`` wrote the snapshot and its
+    JSON report), and the JSON report again with that report as ``--baseline`` (the nightly
+    run): table rows."""
     rows = []
-    for name in formats:
-        out = workdir / f"format-{name}"
-        run = measure([str(TRAILCHECK), "scan", "--snapshot", str(snapshot), "--format", name, "--output-dir",
+    previous = workdir / f"{snapshot.stem}-reports" / "findings.json"
+    for label, options in [(name, ["--format", name]) for name in formats] + [
+            ("json --baseline", ["--format", "json", "--baseline", str(previous)])]:
+        out = workdir / f"format-{label.replace(' ', '')}"
+        run = measure([str(TRAILCHECK), "scan", "--snapshot", str(snapshot), *options, "--output-dir",
                        str(out), "--quiet"], workdir, SCAN_EXITS)
         [written] = list(out.iterdir())
-        rows.append(f"| {name} | {written.name} | {run.wall:.2f} | {run.cpu:.2f} | {run.peak_mb:.0f} | "
+        rows.append(f"| {label} | {written.name} | {run.wall:.2f} | {run.cpu:.2f} | {run.peak_mb:.0f} | "
                     f"{written.stat().st_size / 1e6:.1f} |")
         print(rows[-1], flush=True)
     return rows

@@ -48,7 +48,14 @@ class Change:
     now: Status | Absent
 
     def to_dict(self) -> dict[str, Any]:
-        return {**self.finding.to_dict(), "was": self.was, "now": self.now}
+        """The finding and both statuses. A finding of the new run (``now`` failing) leaves out
+        its evidence: the report lists it under ``findings``, same fingerprint, evidence and all
+        (at organization scale the failures are a hundred megabytes of evidence, not to be
+        written twice); a resolved finding, of the old run, keeps it."""
+        data = {**self.finding.to_dict(), "was": self.was, "now": self.now}
+        if self.now in FAILING:
+            del data["evidence"]
+        return data
 
 
 @dataclass(frozen=True)
