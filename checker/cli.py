@@ -164,7 +164,8 @@ trailcheck scan --cloudformation template.yaml --regions us-east-1,eu-west-1""")
     _add_policy_options(scan)
     _add_rule_selection(scan)
     scan.add_argument("--format", default="table,json", metavar="FMT,...",
-                      help="output formats: table (stdout), json, md, html, sarif, junit, csv (default: table,json)")
+                      help="output formats: table (stdout), json, jsonl (one finding per line), md, html, sarif, "
+                           "junit, csv (default: table,json)")
     scan.add_argument("--output-dir", type=Path, default=Path("reports"), metavar="DIR",
                       help="where report files are written (default: reports/)")
     scan.add_argument("--fail-on", choices=SEVERITIES, default="high",
