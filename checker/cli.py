@@ -180,7 +180,7 @@ trailcheck scan --cloudformation template.yaml --regions us-east-1,eu-west-1""")
     _add_verbosity(scan)
 
     collect = _command(sub, "collect", "Read trail configurations from AWS into a snapshot file, and what the "
-                       "rules in effect need beyond them (monitoring chains).", """
+                       "rules in effect need beyond them (monitoring chains, where the logs live).", """
 trailcheck collect -o snapshot.json
 trailcheck collect --regions us-east-1,eu-west-1 --profile audit -o snapshot.json
 trailcheck collect --org --role-name TrailcheckAudit --external-id abc123 -o org.json
