@@ -435,7 +435,8 @@ def _explain(args: argparse.Namespace) -> int:
     verdict = record_verdict(snapshot, record, frozenset(RECORDER_FAMILIES))
     alert = record_alert(snapshot, record)
     if args.format == "json":
-        print(json_for_terminal(json.dumps(_explain_document(verdict, alert), indent=2)))
+        print(json_for_terminal(json.dumps(_explain_document(verdict, alert, snapshot.carries("event-data-stores")),
+                                            indent=2)))
         return EXIT_OK
     what = f"{record.get('eventSource')} {record.get('eventName')} ({verdict.category})"
     if not verdict.known_account:
@@ -457,17 +458,18 @@ def _explain(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _explain_document(verdict: RecordVerdict, alert: RecordAlert) -> dict[str, Any]:
+def _explain_document(verdict: RecordVerdict, alert: RecordAlert, stores_carried: bool) -> dict[str, Any]:
     """``explain --format json``: the trails' and event data stores' decisions and the ARNs of
     those that record the event (``recorded_by``), then ``alerted`` and every chain link by link
-    (``alerted`` is null when the snapshot carries no monitoring data)."""
+    (``event_data_stores`` is null when the snapshot carries no event data stores, ``alerted``
+    when it carries no monitoring data: unknown, not none)."""
     return {
         "account_id": verdict.account_id, "region": verdict.region, "logged": verdict.logged,
         "category": verdict.category,
         "trails": [{"arn": d.arn, "logged": d.logged, "decision": d.decision, "reason": d.reason}
                    for d in verdict.trails],
         "event_data_stores": [{"arn": d.arn, "logged": d.logged, "decision": d.decision, "reason": d.reason}
-                              for d in verdict.stores],
+                              for d in verdict.stores] if stores_carried else None,
         "recorded_by": [d.arn for d in verdict.recorders if d.logged],
         "alerted": alert.alerted,
         "chains": [{"via": c.via, "fires": c.fires, "links": [link.to_dict() for link in c.links]}

@@ -209,6 +209,19 @@ def test_explain_json_shape(capsys: pytest.CaptureFixture[str], tmp_path: Path) 
     assert [t["arn"] for t in answer["trails"]] == [ORG_TRAIL]
 
 
+def test_explain_json_says_unknown_stores_apart_from_listed_ones(capsys: pytest.CaptureFixture[str],
+                                                           tmp_path: Path) -> None:
+    event = tmp_path / "disable-key.json"
+    acquired = {**DISABLE_KEY, "recipientAccountId": "666666666666", "awsRegion": "eu-west-1"}
+    event.write_text(json.dumps(acquired), encoding="utf-8")
+    unknown = json.loads(run_cli(capsys, "explain", "--snapshot", str(ACQUIRED), str(event), "--format", "json").out)
+    assert unknown["event_data_stores"] is None  # the acquired estate does not carry the family
+    event.write_text(json.dumps({**DISABLE_KEY, "recipientAccountId": "444444444444"}), encoding="utf-8")
+    carried = json.loads(run_cli(capsys, "explain", "--snapshot", str(ESTATE), str(event), "--format", "json").out)
+    assert [(s["arn"].rsplit("/", 1)[1], s["logged"]) for s in carried["event_data_stores"]] == [
+        ("5e1f0b7a-org-lake-2024", False)]  # only the stopped organization store reaches the sandbox account
+
+
 def test_explain_reads_the_record_from_stdin(capsys: pytest.CaptureFixture[str],
                                              monkeypatch: pytest.MonkeyPatch) -> None:
     logged_copy = {**DISABLE_KEY, "recipientAccountId": "222222222222", "awsRegion": "eu-west-1"}
