@@ -8,6 +8,11 @@ bus to ``central``; ``prod`` has its own trail. So the chains of ``dev`` run thr
 the management account, which a shard holding ``dev`` but not the management account must read
 there for the merge to hold what a collection of the whole holds.
 
+The storage of a member trail may live in another shard's account too: ``central_storage`` gives
+``dev`` a trail whose bucket, KMS key and log group are in an account of another shard, which
+the shard holding ``dev`` reads there (finding the bucket's owner by ListBuckets in the other
+accounts), for the same reason.
+
 moto never shows the organization trail to members; AWS does, as a shadow trail, so a shard
 without the management account lists a copy of it under a member and follows its chains. The
 proxy plays that (``OrgTrailShadows``), so the shards here see what they would see in AWS.
@@ -84,6 +89,25 @@ def shadowed(estate: dict[str, str], moto_server: str, monkeypatch: pytest.Monke
     org_trail = next(t for t in listed if t["Name"] == "org-trail")
     with proxied(monkeypatch, moto_server, editor=OrgTrailShadows(org_trail)) as proxy:
         yield proxy
+
+
+@pytest.fixture
+def central_storage(estate: dict[str, str]) -> dict[str, str]:
+    """``dev-trail`` of ``dev``, with its bucket, key and log group in ``holder``: the lowest account id
+    that :func:`split_apart` puts in another shard than ``dev``. Its ARN and the holder's id."""
+    count = split_apart(estate)
+    holder = min(estate[name] for name in ("sandbox", "prod", "management")
+                 if shard_of(estate[name], count) != shard_of(estate["dev"], count))
+    moto = MotoAccounts()
+    moto.client(holder, "s3").create_bucket(Bucket="dev-trail-central")
+    key: str = moto.client(holder, "kms").create_key(Description="dev trail")["KeyMetadata"]["Arn"]
+    moto.client(holder, "logs").create_log_group(logGroupName="dev-trail-events")
+    moto.client(holder, "logs").put_retention_policy(logGroupName="dev-trail-events", retentionInDays=400)
+    arn: str = moto.client(estate["dev"], "cloudtrail", "eu-west-1").create_trail(
+        Name="dev-trail", S3BucketName="dev-trail-central", KmsKeyId=key, IsMultiRegionTrail=True,
+        CloudWatchLogsLogGroupArn=f"arn:aws:logs:us-east-1:{holder}:log-group:dev-trail-events:*",
+        CloudWatchLogsRoleArn=f"arn:aws:iam::{estate['dev']}:role/trail-to-logs")["TrailARN"]
+    return {"trail": arn, "holder": holder}
 
 
 def _rule(events: Any, name: str, target: str, bus: str = "default") -> None:
@@ -168,6 +192,49 @@ def test_a_scan_of_the_merged_shards_finds_what_a_scan_of_the_whole_finds(estate
     assert findings(merged) == expected
     assert "pass" in {status for (rule, account_id, _, _), (status, _) in expected.items()
                       if (rule, account_id) == ("ssm-session-notifications", estate["dev"])}  # through central
+
+
+STORAGE_RULES = ("trail-bucket-not-public", "trail-bucket-access-logging", "trail-bucket-delete-protection",
+                 "trail-bucket-policy-scoped", "log-retention", "trail-kms-key-usable", "trail-kms-key-rotation")
+
+
+def test_a_trails_storage_in_another_shards_account_is_read_there_and_merged(
+        estate: dict[str, str], central_storage: dict[str, str], shadowed: ApiProxy, tmp_path: Path) -> None:
+    """The shard holding ``dev`` finds the bucket's owner by ListBuckets in the other accounts and
+    reads the bucket, key and log group there as visits; the merge gives them to the holder, so the
+    storage verdicts on ``dev-trail`` are those of a collection of the whole, not errors."""
+    whole = collect()
+    expected = findings(whole)
+    verdicts = {rule: status for (rule, _, _, resource), (status, _) in expected.items()
+                if rule in STORAGE_RULES and resource == central_storage["trail"]}
+    assert sorted(verdicts) == sorted(STORAGE_RULES) and "error" not in verdicts.values(), verdicts
+    count = split_apart(estate)
+    paths = collect_shards(count, tmp_path)
+    dev_shard = json.loads(paths[shard_of(estate["dev"], count) - 1].read_text())
+    [visit] = [v for v in dev_shard["shard"]["visits"] if v["account_id"] == central_storage["holder"]]
+    assert list(visit["buckets"]) == ["dev-trail-central"]
+    assert [group["logGroupName"] for group in visit["log_groups"]["us-east-1"]] == ["dev-trail-events"]
+    merged = merge_files(paths)
+    assert findings(merged) == expected
+    holders = [a["account_id"] for a in merged["accounts"] if "dev-trail-central" in a.get("buckets", {})]
+    assert holders == [central_storage["holder"]]
+    assert [a.get("buckets") for a in merged["accounts"]] == [a.get("buckets") for a in whole["accounts"]]
+
+
+def test_a_bucket_no_own_account_lists_is_looked_for_in_the_other_shards_accounts_until_found(
+        estate: dict[str, str], central_storage: dict[str, str], shadowed: ApiProxy) -> None:
+    """One worker: the other shards' accounts are listed one at a time, in id order, each once,
+    and the search stops at the bucket's owner."""
+    count = split_apart(estate)
+    dev_shard = shard_of(estate["dev"], count)
+    accounts = {estate[name] for name in ("management", "prod", "dev", "sandbox")}
+    own = [a for a in accounts if shard_of(a, count) == dev_shard]
+    others = sorted(a for a in accounts if shard_of(a, count) != dev_shard)
+    before = len(shadowed.log)
+    collect_snapshot(LiveOptions(quiet=True, workers=1, org=True, regions=REGIONS, shard=Shard(dev_shard, count)),
+                     rules=load_rules([], True, only=["trail-bucket-access-logging"])[0])
+    listings = [call for call in shadowed.log[before:] if call.operation == "ListBuckets"]
+    assert len(listings) == len(own) + others.index(central_storage["holder"]) + 1
 
 
 def test_each_account_is_in_one_shard_and_reads_for_its_chains_elsewhere_are_visits(estate: dict[str, str],
@@ -343,3 +410,36 @@ def test_a_collection_in_two_processes_is_the_collection_in_one(estate: dict[str
     assert made["ListAccounts"] == made["DescribeOrganization"] == made["GetCallerIdentity"] == 2
     with pytest.raises(InputError, match="without --shard"):
         collect_in_processes(LiveOptions(org=True, processes=2, shard=Shard(1, 2)))
+
+
+def test_storage_visits_fill_what_the_owner_lacks_and_the_lowest_shard_settles_a_disagreement(
+        tmp_path: Path) -> None:
+    """A bucket ends under its one owner: the owner's reading stands, then the lowest shard's visit;
+    a visit's errors about a resource it does not give are dropped with it."""
+    storage = ["trails", "storage"]
+    third = "333333333333"
+
+    def visit(logging: str, errors: tuple[dict[str, Any], ...] = ()) -> dict[str, Any]:
+        read = {"Region": "us-east-1", "Logging": {"LoggingEnabled": {"TargetBucket": logging}}}
+        return {"account_id": MANAGEMENT, "monitoring": {}, "buckets": {"mine": read, "central": read},
+                "kms_keys": {"arn:aws:kms:us-east-1:111111111111:key/k": {"KeyManager": "CUSTOMER"}},
+                "errors": list(errors)}
+
+    owned = {**account(MANAGEMENT, trail()), "buckets": {"mine": {"Region": "us-east-1"}}}
+    owner = shard_file(tmp_path, "1.json", owned, contents=storage, shard={"index": 1, "count": 3, "visits": []})
+    denied = {"region": "us-east-1", "operation": "GetBucketVersioning", "code": "AccessDenied", "message": "no"}
+    second = shard_file(tmp_path, "2.json", account(MEMBER), contents=storage, shard={
+        "index": 2, "count": 3, "visits": [visit("second", ({**denied, "resource": "mine"},
+                                                            {**denied, "resource": "central"}))]})
+    later = shard_file(tmp_path, "3.json", account(third), contents=storage,
+                       shard={"index": 3, "count": 3, "visits": [visit("third")]})
+    for order in ([owner, second, later], [later, second, owner]):
+        merged = merge_files(order)
+        management = next(a for a in merged["accounts"] if a["account_id"] == MANAGEMENT)
+        assert management["buckets"] == {
+            "central": {"Region": "us-east-1", "Logging": {"LoggingEnabled": {"TargetBucket": "second"}}},
+            "mine": {"Region": "us-east-1"}}
+        assert list(management["kms_keys"]) == ["arn:aws:kms:us-east-1:111111111111:key/k"]
+        assert [e.get("resource") for e in management["errors"]] == ["central"]
+        assert [a for a in merged["accounts"] if "buckets" in a] == [management]
+        parse_snapshot(merged, "merged")

@@ -18,9 +18,13 @@ What it changes, so that the merged document is what one collection would have w
 * a copy of a trail listed under a non-owner (a shard that did not scan the owner lists an
   organization trail under a member that saw it) is dropped when the owner's file lists it,
   and otherwise kept under the lowest account id only, with the errors of its detail calls;
-* the monitoring data a shard read in another shard's account for its own chains
-  (``shard.visits``) joins the owner's: what the owner's file holds wins, the visit fills
-  what it lacks (a bus, a topic, a log group's filters, a rule's targets).
+* the data a shard read in another shard's account (``shard.visits``) for its own monitoring
+  chains or for its trails' storage joins the owner's: what the owner's file holds wins, the
+  visit fills what it lacks (a bus, a topic, a log group's filters, a rule's targets; a bucket,
+  key, log group or the account's public access block, each whole, with the errors of reading
+  it). Visits are folded in shard order, so when two shards read the same resource and their
+  answers differ (the resource changed between the reads), the lowest shard's stands: a bucket
+  ends under its one owner, never claimed twice.
 
 An empty shard (no account) is fine.
 """
@@ -38,6 +42,7 @@ from checker.errors import InputError
 from checker.inputs.snapshot import carried_families, parse_snapshot
 from checker.plan.reads import Alarms, BusRules, MetricFilters, RuleTargets, TopicSubscribers
 from checker.plan.rules import FAMILIES
+from checker.storage_model import STORAGE_OPERATIONS
 from checker.timefmt import parse_timestamp
 
 MONITORING_OPERATIONS = frozenset(operation for read in (MetricFilters, Alarms, TopicSubscribers, BusRules,
@@ -92,7 +97,7 @@ def merge_snapshots(files: Sequence[ShardFile]) -> dict[str, Any]:
             accounts.append(_stamped(entry, file.document.get("collected_at")))
     by_id = {entry["account_id"]: entry for entry in accounts}
     _settle_trail_copies(accounts)
-    for file in files:
+    for file in sorted(files, key=lambda f: f.shard or (0, 0)):
         for visit in (file.document.get("shard") or {}).get("visits", ()):
             owner = by_id.get(visit["account_id"])
             if owner is None:
@@ -211,7 +216,7 @@ read for a whole Region at once, so the owner's list, when it has one, is the wh
 
 
 def _fold_visit(owner: dict[str, Any], visit: Mapping[str, Any]) -> None:
-    """Add what a visit read to the owner's monitoring data and errors (see the module docstring)."""
+    """Add what a visit read to the owner's data and errors (see the module docstring)."""
     monitoring = dict(owner.get("monitoring", {}))
     for region, lists in visit.get("monitoring", {}).items():
         have = dict(monitoring.get(region, {}))
@@ -220,11 +225,64 @@ def _fold_visit(owner: dict[str, Any], visit: Mapping[str, Any]) -> None:
         monitoring[region] = have
     if monitoring:
         owner["monitoring"] = {region: monitoring[region] for region in sorted(monitoring)}
+    held = _StorageHeld.of(owner)
+    _fold_storage(owner, visit)
     known = {_error_key(error) for error in owner.get("errors", [])}
     added = [error for error in visit.get("errors", [])
-             if error["operation"] in MONITORING_OPERATIONS and _error_key(error) not in known]
+             if (error["operation"] in MONITORING_OPERATIONS
+                 or (error["operation"] in STORAGE_OPERATIONS and not held.about(error)))
+             and _error_key(error) not in known]
     if added:
         owner["errors"] = sorted([*owner.get("errors", []), *added], key=_error_key)
+
+
+@dataclass(frozen=True)
+class _StorageHeld:
+    """The storage resources an owner's entry holds before a visit is folded in: a visit's errors
+    about them are dropped with its data, since the owner's reads stand."""
+
+    buckets: frozenset[str]
+    account_block: bool
+    keys: frozenset[str]
+    log_groups: frozenset[tuple[str, str]]
+
+    @classmethod
+    def of(cls, entry: Mapping[str, Any]) -> _StorageHeld:
+        return cls(frozenset(entry.get("buckets", {})), "account_public_access_block" in entry,
+                   frozenset(entry.get("kms_keys", {})),
+                   frozenset((region, str(group.get("logGroupName", "")))
+                             for region, groups in entry.get("log_groups", {}).items() for group in groups))
+
+    def about(self, error: Mapping[str, Any]) -> bool:
+        part = STORAGE_OPERATIONS[error["operation"]]
+        resource = str(error.get("resource") or "")
+        if part == "buckets":
+            return resource in self.buckets
+        if part == "account_public_access_block":
+            return self.account_block
+        if part == "kms_keys":
+            return resource in self.keys
+        if part == "log_groups":
+            return (str(error.get("region") or ""), resource) in self.log_groups
+        return False  # event data stores are never read on a visit
+
+
+def _fold_storage(owner: dict[str, Any], visit: Mapping[str, Any]) -> None:
+    """Each bucket, key and log group of the visit that the owner lacks, whole; the owner's
+    account public access block unless it has one."""
+    for key in ("buckets", "kms_keys"):
+        if key in visit:
+            owner[key] = {name: value for name, value in sorted({**visit[key], **owner.get(key, {})}.items())}
+    if "account_public_access_block" in visit:
+        owner.setdefault("account_public_access_block", visit["account_public_access_block"])
+    if "log_groups" in visit:
+        regions = {region: list(groups) for region, groups in owner.get("log_groups", {}).items()}
+        for region, groups in visit["log_groups"].items():
+            have = regions.setdefault(region, [])
+            names = {group.get("logGroupName") for group in have}
+            have += [group for group in groups if group.get("logGroupName") not in names]
+            have.sort(key=lambda group: str(group.get("logGroupName", "")))
+        owner["log_groups"] = {region: regions[region] for region in sorted(regions)}
 
 
 def _union(key: str, mine: list[dict[str, Any]], theirs: list[dict[str, Any]]) -> list[dict[str, Any]]:

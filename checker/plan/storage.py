@@ -8,7 +8,8 @@ effect, and each resource once, however many trails share it:
 * a bucket: its owner is the scanned account whose ListBuckets lists it (a bucket name is
   global and says nothing of its owner), so ListBuckets comes first, once per scanned account;
   then the bucket's settings in its owner account and Region, and the owner's account-wide
-  public access block. A bucket that no scanned account lists is not read: unknown;
+  public access block. A bucket that no scanned account lists is not read: unknown (a collection
+  in shards looks for it in the accounts of other shards, :func:`bucket_listing`);
 * a key or a log group: in the account and Region its ARN names;
 * event data stores (only when asked, ``--with event-data-stores``): ListEventDataStores in
   every (account, Region) of the snapshot, then GetEventDataStore of each store where its ARN
@@ -20,7 +21,7 @@ found (:class:`Found`) makes the next round's reads; the collection subtracts th
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from checker.arn import Arn
@@ -127,15 +128,16 @@ class Found:
 
 
 def storage_plan(needs: StorageNeeds, snapshot: Snapshot, found: Found = Found(),
-                 stores: bool = False) -> ReadPlan:
-    """The storage reads of ``snapshot``'s trails for ``needs``, as far as ``found`` lets them be
-    placed; with ``stores`` (``--with event-data-stores``), the event data store reads as well."""
+                 stores: bool = False, trails: Sequence[Trail] | None = None) -> ReadPlan:
+    """The storage reads of ``snapshot``'s trails for ``needs`` (of ``trails`` only, when given: those
+    a shard reads for in other shards' accounts), as far as ``found`` lets them be placed; with
+    ``stores`` (``--with event-data-stores``), the event data store reads as well."""
     placed: set[PlacedRead] = set()
-    trails = snapshot.all_trails()
-    global_region = GLOBAL_EVENTS_REGION.get(snapshot.partition, GLOBAL_EVENTS_REGION["aws"])
-    buckets = sorted({name for trail in trails if (name := _named(trail, "S3BucketName"))})
-    if needs.buckets and buckets:
-        placed |= {PlacedRead(account.account_id, global_region, Buckets()) for account in snapshot.accounts}
+    trails = snapshot.all_trails() if trails is None else trails
+    global_region = _global_region(snapshot)
+    buckets = trail_buckets(needs, trails)
+    if buckets:
+        placed |= {bucket_listing(snapshot, account.account_id) for account in snapshot.accounts}
         owners = found.bucket_owners or {}
         placed |= {read for bucket in buckets if bucket in owners
                    for read in _bucket_reads(needs, bucket, owners[bucket], global_region)}
@@ -154,6 +156,22 @@ def storage_plan(needs: StorageNeeds, snapshot: Snapshot, found: Found = Found()
         placed |= {PlacedRead(listed.account_id, _store_region(arn, listed), EventDataStoreSettings(arn))
                    for arn, listed in found.stores.items()}
     return ReadPlan.of(placed)
+
+
+def trail_buckets(needs: StorageNeeds, trails: Iterable[Trail]) -> list[str]:
+    """The buckets of ``trails`` whose owner ``needs`` asks for (and so ListBuckets), by name."""
+    if not needs.buckets:
+        return []
+    return sorted({name for trail in trails if (name := _named(trail, "S3BucketName"))})
+
+
+def bucket_listing(snapshot: Snapshot, account_id: str) -> PlacedRead:
+    """ListBuckets in ``account_id``: it finds the buckets that account owns."""
+    return PlacedRead(account_id, _global_region(snapshot), Buckets())
+
+
+def _global_region(snapshot: Snapshot) -> str:
+    return GLOBAL_EVENTS_REGION.get(snapshot.partition, GLOBAL_EVENTS_REGION["aws"])
 
 
 def _named(trail: Trail, key: str) -> str | None:

@@ -21,7 +21,10 @@ With ``--shard I/N`` the collection keeps the accounts of one shard
 their chains need in their own accounts are theirs; a read their chains need in an account of
 another shard (a member's rule forwarding to a central bus) is made there too, entering that
 account for it, and written under ``shard.visits`` for ``trailcheck merge`` to hand to the
-owner, since the owner's shard, not knowing this shard's chains, would not make it.
+owner, since the owner's shard, not knowing this shard's chains, would not make it. Storage reads
+do the same for this shard's trails: a bucket, key or log group in another shard's account is
+read there, the bucket's owner found by ListBuckets in those accounts when this shard's own did
+not list it.
 
 Failures never abort the scan: each becomes an ``errors`` entry of the account it
 concerns (see :mod:`checker.inputs.live.faults`), and whatever depended on it stays
@@ -61,7 +64,7 @@ from checker.inputs.live.organization import (
     list_accounts_page,
     member_role_arn,
 )
-from checker.inputs.live.storage import FAMILIES_READ, collect_storage
+from checker.inputs.live.storage import FAMILIES_READ, Elsewhere, collect_storage
 from checker.inputs.live.trails import (
     DETAIL_KEYS,
     TRAIL_DETAILS,
@@ -105,8 +108,9 @@ class AccountScan:
     """Calls of the trail collection not answered yet; the account is done at zero."""
 
     def visit_document(self) -> dict[str, Any]:
-        """What a shard read in this account of another shard, for ``shard.visits``."""
-        return {"account_id": self.account_id, "monitoring": self.monitoring.document(),
+        """What a shard read in this account of another shard, for ``shard.visits``: monitoring
+        data its chains pass through, storage data its trails name."""
+        return {"account_id": self.account_id, "monitoring": self.monitoring.document(), **self.storage,
                 "errors": sorted(self.errors, key=_error_order)}
 
     def document(self, fallback_regions: list[str], shared_errors: Sequence[dict[str, Any]]) -> dict[str, Any]:
@@ -483,7 +487,7 @@ class _Collector:
 
     def _monitoring_read(self, placed: PlacedRead) -> Task:
         """One planned read, with the owner's credentials in the resource's Region."""
-        owner = self.scans.get(placed.account_id) or self.visits[placed.account_id]
+        owner = self._holder(placed.account_id)
         assert owner.credentials is not None
         credentials = owner.credentials
 
@@ -500,16 +504,28 @@ class _Collector:
     # -- storage ---------------------------------------------------------------------------
 
     def _collect_storage(self, pool: ThreadPoolExecutor, started: datetime) -> None:
-        """The storage reads of the trails found (see :mod:`checker.inputs.live.storage`)."""
+        """The storage reads of the trails found (see :mod:`checker.inputs.live.storage`); with
+        ``--shard``, those of this shard's trails in other shards' accounts are visits."""
         snapshot = parse_snapshot(self._document(started), "the live collection")
         entered = {a: scan.credentials for a, scan in self.scans.items() if scan.credentials is not None}
+        elsewhere = Elsewhere(sorted(self.elsewhere), lambda accounts: self._enter_all(pool, accounts),
+                              self.options.workers) if self.elsewhere else None
         collected = collect_storage(self.rules, self.families, self.options.with_families, snapshot, entered,
-                                    self.clients, pool)
+                                    self.clients, pool, elsewhere)
         for account_id, data in collected.accounts.items():
-            self.scans[account_id].storage = data.document()
+            self._holder(account_id).storage = data.document()
         for account_id, entries in sorted(collected.errors.items()):
             for entry in entries:
-                self._record(self.scans[account_id].errors, entry)
+                self._record(self._holder(account_id).errors, entry)
+
+    def _enter_all(self, pool: ThreadPoolExecutor, accounts: Sequence[str]) -> dict[str, Credentials]:
+        """Enter accounts of other shards (those not visited yet); the credentials of those entered."""
+        _run(pool, [self._enter_visited(a) for a in accounts if a not in self.visits])
+        return {a: credentials for a in accounts if (credentials := self.visits[a].credentials) is not None}
+
+    def _holder(self, account_id: str) -> AccountScan:
+        """Where data read in an account goes: its scan, or this shard's visit of it."""
+        return self.scans.get(account_id) or self.visits[account_id]
 
     # -- the document ----------------------------------------------------------------------
 

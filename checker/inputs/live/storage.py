@@ -30,6 +30,7 @@ import copy
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import Executor
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 from botocore.exceptions import ClientError
@@ -50,7 +51,15 @@ from checker.plan.reads import (
     StorageRead,
     storage_read,
 )
-from checker.plan.storage import Found, Listed, StorageNeeds, storage_needs, storage_plan
+from checker.plan.storage import (
+    Found,
+    Listed,
+    StorageNeeds,
+    bucket_listing,
+    storage_needs,
+    storage_plan,
+    trail_buckets,
+)
 from checker.policy.model import Rule
 from checker.storage_model import ACCOUNT_PUBLIC_ACCESS_BLOCK_OPERATION, UNREAD, Known
 from checker.typing_compat import assert_never
@@ -384,25 +393,87 @@ FAMILIES_READ: frozenset[DataFamily] = frozenset({"storage", "event-data-stores"
 """The data families this module collects."""
 
 
+@dataclass(frozen=True)
+class Elsewhere:
+    """A shard's way into the accounts in scope that other shards collect: a resource that one of
+    its own trails names there (a member trail's bucket, key or log group in a central account) is
+    read there, as a visit, since the owner's shard does not know the trail and would not read it.
+
+    ``accounts`` are those accounts in the order their ListBuckets is tried, ``enter`` enters some
+    of them (at most once each) and gives the credentials of those entered, and ``batch`` is how
+    many are searched at once for a bucket the shard's own ListBuckets did not find."""
+
+    accounts: Sequence[str]
+    enter: Callable[[Sequence[str]], Mapping[str, Credentials]]
+    batch: int
+
+
 def collect_storage(rules: Sequence[Rule], families: frozenset[DataFamily], asked: Iterable[DataFamily],
                     snapshot: Snapshot, entered: Mapping[str, Credentials], clients: ClientFactory,
-                    pool: Executor) -> StorageCollection:
+                    pool: Executor, elsewhere: Elsewhere | None = None) -> StorageCollection:
     """Read what the storage rules among ``rules`` ask of ``snapshot``'s trails (every storage
     datum when ``asked`` has ``storage``) and, with ``event-data-stores`` among ``families``, the
     stores, in the ``entered`` accounts, until the plan needs nothing new: listings first, then
-    what they found. A read owned by an account that was not entered is not made (unknown)."""
+    what they found. A read owned by an account that was not entered is not made (unknown),
+    unless it serves a trail of an ``entered`` account and ``elsewhere`` reaches its owner: then
+    it is made there (a visit), and a bucket no ``entered`` account lists is looked for in
+    ``elsewhere``'s accounts, a batch at a time, until every such bucket is found."""
     needs = storage_needs(rules, "storage" in asked) if "storage" in families else StorageNeeds()
     stores = "event-data-stores" in families
     collection = StorageCollection()
     done: set[PlacedRead] = set()
+    visitor = _Visitor(snapshot, needs, entered, elsewhere)
     while True:
-        wanted = storage_plan(needs, snapshot, collection.found(), stores).without(done)
+        own = storage_plan(needs, snapshot, collection.found(), stores).without(done).for_accounts(entered)
+        wanted = [*own, *visitor.reads(collection, done, listing=any(isinstance(p.read, Buckets) for p in own))]
         if not wanted:
             return collection
         done.update(wanted)
-        reads = [placed for placed in wanted if placed.account_id in entered]
-        for record in pool.map(lambda placed: _perform_as_owner(placed, entered, clients, collection), reads):
+        credentials = {**entered, **visitor.entered}
+        for record in pool.map(partial(_perform_as_owner, entered=credentials, clients=clients,
+                                       collection=collection), wanted):
             record()
+
+
+class _Visitor:
+    """The reads a shard makes in other shards' accounts for its own trails (see :class:`Elsewhere`)."""
+
+    def __init__(self, snapshot: Snapshot, needs: StorageNeeds, own: Mapping[str, Credentials],
+                 elsewhere: Elsewhere | None) -> None:
+        self.snapshot = snapshot
+        self.needs = needs
+        self.elsewhere = elsewhere
+        self.trails = [trail for trail in snapshot.all_trails() if trail.owner_account_id in own] \
+            if elsewhere is not None else []
+        self.entered: dict[str, Credentials] = {}
+        self.tried: set[str] = set()
+        self.searched = 0
+
+    def reads(self, collection: StorageCollection, done: set[PlacedRead], listing: bool) -> list[PlacedRead]:
+        """The next round's visits: the reads placed in other shards' accounts for this shard's trails
+        and, once this shard's ListBuckets answered (no ``listing`` under way), ListBuckets in the
+        next batch of other accounts while a bucket of its trails is still unfound."""
+        if self.elsewhere is None or not self.trails:
+            return []
+        accounts = set(self.elsewhere.accounts)
+        placed = storage_plan(self.needs, self.snapshot, collection.found(), trails=self.trails).without(done)
+        wanted = [read for read in placed if read.account_id in accounts]
+        self._enter(sorted({read.account_id for read in wanted}))
+        found = collection.bucket_owners
+        unfound = [name for name in trail_buckets(self.needs, self.trails) if name not in found]
+        if unfound and not listing:
+            batch = list(self.elsewhere.accounts[self.searched:self.searched + self.elsewhere.batch])
+            self.searched += len(batch)
+            self._enter(batch)
+            wanted += [bucket_listing(self.snapshot, account_id) for account_id in batch]
+        return [read for read in wanted if read.account_id in self.entered and read not in done]
+
+    def _enter(self, accounts: Sequence[str]) -> None:
+        assert self.elsewhere is not None
+        new = [account_id for account_id in accounts if account_id not in self.tried]
+        if new:
+            self.tried.update(new)
+            self.entered.update(self.elsewhere.enter(new))
 
 
 def _perform_as_owner(placed: PlacedRead, entered: Mapping[str, Credentials], clients: ClientFactory,
