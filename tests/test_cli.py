@@ -222,6 +222,18 @@ def test_explain_json_says_unknown_stores_apart_from_listed_ones(capsys: pytest.
         ("5e1f0b7a-org-lake-2024", False)]  # only the stopped organization store reaches the sandbox account
 
 
+def test_a_scan_says_which_data_families_the_snapshot_lacks(capsys: pytest.CaptureFixture[str],
+                                                             tmp_path: Path) -> None:
+    result = run_cli(capsys, "scan", "--snapshot", str(ACQUIRED), "--output-dir", str(tmp_path))
+    notes = [line for line in result.err.splitlines() if line.startswith("trailcheck: note: ")]
+    assert [note.split(" rule(s) need the ")[1].split(" data")[0] for note in notes] == [
+        "monitoring", "storage", "event-data-stores"]
+    assert "trailcheck collect --with event-data-stores" in notes[2]
+    assert "trailcheck: note:" not in run_cli(capsys, "scan", "--snapshot", str(ESTATE), "--output-dir",
+                                              str(tmp_path)).err
+    assert run_cli(capsys, "scan", "--snapshot", str(ACQUIRED), "--output-dir", str(tmp_path), "--quiet").err == ""
+
+
 def test_explain_reads_the_record_from_stdin(capsys: pytest.CaptureFixture[str],
                                              monkeypatch: pytest.MonkeyPatch) -> None:
     logged_copy = {**DISABLE_KEY, "recipientAccountId": "222222222222", "awsRegion": "eu-west-1"}
