@@ -18,6 +18,7 @@ from checker.arn import Arn
 from checker.cycles import without_cycle_collection
 from checker.engine.code_view import IN_CONFIGURATION, code_identity, code_skip
 from checker.engine.expressions import Outcome, evaluate, trail_document
+from checker.engine.parallel import judge_all
 from checker.engine.regression import RegressionJudge
 from checker.findings import Finding, Status
 from checker.model import CollectionError, Snapshot, Trail
@@ -193,19 +194,20 @@ class ConfigEvaluator:
 
     def evaluate(self, rules: Sequence[Rule]) -> list[Finding]:
         """Findings of the configuration rules among ``rules`` (event rules are the event engine's)."""
-        findings = []
         if self.snapshot.code is not None:
             probes = [(rule.id, probe) for rule in rules
                       if isinstance(rule, ConfigRule) and isinstance(rule.require, LoggedRequirement)
                       for probe in rule.require.probes]
             self.regression = RegressionJudge(self.snapshot, self.snapshot.code, probes)
         with without_cycle_collection():
-            for rule in rules:
-                if not isinstance(rule, ConfigRule):
-                    continue
-                for unit in self._units(rule):
-                    findings.append(self._finding(rule, unit, self._verdict(rule, unit)))
-        return findings
+            tasks = [((rule, units), len(units)) for rule in rules if isinstance(rule, ConfigRule)
+                     for units in (self._units(rule),)]
+            return judge_all(tasks, self._judge)
+
+    def _judge(self, task: tuple[ConfigRule, list[Unit]], start: int, stop: int) -> list[Finding]:
+        """The findings of a rule's units ``start:stop`` (checker.engine.parallel splits them)."""
+        rule, units = task
+        return [self._finding(rule, unit, self._verdict(rule, unit)) for unit in units[start:stop]]
 
     def _units(self, rule: ConfigRule) -> list[Unit]:
         """``units_of(rule)``, built once for all the rules that would get the same units (same
