@@ -65,12 +65,16 @@ def _report(snapshot: Path, out: Path, units: str) -> tuple[str, bytes]:
                                                  + (out / "findings.jsonl").read_bytes())
 
 
-def _no_children_left() -> bool:
-    try:
-        os.waitpid(-1, os.WNOHANG)
-    except ChildProcessError:
-        return True
-    return False
+def _reaped(workers: list[int]) -> bool:
+    """Every worker forked was waited for (the test session may have children of its own,
+    so only these are asked about)."""
+    for pid in workers:
+        try:
+            os.waitpid(pid, os.WNOHANG)
+        except ChildProcessError:
+            continue
+        return False
+    return bool(workers)
 
 
 def test_two_processes_write_the_report_one_process_writes(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
@@ -91,11 +95,23 @@ def _finding(task: str, index: int) -> Finding:
                    resource=None, message=f"unit {index}", evidence={"unit": [index]})
 
 
-def _fork_despite_threads(monkeypatch: pytest.MonkeyPatch) -> None:
+def _fork_despite_threads(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     """Every estate forks, even in this process (which may run a moto server's thread: the
-    workers below only build findings and pickle them, taking no lock another thread holds)."""
+    workers below only build findings and pickle them, taking no lock another thread holds);
+    the pids of the workers forked."""
     monkeypatch.setenv(parallel.PARALLEL_UNITS.variable, "1")
     monkeypatch.setattr(threading, "active_count", lambda: 1)
+    workers: list[int] = []
+    fork = os.fork
+
+    def recorded_fork() -> int:
+        pid = fork()
+        if pid:
+            workers.append(pid)
+        return pid
+
+    monkeypatch.setattr(os, "fork", recorded_fork)
+    return workers
 
 
 def test_a_failing_worker_costs_time_not_findings(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -106,12 +122,12 @@ def test_a_failing_worker_costs_time_not_findings(monkeypatch: pytest.MonkeyPatc
             raise RuntimeError("a worker that fails")
         return [_finding(task, index) for index in range(start, stop)]
 
-    _fork_despite_threads(monkeypatch)
+    workers = _fork_despite_threads(monkeypatch)
     findings = parallel.judge_all([("a", 5), ("b", 0), ("c", 2)], judge)
     assert [(f.rule_id, f.message) for f in findings] == [
         ("a", "unit 0"), ("a", "unit 1"), ("a", "unit 2"), ("a", "unit 3"), ("a", "unit 4"),
         ("c", "unit 0"), ("c", "unit 1")]
-    assert _no_children_left()
+    assert _reaped(workers)
 
 
 def test_a_bug_in_the_scans_half_raises_and_leaves_no_worker(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -122,7 +138,7 @@ def test_a_bug_in_the_scans_half_raises_and_leaves_no_worker(monkeypatch: pytest
             raise RuntimeError("a bug")
         return [_finding(task, index) for index in range(start, stop)]
 
-    _fork_despite_threads(monkeypatch)
+    workers = _fork_despite_threads(monkeypatch)
     with pytest.raises(RuntimeError, match="a bug"):
         parallel.judge_all([("a", 4)], judge)
-    assert _no_children_left()
+    assert _reaped(workers)
