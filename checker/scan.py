@@ -22,8 +22,8 @@ from checker.inputs.events import EventOptions, EventStats
 from checker.inputs.interface import SnapshotSource
 from checker.inputs.live import LiveCollection, LiveOptions
 from checker.inputs.snapshot import SnapshotFile
-from checker.model import DataFamily, Snapshot
-from checker.plan.rules import FAMILIES, family_of
+from checker.model import Snapshot
+from checker.plan.rules import FAMILIES, MISSING_FAMILY, family_of
 from checker.policy.loader import PolicyFile, apply_params, builtin_policy_dir, load_policies, select_rules
 from checker.policy.model import EventRule, Rule
 from checker.report import PostProcessing, post_process
@@ -142,11 +142,6 @@ def _note_placeholder(snapshot: Snapshot, quiet: bool) -> None:
               f"{code.placeholder_account}", file=sys.stderr)
 
 
-_COLLECT_HINT: dict[DataFamily, str] = {"monitoring": "trailcheck collect reads it for the monitoring rules in effect",
-                 "storage": "trailcheck collect reads it for the storage rules in effect",
-                 "event-data-stores": "trailcheck collect --with event-data-stores reads it"}
-
-
 def _note_missing_families(snapshot: Snapshot, rules: Sequence[Rule], quiet: bool) -> None:
     """The summary of what the snapshot lacks: one line per data family that rules in effect need
     and the snapshot does not carry (their findings are ``skipped``), with how to collect it.
@@ -156,9 +151,8 @@ def _note_missing_families(snapshot: Snapshot, rules: Sequence[Rule], quiet: boo
     for family in FAMILIES:
         needing = sum(1 for rule in rules if family_of(rule) == family)
         if needing and not snapshot.carries(family):
-            print(for_terminal(f"trailcheck: note: {needing} rule(s) need the {family} data, which "
-                               f"{snapshot.source} does not carry: their findings are skipped "
-                               f"({_COLLECT_HINT[family]})"), file=sys.stderr)
+            print(for_terminal(f"trailcheck: note: {needing} rule(s) need the {family} data, and their findings "
+                               f"are skipped: {snapshot.source}: {MISSING_FAMILY[family]}"), file=sys.stderr)
 
 
 def _report_event_problems(stats: EventStats, quiet: bool) -> None:

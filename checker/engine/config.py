@@ -22,7 +22,7 @@ from checker.engine.parallel import judge_all
 from checker.engine.regression import RegressionJudge
 from checker.findings import Finding, Status
 from checker.model import CollectionError, Snapshot, Trail
-from checker.plan.rules import alert_question
+from checker.plan.rules import MISSING_FAMILY, alert_question
 from checker.policy.model import (
     AlertedRequirement,
     AllTrails,
@@ -317,7 +317,7 @@ class ConfigEvaluator:
         question is the one a live collection reads the data for (checker.plan.rules)."""
         if not self.snapshot.carries("monitoring"):
             code = self.snapshot.code
-            return Verdict("skipped", _NO_MONITORING if code is None else code.no_monitoring())
+            return Verdict("skipped", MISSING_FAMILY["monitoring"] if code is None else code.no_monitoring())
         assert unit.account_id is not None
         question = alert_question(rule)
         assert question is not None, "an alerted rule"
@@ -448,9 +448,6 @@ class ConfigEvaluator:
 
 
 _NO_REGIONS = "no regions in scope: nowhere to check that the events are logged"
-_NO_MONITORING = ("the snapshot carries no monitoring data (metric filters, alarms, SNS topics, EventBridge rules); "
-                  "collect it with 'trailcheck collect', which reads what the monitoring rules need, or add a "
-                  "'monitoring' object per account (docs/semantics.md, \"Monitoring chains\")")
 _COVERAGE_PHRASE = {"covered": "logged", "partial": "only partly logged", "not-covered": "not logged",
                    "unknown": "undecided"}
 

@@ -24,6 +24,21 @@ ASKED_ONLY: frozenset[DataFamily] = frozenset({"event-data-stores"})
 Lake is closed to new customers, and listing its stores costs a call per account and Region."""
 
 
+MISSING_FAMILY: dict[DataFamily, str] = {
+    "monitoring": "the snapshot carries no monitoring data (metric filters, alarms, SNS topics, EventBridge "
+                  "rules); collect it with 'trailcheck collect', which reads what the monitoring rules need, or "
+                  "add a 'monitoring' object per account (docs/snapshot.md)",
+    "storage": "the snapshot carries no storage data (buckets, KMS keys, log groups); collect it with 'trailcheck "
+               "collect', which reads what the storage rules need, or add 'buckets', 'kms_keys' and 'log_groups' "
+               "to the accounts (docs/snapshot.md)",
+    "event-data-stores": "the snapshot carries no event data stores; collect them with 'trailcheck collect --with "
+                         "event-data-stores' (CloudTrail Lake), or add 'event_data_stores' to the accounts "
+                         "(docs/snapshot.md)",
+}
+"""Why a rule whose family the snapshot does not carry is skipped, and how to collect it: the
+findings' reason and the scan's note say the same."""
+
+
 def alert_question(rule: Rule) -> AlertQuestion | None:
     """What an ``alerted`` rule asks of each unit (its pattern, probes, ``via`` and
     ``multi_region`` parameters); ``None`` for any other rule."""

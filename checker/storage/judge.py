@@ -12,6 +12,7 @@ from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
 from checker.model import Snapshot, Trail
+from checker.plan.rules import MISSING_FAMILY
 from checker.policy.model import StorageCheck, StorageRequirement
 from checker.storage.bucket_policy import bucket_policy_scoped
 from checker.storage.bucket_protection import bucket_access_logging, bucket_delete_protection
@@ -43,12 +44,6 @@ from checker.typing_compat import assert_never
 
 R = TypeVar("R", Bucket, KmsKey, LogGroup)
 
-NO_STORAGE = ("the snapshot carries no storage data (buckets, KMS keys, log groups); collect it with "
-              "'trailcheck collect', which reads what the storage rules need, or add a 'storage' object per "
-              "account (docs/semantics.md, \"Where the logs live\")")
-NO_EVENT_DATA_STORES = ("the snapshot carries no event data stores; collect them with 'trailcheck collect --with "
-                        "event-data-stores' (CloudTrail Lake), or add 'event_data_stores' to an account's 'storage' "
-                        "and 'event-data-stores' to 'contents' (docs/semantics.md, \"Where the logs live\")")
 NO_KEY = "the trail has no KMS key (kms-encryption reports it)"
 
 
@@ -57,7 +52,7 @@ def skip_reason(requirement: StorageRequirement, snapshot: Snapshot) -> str | No
     if snapshot.code is not None:
         return skip_on_code(requirement, snapshot, snapshot.code)
     if not snapshot.carries(requirement.family):
-        return NO_STORAGE if requirement.family == "storage" else NO_EVENT_DATA_STORES
+        return MISSING_FAMILY[requirement.family]
     return None
 
 
