@@ -19,8 +19,11 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from checker.engine.config import ConfigEvaluator
+from checker.findings import Finding
 from checker.inputs.snapshot import parse_snapshot
 from checker.model import Snapshot
+from checker.policy.loader import apply_params, builtin_policy_dir, load_policies
 from checker.recorders import RECORDER_FAMILIES, recorders_reaching, store_recorder
 from checker.simulator import probe_coverage, record_verdict
 from checker.storage_model import EventDataStore
@@ -296,8 +299,9 @@ def test_a_store_view_from_the_model() -> None:
     view = store_recorder(model, "aws")
     assert (view.kind, view.is_multi_region, view.status is not None and view.status.is_logging) == (
         "event-data-store", False, True)
-    assert probe_coverage([view], ALL_MANAGEMENT, REGION).trails[0].reason == (
-        "the event data store has no event selectors")
+    result = probe_coverage([view], ALL_MANAGEMENT, REGION)
+    assert result.trails == []
+    assert result.stores[0].reason == "the event data store has no event selectors"
 
 
 # -- the rules --------------------------------------------------------------------------------------
@@ -334,6 +338,75 @@ def test_without_stores_the_gap_stays(capsys: pytest.CaptureFixture[str], tmp_pa
                        "--rules", "management-events-coverage",
                        "--param", "management-events-coverage.recorded_by=trails")
     assert find(trails_only, "management-events-coverage", ACCOUNT, REGION)["status"] == "fail"
+
+
+MAIN = KMS_GAP_TRAIL["TrailARN"]
+DENIED_HERE = {"region": REGION, "operation": "ListEventDataStores", "code": "AccessDenied", "message": "no"}
+
+
+class EvidenceRow(NamedTuple):
+    trails: list[Doc]
+    stores: list[Doc]
+    params: tuple[str, ...]
+    errors: list[Doc]
+    status: str
+    trail_rows: set[str]
+    store_rows: set[str] | None
+    decided_by: list[str] | None
+
+
+def evidence_row(case_id: str, trails: list[Doc], stores: list[Doc], status: str, trail_rows: set[str],
+                 store_rows: set[str] | None, decided_by: list[str] | None = None, *, params: tuple[str, ...] = (),
+                 errors: list[Doc] | None = None) -> Any:
+    return pytest.param(EvidenceRow(trails, stores, params, errors or [], status, trail_rows, store_rows, decided_by),
+                        id=case_id)
+
+
+STOPPED = store_doc(Status="STOPPED_INGESTION")
+EVIDENCE_CASES = [
+    evidence_row("a-stopped-store-is-a-row-of-its-own", [KMS_GAP_TRAIL], [STOPPED], "fail", {MAIN}, {LAKE}),
+    evidence_row("stores-alone-leave-the-trails-empty", [], [STOPPED], "fail", set(), {LAKE}),
+    evidence_row("a-listing-gap-keeps-store-rows-apart", [KMS_GAP_TRAIL], [STOPPED], "error", {MAIN}, {LAKE},
+                 errors=[DENIED_HERE]),
+    evidence_row("no-store-no-store-rows", [KMS_GAP_TRAIL], [], "fail", {MAIN}, None),
+    evidence_row("recorded-by-trails-shows-no-store", [KMS_GAP_TRAIL], [store_doc()], "fail", {MAIN}, None,
+                 params=("management-events-coverage.recorded_by=trails",)),
+    evidence_row("a-pass-names-the-trail-then-the-store", [KMS_GAP_TRAIL], [store_doc()], "pass", set(), None,
+                 [MAIN, LAKE]),
+    evidence_row("a-pass-by-a-store-alone", [], [store_doc()], "pass", set(), None, [LAKE]),
+]
+
+
+def coverage_finding(document: Doc, *params: str, rule_id: str = "management-events-coverage") -> Finding:
+    """The built-in rule's finding for ``ACCOUNT`` in ``REGION``, as the engine gives it (the
+    report writes the same evidence, stating repeated objects once)."""
+    rules, _ = load_policies([builtin_policy_dir() / "coverage.yaml"])
+    (rule,) = apply_params([r for r in rules if r.id == rule_id], list(params))
+    findings = ConfigEvaluator(parsed(document)).evaluate([rule])
+    (finding,) = [f for f in findings if (f.account_id, f.region) == (ACCOUNT, REGION)]
+    return finding
+
+
+@pytest.mark.parametrize("case", EVIDENCE_CASES)
+def test_probe_evidence_keeps_stores_apart_from_trails(case: EvidenceRow) -> None:
+    """A probe's rows: the trails' under ``trails``, the event data stores' under
+    ``event_data_stores`` (only when a store counted); a pass names both in ``decided_by``."""
+    finding = coverage_finding(estate({ACCOUNT: case.trails}, {ACCOUNT: case.stores}, errors={ACCOUNT: case.errors}),
+                               *case.params)
+    assert finding.status == case.status, finding.message
+    evidence = finding.evidence
+    if case.decided_by is not None:
+        assert evidence["decided_by"] == case.decided_by
+        return
+    probes = evidence["probes"]
+    assert {row["arn"] for probe in probes for row in probe["trails"]} == case.trail_rows
+    if case.store_rows is None:
+        assert not any("event_data_stores" in probe for probe in probes)
+        return
+    rows = [row for probe in probes for row in probe["event_data_stores"]]
+    assert {row["arn"] for row in rows} == case.store_rows
+    assert all(set(row) == {"arn", "decision", "reason"} for row in rows)
+    assert {row["decision"] for row in rows} == {"not-logging"}
 
 
 def test_trail_rules_still_need_a_trail(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:

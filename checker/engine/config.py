@@ -467,15 +467,15 @@ def _describe_gaps(results: Sequence[ProbeResult]) -> str:
 
 
 def _passing_probe_evidence(results: Sequence[ProbeResult]) -> dict[str, Any]:
-    """A pass's evidence is its verdict and the trails that decided it: ``decided_by``, the
-    trails whose selectors log all or part of the probes (in the order met), and the trails
-    left undecided past the budget, with the reason (their clauses still count in the union).
-    The probes are the rule's; the rows of the trails that log none of them, and the
-    witnesses, are for failures (docs/semantics.md, "Evidence in reports")."""
+    """A pass's evidence is its verdict and the recorders that decided it: ``decided_by``, the
+    trails, then the event data stores, whose selectors log all or part of the probes (in the
+    order met), and those left undecided past the budget, with the reason (their clauses still
+    count in the union). The probes are the rule's; the rows of the recorders that log none of
+    them, and the witnesses, are for failures (docs/semantics.md, "Evidence in reports")."""
     decided_by: dict[str, None] = {}
     undecided: dict[str, str] = {}
     for result in results:
-        for row in result.trails:
+        for row in result.recorders:
             if row.decision in ("covers", "partial"):
                 decided_by[row.arn] = None
             elif row.decision == "undecided":

@@ -79,7 +79,8 @@ class TrailCoverage:
 
 @dataclass(frozen=True)
 class ProbeResult:
-    """The verdict on one probe in one region over a set of trails."""
+    """The verdict on one probe in one region over a set of recorders: the rows of the trails
+    (``trails``) and, apart, those of the event data stores that counted (``stores``), each by ARN."""
 
     probe: dict[str, str]
     region: str
@@ -87,6 +88,12 @@ class ProbeResult:
     missing: list[str] = field(default_factory=list)
     missing_total: int = 0
     trails: list[TrailCoverage] = field(default_factory=list)
+    stores: list[TrailCoverage] = field(default_factory=list)
+
+    @property
+    def recorders(self) -> list[TrailCoverage]:
+        """Every recorder's row: the trails', then the event data stores'."""
+        return self.trails + self.stores
 
     def describe(self) -> str:
         """``kms.amazonaws.com DisableKey (Management, readOnly=false)`` or ``all Management events``."""
@@ -115,6 +122,8 @@ class ProbeResult:
             if self.missing_total > len(self.missing):
                 data["not_logged_total"] = self.missing_total
         data["trails"] = [t.to_dict() for t in self.trails]
+        if self.stores:
+            data["event_data_stores"] = [t.to_dict() for t in self.stores]
         return data
 
 
@@ -303,10 +312,12 @@ class CoverageJudge:
 
     def _result(self, reach: _Reach, asked: _Probe, region: str) -> ProbeResult:
         rows: list[TrailCoverage] = []
+        store_rows: list[TrailCoverage] = []
         shares: list[TrailShare] = []
         for trail, kind in reach.trails:
+            into = store_rows if trail.kind == "event-data-store" else rows
             if isinstance(kind, TrailCoverage):
-                rows.append(kind)
+                into.append(kind)
                 continue
             key = (*kind, asked.number)
             share = self._shares.get(key)
@@ -315,7 +326,7 @@ class CoverageJudge:
             row = self._rows.get((trail.arn, key))
             if row is None:
                 row = self._rows[(trail.arn, key)] = TrailCoverage(trail.arn, share.decision, share.reason)
-            rows.append(row)
+            into.append(row)
             shares.append(share)
         union = (asked.number, reach.kinds)
         decision = self._decided.get(union)
@@ -328,8 +339,9 @@ class CoverageJudge:
         if isinstance(decision, str):
             raise ProbeTooLargeError(f"probe {asked.shown}: {decision}")
         rows.sort(key=_BY_ARN)
+        store_rows.sort(key=_BY_ARN)
         return ProbeResult(asked.shown, region, decision.coverage, list(decision.missing), decision.missing_total,
-                           rows)
+                           rows, store_rows)
 
     def _reach(self, trails: Sequence[Trail], arns: tuple[str, ...], region: str) -> _Reach:
         """How ``trails`` meet ``region`` (the same for every probe asked there)."""
