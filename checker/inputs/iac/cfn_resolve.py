@@ -203,6 +203,10 @@ class Resolver:
         elif kind == "AWS::KMS::Key":
             arn = key_stand_in(region, account, logical_id)
             ids = {None: arn, "Arn": arn, "KeyId": arn}
+        elif kind == "AWS::KMS::Alias":
+            alias = self.value(properties.get("AliasName"), f"Resources.{logical_id}.Properties.AliasName", line)
+            if isinstance(alias, (str, Unknown)):
+                ids = {None: alias}  # the alias name (alias/NAME): an alias has no attribute
         elif kind == "AWS::Logs::LogGroup":
             ids = {None: name("LogGroupName"), "Arn": log_group_arn(region, account, name("LogGroupName"))}
         elif kind == "AWS::CloudTrail::Trail":

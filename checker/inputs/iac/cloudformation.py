@@ -6,11 +6,11 @@ Per deployment, each ``AWS::CloudTrail::Trail`` becomes a trail, each
 ``AWS::Logs::MetricFilter``, ``AWS::CloudWatch::Alarm``, ``AWS::SNS::Topic`` (with
 ``AWS::SNS::Subscription``\\ s) and ``AWS::Events::Rule`` a monitoring resource, each
 ``AWS::CloudTrail::EventDataStore`` an event data store, each ``AWS::S3::Bucket`` (with its
-``AWS::S3::BucketPolicy``), ``AWS::KMS::Key`` and ``AWS::Logs::LogGroup`` storage data
-(:mod:`checker.inputs.iac.storage`), in the shapes their AWS APIs return. A resource whose
-``Condition`` is false does not exist; one whose condition is undecided is not counted, and
-its account gets an error that keeps "not recorded" verdicts from becoming failures
-(:mod:`checker.inputs.iac.estate`). The account is a placeholder
+``AWS::S3::BucketPolicy``), ``AWS::KMS::Key`` (with the ``AWS::KMS::Alias`` resources that
+target it) and ``AWS::Logs::LogGroup`` storage data (:mod:`checker.inputs.iac.storage`), in the
+shapes their AWS APIs return. A resource whose ``Condition`` is false does not exist; one whose
+condition is undecided is not counted, and its account gets an error that keeps "not recorded"
+verdicts from becoming failures (:mod:`checker.inputs.iac.estate`). The account is a placeholder
 (:data:`~checker.code_origin.PLACEHOLDER_ACCOUNT`): a template does not say it.
 """
 
@@ -37,18 +37,19 @@ from checker.inputs.iac.estate import (
     code_snapshot,
     read_estate,
 )
-from checker.inputs.iac.storage import StorageItem, bucket, default_retention, kms_key, log_group
+from checker.inputs.iac.storage import StorageItem, aliased_key, bucket, default_retention, kms_key, log_group
 from checker.inputs.iac.values import Unknown, key_stand_in, location, stand_in_arn, topic_arn
 from checker.model import Snapshot
 
 _TRAIL = "AWS::CloudTrail::Trail"
 _KMS_KEY = "AWS::KMS::Key"
+_KMS_ALIAS = "AWS::KMS::Alias"
 _LOG_GROUP = "AWS::Logs::LogGroup"
 _BUCKET = "AWS::S3::Bucket"
 _BUCKET_POLICY = "AWS::S3::BucketPolicy"
 _KINDS = frozenset({_TRAIL, "AWS::CloudTrail::EventDataStore", "AWS::Logs::MetricFilter", "AWS::CloudWatch::Alarm",
-                    "AWS::SNS::Topic", "AWS::SNS::Subscription", "AWS::Events::Rule", _KMS_KEY, _LOG_GROUP, _BUCKET,
-                    _BUCKET_POLICY})
+                    "AWS::SNS::Topic", "AWS::SNS::Subscription", "AWS::Events::Rule", _KMS_KEY, _KMS_ALIAS, _LOG_GROUP,
+                    _BUCKET, _BUCKET_POLICY})
 _MONITORING = frozenset({"AWS::Logs::MetricFilter", "AWS::CloudWatch::Alarm", "AWS::SNS::Topic",
                          "AWS::SNS::Subscription", "AWS::Events::Rule"})
 
@@ -94,6 +95,7 @@ def _estate(loaded: LoadedTemplate, source: str, path: Path | None, regions: Seq
         subscriptions = []
         buckets: dict[str, StorageItem] = {}
         policies: list[tuple[_Properties, bool | Unknown]] = []
+        aliases: list[tuple[_Properties, Location | None, bool | Unknown]] = []
         for logical_id in resources:
             line = loaded.resource_lines.get(logical_id)
             resource = resources[logical_id]
@@ -131,6 +133,8 @@ def _estate(loaded: LoadedTemplate, source: str, path: Path | None, regions: Seq
                     buckets[name] = _bucket(read, name, region, where_written, exists)
             elif kind == _BUCKET_POLICY:
                 policies.append((read, exists))
+            elif kind == _KMS_ALIAS:
+                aliases.append((read, location(path, line) if path is not None and line else None, exists))
             else:
                 item = _item(kind, read, region)
                 item.location = location(path, line) if path is not None and line else None
@@ -139,6 +143,7 @@ def _estate(loaded: LoadedTemplate, source: str, path: Path | None, regions: Seq
                 estate.items.append(item)
         _add_policies(buckets, policies)
         estate.storage.extend(buckets.values())
+        estate.storage.extend(_aliased_keys(aliases, region, estate.storage))
         for logical_id, read, exists in subscriptions:
             topic = read.get("TopicArn")
             subscription = {"SubscriptionArn": f"{topic}:{logical_id}" if isinstance(topic, str) else topic,
@@ -290,6 +295,23 @@ def _storage_item(kind: str, read: _Properties, region: str, where: Location | N
     key = read.get("KmsKeyId")
     return log_group(logical_id, where, account, region, read.name("LogGroupName"),
                      undecided or read.days("RetentionInDays"), key if isinstance(key, str) else None)
+
+
+def _aliased_keys(aliases: Sequence[tuple[_Properties, Location | None, bool | Unknown]], region: str,
+                  keys: Sequence[StorageItem]) -> list[StorageItem]:
+    """Each ``AWS::KMS::Alias`` with a known ``AliasName`` as the key its ``TargetKeyId`` names
+    (:func:`~checker.inputs.iac.storage.aliased_key`); an alias whose condition is undecided names
+    no key yet."""
+    items = []
+    for read, where, exists in aliases:
+        alias = read.get("AliasName")
+        if not isinstance(alias, str) or not alias:
+            continue
+        target = Unknown(f"whether alias {alias} is created is undecided ({exists.reason})") \
+            if isinstance(exists, Unknown) else read.get("TargetKeyId")
+        items.append(aliased_key(read.logical_id, where, PLACEHOLDER_ACCOUNT, region, alias, target, keys,
+                                 "this template"))
+    return items
 
 
 def _bucket(read: _Properties, name: str, region: str, where: Location | None, exists: bool | Unknown) -> StorageItem:

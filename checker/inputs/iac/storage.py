@@ -6,7 +6,8 @@ aws_kms_key.trail.arn``, ``CloudWatchLogsLogGroupArn: !GetAtt TrailLogGroup.Arn`
 the bucket is public, the key enabled and rotating, and how long logs are kept, is decided in
 the same change. Both languages read their resources into a :class:`StorageItem`, listed under
 the identifier the trail will name it by (the bucket's name, the key's ARN, known or its
-stand-in; the log group's name), so the storage rules find them as they find collected ones.
+stand-in, and the ARN of each alias that targets it; the log group's name), so the storage rules
+find them as they find collected ones.
 
 What the code leaves to apply time stays unknown: the field is left out of the document and
 the reason is kept (:class:`~checker.code_origin.Declaration` ``unknown``), so the rule that
@@ -16,12 +17,13 @@ reads it is ``skipped`` with that reason. A bucket, key or log group the code on
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
 from checker.code_origin import Declaration, storage_id
 from checker.findings import Location
-from checker.inputs.iac.values import Unknown, first_unknown
+from checker.inputs.iac.values import Unknown, first_unknown, stand_in_arn
 
 StoragePart = Literal["buckets", "account_public_access_block", "kms_keys", "log_groups"]
 
@@ -109,6 +111,36 @@ def kms_key(resource: str, location: Location | None, account: str, region: str,
                                 "KeyRotationEnabled": False if rotation is None else rotation,
                                 "KeySpec": spec or SYMMETRIC}
     return StorageItem(resource, location, account, region, "kms_keys", arn, document)
+
+
+def aliased_key(resource: str, location: Location | None, account: str, region: str, alias: str,
+                target: str | Unknown | None, keys: Sequence[StorageItem], here: str) -> StorageItem:
+    """The key the alias ``alias`` (``alias/NAME``) names, listed under the alias's ARN, as a trail
+    names it and as DescribeKey answers for an alias: the target key's settings and declaration when
+    the code defines that key (the key, not the alias, decides them); otherwise every setting unknown
+    with the reason (a key of another stack, a data source, a literal id; or a target not known yet).
+    ``here`` is ``this plan`` or ``this template``."""
+    arn = stand_in_arn("kms", region, account, alias)
+    if isinstance(target, str) and target:
+        key = _key_named(keys, account, region, target)
+        if key is not None:
+            return StorageItem(key.resource, key.location, account, region, "kms_keys", arn, key.document)
+        why = Unknown(f"alias {alias} targets KMS key {target}, which is not defined in {here}: its settings are "
+                      f"not in {here}")
+    else:
+        why = target if isinstance(target, Unknown) else Unknown(f"alias {alias} names no target key")
+    document = dict.fromkeys(("Arn", "KeyManager", "KeyState", "KeyRotationEnabled"), why)
+    return StorageItem(resource, location, account, region, "kms_keys", arn, document)
+
+
+def _key_named(keys: Sequence[StorageItem], account: str, region: str, target: str) -> StorageItem | None:
+    """The key of ``keys`` an alias's target (a key ARN, or a key id in the alias's account and
+    Region) names."""
+    for key in keys:
+        if key.part == "kms_keys" and key.account == account and key.region == region and (
+                key.name == target or (":" not in target and key.name.endswith(f":key/{target}"))):
+            return key
+    return None
 
 
 def default_retention(billing_mode: Any) -> int | Unknown:

@@ -7,7 +7,8 @@ trail, every ``aws_cloudwatch_log_metric_filter``, ``aws_cloudwatch_metric_alarm
 resource, every ``aws_cloudtrail_event_data_store`` an event data store, every ``aws_kms_key``
 and ``aws_cloudwatch_log_group`` storage data (:mod:`checker.inputs.iac.storage`): each in the
 shape its AWS API returns it, then parsed as a snapshot (:mod:`checker.inputs.iac.estate`).
-A key the plan deletes is pending deletion once applied.
+A key the plan deletes is pending deletion once applied; an ``aws_kms_alias`` stands for the
+key it targets, as DescribeKey answers for an alias.
 
 Region and account come from the resource's provider configuration (``region``,
 ``allowed_account_ids``, ``assume_role``), else the account the plan's prior state shows,
@@ -41,6 +42,7 @@ from checker.inputs.iac.estate import (
 from checker.inputs.iac.storage import (
     StorageItem,
     account_block,
+    aliased_key,
     bucket,
     default_retention,
     kms_key,
@@ -298,6 +300,22 @@ class _Reader:
                 account, region = place
                 items.append(kms_key(resource.address.text, self._location(resource.address), account, region, deleted,
                                      True, resource.values.get("enable_key_rotation") is True, None, deleted=True))
+        return items + self._aliases(resources, items)
+
+    def _aliases(self, resources: Sequence[PlannedResource], keys: Sequence[StorageItem]) -> list[StorageItem]:
+        """Every ``aws_kms_alias`` whose name the plan knows, as the key its ``target_key_id`` names,
+        listed under the alias's ARN (:func:`~checker.inputs.iac.storage.aliased_key`)."""
+        items = []
+        for resource in (r for r in resources if r.address.type == _KMS_ALIAS):
+            place = self._storage_place(resource)
+            if place is None:
+                continue
+            account, region = place
+            read = _Values(self, resource, account, region)
+            alias = _known(read.text("name"))
+            if alias is not None:
+                items.append(aliased_key(resource.address.text, self._location(resource.address), account, region,
+                                         alias, read.text("target_key_id"), keys, "this plan"))
         return items
 
     def _buckets(self, resources: Sequence[PlannedResource]) -> list[StorageItem]:
@@ -473,6 +491,8 @@ class _Reader:
         named = name if isinstance(name, str) and name else target.address.text
         if kind == "aws_kms_key" and attribute in ("arn", "key_id", "id"):
             return key_stand_in(region, account, target.address.text)
+        if kind == _KMS_ALIAS:
+            return self._alias_identity(target, attribute, account, region)
         if kind == "aws_sns_topic" and attribute in ("arn", "id"):
             return topic_arn(region, account, named)
         if kind == "aws_cloudwatch_log_group":
@@ -490,6 +510,27 @@ class _Reader:
             if isinstance(bucket, str) and bucket:
                 return {"arn": f"arn:{partition_of(region)}:s3:::{bucket}", "bucket": bucket, "id": bucket}.get(
                     attribute)
+        return None
+
+
+    def _alias_identity(self, alias: PlannedResource, attribute: str, account: str, region: str) -> str | None:
+        """What an ``aws_kms_alias`` attribute will hold: its name (``name``, ``id``), its ARN, or its
+        target key (``target_key_id``, ``target_key_arn``). A data source the plan does not show
+        stands for an alias of its own, which no resource here defines."""
+        name = _known(alias.values.get("name"))
+        if name is None and alias.address.mode == "data":
+            name = f"alias/{alias.address.text}"
+        if name is None:
+            return None
+        if attribute in ("name", "id"):
+            return name
+        if attribute == "arn":
+            return stand_in_arn("kms", region, account, name)
+        if attribute in ("target_key_id", "target_key_arn") and alias.address.mode == "managed":
+            key = _known(_Values(self, alias, account, region).text("target_key_id"))
+            if key is not None and attribute == "target_key_arn" and not key.startswith("arn:"):
+                return stand_in_arn("kms", region, account, f"key/{key}")
+            return key
         return None
 
 
@@ -565,6 +606,7 @@ class _Values:
 
 
 _KMS_KEY = "aws_kms_key"
+_KMS_ALIAS = "aws_kms_alias"
 _LOG_GROUP = "aws_cloudwatch_log_group"
 _MONITORING_TYPES = frozenset({"aws_cloudwatch_log_metric_filter", "aws_cloudwatch_metric_alarm", "aws_sns_topic",
                                "aws_cloudwatch_event_rule"})
