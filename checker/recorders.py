@@ -14,7 +14,7 @@ only when the snapshot carries that family; without it, coverage is judged on tr
 from __future__ import annotations
 
 from collections.abc import Collection, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cached_property
 from typing import Any, Literal
 
@@ -114,13 +114,90 @@ def recorder_errors(snapshot: Snapshot, account_id: str, region: str,
     every Region whose stores were not listed, in the account and, within an organization, in
     every scanned account (any of them may hold an organization store, which may reach every Region).
     """
+    trail_errors, store_gaps = _hiding(snapshot, account_id, region, families)
+    return trail_errors + store_gaps
+
+
+MAX_LISTED_ERRORS = 20
+"""The collection errors a finding's evidence lists of those that may hide a recorder; the rest
+are counted. Within an organization every scanned account's store listing gaps count for every
+account: 1,000 accounts x 17 Regions not listed are 17,000 errors in each finding."""
+
+
+class HidingErrors:
+    """The collection errors that may hide a recorder of ``families`` from a unit, gathered cell
+    by cell (:meth:`add`), as a finding shows them: the first :data:`MAX_LISTED_ERRORS`
+    (:meth:`evidence`) and how many in all (:meth:`summary`).
+
+    The store listing gaps are one shared block per account, or one for the whole organization:
+    a block is taken once, never copied or compared error by error, so a finding costs the
+    errors it lists, not the organization's size. Trail errors and store gaps are distinct
+    operations, and each block is distinct, so the errors gathered are distinct.
+    """
+
+    def __init__(self, snapshot: Snapshot, families: Collection[RecorderFamily]) -> None:
+        self._snapshot = snapshot
+        self._families = families
+        self._trail_errors: dict[CollectionError, None] = {}
+        self._store_gaps: dict[int, tuple[CollectionError, ...]] = {}
+
+    def add(self, account_id: str, region: str) -> bool:
+        """Gather what may hide a recorder reaching ``account_id`` in ``region``; whether anything may."""
+        trail_errors, store_gaps = _hiding(self._snapshot, account_id, region, self._families)
+        self._trail_errors.update(dict.fromkeys(trail_errors))
+        if store_gaps:
+            self._store_gaps.setdefault(id(store_gaps), store_gaps)
+        return bool(trail_errors or store_gaps)
+
+    def __bool__(self) -> bool:
+        return bool(self._trail_errors or self._store_gaps)
+
+    @property
+    def total(self) -> int:
+        return len(self._trail_errors) + sum(len(block) for block in self._store_gaps.values())
+
+    def listed(self) -> list[CollectionError]:
+        """The first :data:`MAX_LISTED_ERRORS`: the trail errors, then the store gaps."""
+        shown = list(self._trail_errors)[:MAX_LISTED_ERRORS]
+        for block in self._store_gaps.values():
+            shown += block[:MAX_LISTED_ERRORS - len(shown)]
+        return shown
+
+    def evidence(self) -> dict[str, Any]:
+        """``collection_errors``, the listed errors, and ``collection_errors_total`` when there are more."""
+        found: dict[str, Any] = {"collection_errors": [e.to_dict() for e in self.listed()]}
+        total = self.total
+        if total > MAX_LISTED_ERRORS:
+            found["collection_errors_total"] = total
+        return found
+
+    def summary(self) -> str:
+        """What may hide what, and how many: ``collection errors hide trails or event data stores:
+        ListEventDataStores AccessDenied; 17,000 errors in all, the first 20 in the evidence``
+        (the kinds of the listed errors, at most three)."""
+        hidden = ("trails or event data stores" if "event-data-stores" in self._families
+                  and self._snapshot.carries("event-data-stores") else "trails")
+        kinds = list(dict.fromkeys(f"{e.operation} {e.code}" for e in self.listed()))
+        text = f"collection errors hide {hidden}: " + "; ".join(kinds[:3]) + ("; ..." if len(kinds) > 3 else "")
+        total = self.total
+        if total > len(kinds[:3]):
+            text += f"; {total:,} errors in all"
+        if total > MAX_LISTED_ERRORS:
+            text += f", the first {MAX_LISTED_ERRORS} in the evidence"
+        return text
+
+
+def _hiding(snapshot: Snapshot, account_id: str, region: str,
+            families: Collection[RecorderFamily]) -> tuple[tuple[CollectionError, ...], tuple[CollectionError, ...]]:
+    """What may hide a recorder reaching ``account_id`` in ``region`` (:func:`recorder_errors`): the
+    account's trail errors there, and the block of store listing gaps that counts for it."""
     account = snapshot.account(account_id)
     found = account.errors_in(region) if account is not None and "trails" in families else ()
     if "event-data-stores" not in families or not snapshot.carries("event-data-stores"):
-        return found
+        return found, ()
     index = _index(snapshot)
     in_org = snapshot.organization is not None and account is not None
-    return found + (index.all_gaps if in_org else index.gaps.get(account_id, ()))
+    return found, index.all_gaps if in_org else index.gaps.get(account_id, ())
 
 
 @dataclass
@@ -154,10 +231,13 @@ def _build(snapshot: Snapshot) -> _StoreIndex:
         for region in sorted(listed):
             for store in listed[region]:
                 unique.setdefault(store.arn, store_recorder(store, snapshot.partition))
+        failed = tuple(replace(e, message=f"account {account.account_id}: {e.message}") for e in account.errors
+                       if STORAGE_OPERATIONS.get(e.operation) == "event_data_stores")
+        said = {e.region for e in failed}
         unlisted = tuple(CollectionError(region, "ListEventDataStores", "NotCollected",
-                                         "the event data stores of this Region were not listed")
-                         for region in account.regions if region not in listed)
-        failed = tuple(e for e in account.errors if STORAGE_OPERATIONS.get(e.operation) == "event_data_stores")
+                                         f"the event data stores of account {account.account_id} in {region} "
+                                         "were not listed")
+                         for region in account.regions if region not in listed and region not in said)
         if unlisted or failed:
             gaps[account.account_id] = failed + unlisted
     by_owner: dict[str, list[Trail]] = {}

@@ -36,7 +36,7 @@ from checker.policy.model import (
     StorageRequirement,
     TrailQuantifier,
 )
-from checker.recorders import RecorderFamily, recorded_by, recorder_errors, recorders_reaching
+from checker.recorders import HidingErrors, RecorderFamily, recorded_by, recorders_reaching
 from checker.simulator import CoverageJudge, ProbeResult, ProbeTooLargeError
 from checker.simulator.decide import region_reach, status_decision
 from checker.storage.judge import judge_store, judge_trail, skip_reason
@@ -284,13 +284,11 @@ class ConfigEvaluator:
         if not results:
             return Verdict("error", _NO_REGIONS)
         failing, undecided = [], []
-        errors: list[CollectionError] = []
+        errors = HidingErrors(self.snapshot, families)
         for account_id, result in results:
             if result.coverage in ("partial", "not-covered"):
-                cell_errors = recorder_errors(self.snapshot, account_id, result.region, families)
-                if cell_errors:
+                if errors.add(account_id, result.region):
                     undecided.append(result)
-                    errors.extend(e for e in cell_errors if e not in errors)
                 else:
                     failing.append(result)
             elif result.coverage == "unknown":
@@ -303,13 +301,10 @@ class ConfigEvaluator:
         evidence: dict[str, Any] = {"probes": [r.to_dict() if a == unit.account_id else {"account_id": a, **r.to_dict()}
                                                for a, r in results]}
         if errors:
-            evidence["collection_errors"] = [e.to_dict() for e in errors]
+            evidence.update(errors.evidence())
         if failing:
             return Verdict("fail", _describe_gaps(failing), evidence)
-        hidden = ("trails or event data stores" if "event-data-stores" in families
-                  and self.snapshot.carries("event-data-stores") else "trails")
-        why = (f"collection errors hide {hidden}: " + "; ".join(f"{e.operation} {e.code}" for e in errors)
-               if errors else "missing trail data leaves coverage open")
+        why = errors.summary() if errors else "missing trail data leaves coverage open"
         return Verdict("error", f"{_describe_gaps(undecided)} ({why})", evidence)
 
     def _alerted_verdict(self, rule: ConfigRule, unit: Unit) -> Verdict:
