@@ -44,13 +44,17 @@ errors): no plan or template can say them. ``IsLogging`` is not among them: code
 
 @dataclass(frozen=True)
 class Declaration:
-    """Where a trail is written: ``resource`` is its Terraform address or CloudFormation
-    logical id, ``location`` the file and line (``None`` when the file is not at hand).
-    ``unknown`` maps trail fields (``KmsKeyId``) to why code cannot say them yet."""
+    """Where a trail, bucket, key, log group or store is written: ``resource`` is its Terraform
+    address or CloudFormation logical id, ``location`` the file and line (``None`` when the file
+    is not at hand). ``unknown`` maps its fields (a trail's ``KmsKeyId``) to why code cannot say
+    them yet. ``written_by`` maps a bucket's settings (snapshot keys: ``Lifecycle``, ``Policy``...)
+    to the resource that writes each, when that is not the bucket itself (a Terraform companion
+    resource such as ``aws_s3_bucket_lifecycle_configuration``, an ``AWS::S3::BucketPolicy``)."""
 
     resource: str
     location: Location | None = None
     unknown: Mapping[str, str] = field(default_factory=dict)
+    written_by: Mapping[str, Declaration] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

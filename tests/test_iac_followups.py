@@ -15,6 +15,15 @@ from typing import Any
 
 import pytest
 
+from checker.code_origin import CodeOrigin, Declaration, storage_id
+from checker.engine.code_view import written_at
+from checker.findings import Location
+from checker.inputs.iac.cloudformation import CloudFormationSource
+from checker.inputs.iac.terraform import TerraformPlanSource
+from checker.storage.judgement import Judgement
+from checker.storage.on_code import judged_on_code, retention_on_code
+from checker.storage_lookup import Located
+from checker.storage_model import Bucket
 from tests.helpers.cli import run_cli
 from tests.helpers.iac import ACCOUNT, Res, only, trail, write_plan
 
@@ -99,6 +108,7 @@ def test_a_trail_naming_an_alias_is_judged_on_the_key_it_targets(
     assert rotation["status"] == "fail" and rotation["resource"] == TRAIL
     assert rotation["message"] == (f"customer-managed KMS key {STAND_IN_KEY} has rotation off "
                                    f"({KEY}, {tmp_path / 'main.tf'} line 1)")
+    assert rotation["location"] == {"file": str(tmp_path / "main.tf"), "line": 1}  # the key decides, not the alias
     assert only(report, "trail-kms-key-usable")["status"] == "pass"
 
 
@@ -208,3 +218,163 @@ def test_a_template_alias_of_a_key_it_does_not_define_is_skipped(
         assert found["status"] == "skipped", rule_id
         assert found["message"] == ("KMS key TrailAlias: alias alias/trail targets KMS key 1234abcd, which is not "
                                     "defined in this template: its settings are not in this template")
+
+
+# -- 2. Storage findings point at the resource that decides them ---------------------------------
+
+STORAGE_TF = """\
+resource "aws_s3_bucket" "logs" {
+  bucket = "trail-logs"
+}
+
+resource "aws_s3_bucket_lifecycle_configuration" "logs" {
+  bucket = aws_s3_bucket.logs.id
+}
+
+resource "aws_cloudwatch_log_group" "trail" {
+  retention_in_days = 30
+}
+
+resource "aws_kms_key" "other" {
+}
+
+resource "aws_cloudtrail" "main" {
+  name = "main"
+}
+"""
+LINES = {"aws_s3_bucket.logs": 1, "aws_s3_bucket_lifecycle_configuration.logs": 5, "aws_cloudwatch_log_group.trail": 9,
+         "aws_cloudtrail.main": 16}
+GROUP = "aws_cloudwatch_log_group.trail"
+
+
+def new_bucket(**values: Any) -> Res:
+    return Res("aws_s3_bucket.logs", {"bucket": "trail-logs", "object_lock_enabled": False, **values},
+               after_unknown={"arn": True, "id": True})
+
+
+def lifecycle(days: int) -> Res:
+    rule = {"id": f"expire-{days}", "status": "Enabled", "prefix": "", "transition": [],
+            "filter": [{"prefix": "", "tag": [], "and": [], "object_size_greater_than": None,
+                        "object_size_less_than": None}],
+            "expiration": [{"days": days, "date": None, "expired_object_delete_marker": False}],
+            "noncurrent_version_expiration": []}
+    return Res("aws_s3_bucket_lifecycle_configuration.logs", {"bucket": None, "rule": [rule]},
+               after_unknown={"bucket": True},
+               expressions=referencing("bucket", "aws_s3_bucket.logs.id", "aws_s3_bucket.logs"))
+
+
+def group(retention: int) -> Res:
+    return Res(GROUP, {"name": "trail-events", "retention_in_days": retention, "kms_key_id": None},
+               after_unknown={"arn": True})
+
+
+def logged_trail(**settings: Any) -> Res:
+    """The trail sending events to ``aws_cloudwatch_log_group.trail``."""
+    return Res(TRAIL, trail(cloud_watch_logs_group_arn=None, **settings),
+               after_unknown={"cloud_watch_logs_group_arn": True},
+               expressions=referencing("cloud_watch_logs_group_arn", f"{GROUP}.arn", GROUP))
+
+
+def at(tmp_path: Path, resource: str) -> dict[str, Any]:
+    return {"file": str(tmp_path / "main.tf"), "line": LINES[resource]}
+
+
+def test_a_storage_finding_points_at_the_bucket_or_log_group_that_decides_it(
+        capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    (tmp_path / "main.tf").write_text(STORAGE_TF)
+    rules = "log-retention,trail-bucket-access-logging,trail-kms-key-usable"
+    report = scan_plan(capsys, tmp_path, [logged_trail(), new_bucket(), group(30)], rules=rules)
+    retention = only(report, "log-retention")
+    assert retention["status"] == "fail" and retention["resource"] == TRAIL  # still the trail's finding
+    assert retention["location"] == at(tmp_path, GROUP)  # the bucket keeps logs; the group does not
+    logging = only(report, "trail-bucket-access-logging")
+    assert logging["status"] == "fail" and logging["location"] == at(tmp_path, "aws_s3_bucket.logs")
+    # the trail names a key that is not in the plan: nothing here decides it but the trail
+    assert only(report, "trail-kms-key-usable")["location"] == at(tmp_path, TRAIL)
+
+
+@pytest.mark.parametrize(("days", "retention", "status", "deciding"), [
+    (30, 400, "fail", "aws_s3_bucket.logs"),
+    (400, 30, "fail", GROUP),
+    (400, 400, "pass", "aws_s3_bucket.logs"),
+], ids=["bucket-fails", "log-group-fails", "both-pass"])
+def test_log_retention_points_at_the_part_that_decides_it(
+        capsys: pytest.CaptureFixture[str], tmp_path: Path, days: int, retention: int, status: str,
+        deciding: str) -> None:
+    (tmp_path / "main.tf").write_text(STORAGE_TF)
+    report = scan_plan(capsys, tmp_path, [logged_trail(), new_bucket(), lifecycle(days), group(retention)],
+                       rules="log-retention")
+    found = only(report, "log-retention")
+    assert (found["status"], found["location"]) == (status, at(tmp_path, deciding))
+
+
+def test_a_log_retention_the_plan_cannot_decide_stays_at_the_trail(
+        capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    """The bucket is not in the plan: the trail's line is where its name is written."""
+    (tmp_path / "main.tf").write_text(STORAGE_TF)
+    found = only(scan_plan(capsys, tmp_path, [logged_trail(), group(400)], rules="log-retention"), "log-retention")
+    assert (found["status"], found["location"]) == ("skipped", at(tmp_path, TRAIL))
+
+
+def test_the_plan_records_which_companion_writes_each_bucket_setting(tmp_path: Path) -> None:
+    (tmp_path / "main.tf").write_text(STORAGE_TF)
+    plan = write_plan(tmp_path, [Res(TRAIL, trail()), new_bucket(), lifecycle(90)])
+    code = TerraformPlanSource(plan).load().code
+    assert code is not None
+    declared = code.storage[storage_id("buckets", ACCOUNT, "trail-logs")]
+    assert declared.resource == "aws_s3_bucket.logs"
+    assert declared.written_by == {"Lifecycle": Declaration("aws_s3_bucket_lifecycle_configuration.logs",
+                                                            Location(str(tmp_path / "main.tf"), 5))}
+
+
+def test_the_template_records_that_its_bucket_policy_writes_the_policy(tmp_path: Path) -> None:
+    resources = textwrap.dedent("""\
+        Logs:
+          Type: AWS::S3::Bucket
+          Properties:
+            BucketName: logs
+        LogsPolicy:
+          Type: AWS::S3::BucketPolicy
+          Properties:
+            Bucket: !Ref Logs
+            PolicyDocument: {Statement: []}
+        """)
+    path = template(tmp_path, resources, "alias/trail")
+    code = CloudFormationSource(path, ("us-east-1",)).load().code
+    assert code is not None
+    declared = code.storage[storage_id("buckets", "000000000000", "logs")]
+    assert (declared.resource, declared.location) == ("Logs", Location(str(path), 3))
+    assert declared.written_by["Policy"] == Declaration("LogsPolicy", Location(str(path), 7))
+
+
+BUCKET_AT = Location("main.tf", 1)
+LIFECYCLE = Declaration("aws_s3_bucket_lifecycle_configuration.logs", Location("main.tf", 5))
+
+
+def on_code(settings: tuple[str, ...]) -> Judgement:
+    """A bucket verdict on code, for a check reading the bucket ``settings``."""
+    declared = Declaration("aws_s3_bucket.logs", BUCKET_AT, written_by={"Lifecycle": LIFECYCLE})
+    code = CodeOrigin("terraform-plan", {}, storage={storage_id("buckets", ACCOUNT, "trail-logs"): declared})
+    judged = Judgement("fail", "lifecycle rule 'expire-90' of bucket trail-logs expires log files under AWSLogs/ "
+                               "after 90 days, fewer than 365", {"bucket": {"name": "trail-logs"}})
+    return judged_on_code(code, "bucket", Located(Bucket("trail-logs", ACCOUNT, "us-east-1"), ACCOUNT), (), judged,
+                          settings)
+
+
+def test_a_bucket_verdict_points_at_the_companion_resource_writing_what_the_check_reads() -> None:
+    judged = on_code(("Lifecycle",))
+    assert written_at(judged.evidence) == LIFECYCLE.location
+    assert judged.detail.endswith("fewer than 365 (aws_s3_bucket_lifecycle_configuration.logs, main.tf line 5)")
+    assert judged.evidence["bucket"]["resource"] == "aws_s3_bucket.logs"  # the bucket is still the one judged
+    assert written_at(on_code(("Logging",)).evidence) == BUCKET_AT  # no companion writes it: the bucket does
+
+
+def test_log_retention_on_code_names_its_deciding_part() -> None:
+    bucket_part = on_code(())
+    group_part = Judgement("pass", "log group trail-events keeps events 400 days",
+                           {"log_group": {"resource": GROUP, "location": {"file": "main.tf", "line": 9}},
+                            "decided_in": "log_group"})
+    assert written_at(retention_on_code(bucket_part, group_part, True).evidence) == BUCKET_AT
+    failing_group = Judgement("fail", group_part.detail, group_part.evidence)
+    passing_bucket = Judgement("pass", bucket_part.detail, bucket_part.evidence)
+    assert written_at(retention_on_code(passing_bucket, failing_group, True).evidence) == Location("main.tf", 9)

@@ -88,7 +88,7 @@ def test_a_key_with_rotation_off_fails_naming_the_key_and_its_line(
     assert rotation["status"] == "fail" and rotation["resource"] == TRAIL
     assert rotation["message"] == (f"customer-managed KMS key {STAND_IN_KEY} has rotation off "
                                    f"({KEY}, {tmp_path / 'main.tf'} line 1)")
-    assert rotation["location"] == {"file": str(tmp_path / "main.tf"), "line": 9}  # the trail's, as for any trail rule
+    assert rotation["location"] == {"file": str(tmp_path / "main.tf"), "line": 1}  # the key's: it decides
     assert rotation["evidence"]["kms_key"] == {
         "name": STAND_IN_KEY, "account_id": ACCOUNT, "KeyManager": "CUSTOMER", "KeyRotationEnabled": False,
         "resource": KEY, "location": {"file": str(tmp_path / "main.tf"), "line": 1}}
@@ -463,7 +463,7 @@ def test_a_template_key_is_judged_at_its_line(capsys: pytest.CaptureFixture[str]
     arn = "arn:aws:kms:us-east-1:000000000000:key/Key"
     assert rotates["evidence"]["kms_key"]["resource"] == "Key"
     assert rotates["evidence"]["kms_key"]["location"] == {"file": str(path), "line": 3}
-    assert rotates["location"] == {"file": str(path), "line": 8}  # the trail's logical id
+    assert rotates["location"] == {"file": str(path), "line": 3}  # the key's logical id: it decides
     if statuses[1] == "fail":
         assert rotates["message"] == f"customer-managed KMS key {arn} has rotation off (Key, {path} line 3)"
 
@@ -646,6 +646,7 @@ def test_the_demo_plan_shortens_log_retention_and_fails_at_the_log_group(
     assert retention["message"] == ("log group aws-cloudtrail-logs-org-trail keeps events 30 days, fewer than 365 "
                                     "(module.logging.aws_cloudwatch_log_group.trail, "
                                     "examples/iac/terraform/modules/logging/main.tf line 8)")
+    assert retention["location"] == {"file": "examples/iac/terraform/modules/logging/main.tf", "line": 8}
     assert only(report, "trail-kms-key-rotation")["status"] == only(report, "trail-kms-key-usable")["status"] == "pass"
 
 
@@ -657,4 +658,5 @@ def test_the_demo_template_key_has_rotation_off(capsys: pytest.CaptureFixture[st
     rotation = only(report, "trail-kms-key-rotation")
     assert rotation["status"] == "fail"
     assert rotation["message"].endswith("has rotation off (TrailKey, examples/iac/cloudformation/trail.yaml line 23)")
+    assert rotation["location"] == {"file": "examples/iac/cloudformation/trail.yaml", "line": 23}
     assert only(report, "log-retention")["status"] == "skipped"  # 400 days; the bucket is not in the template

@@ -8,7 +8,8 @@ decided from the snapshot's :class:`~checker.code_origin.CodeOrigin`:
   to apply time (``kms_key_id`` of a key not yet created, when the configuration does not
   show it is a key) is ``skipped`` for that trail: a plan is not an estate;
 * a finding is named by the Terraform address or logical id and points at the file and
-  line of the trail it is about, or, for an account or Region, of the trail that decided
+  line of the trail it is about, or, for a storage check, of the bucket, key or log group
+  that decided it (:func:`written_at`); for an account or Region, of the trail that decided
   it (:func:`deciding_trails`): the trail whose exclusion or selectors leave the events
   out of a failure, the trail that covers or qualifies for a pass;
 * account, Region and organization findings judge the trails this code defines, and
@@ -25,6 +26,7 @@ from checker.engine.expressions import fields_read
 from checker.findings import Location
 from checker.model import Trail
 from checker.policy.model import AllTrails, AnyTrail, ConfigRule, ExprRequirement
+from checker.storage.on_code import DECIDED_IN
 
 IN_CONFIGURATION = " (in this configuration)"
 
@@ -81,16 +83,33 @@ def deciding_trails(evidence: Mapping[str, Any]) -> list[str]:
     return list(dict.fromkeys(arn for _, arn in sorted(ranked, key=lambda item: item[0])))
 
 
+def written_at(evidence: Mapping[str, Any]) -> Location | None:
+    """Where the resource that decided a storage verdict is written, read from its evidence: the
+    part named by ``decided_in`` (``bucket``, ``kms_key``, ``log_group``), at the companion
+    resource that writes the setting the check read (``set_by``) when there is one
+    (checker.storage.on_code). ``None`` when the verdict is not a storage one, or its resource
+    is not in the code or not in a file at hand."""
+    place = evidence.get(str(evidence.get(DECIDED_IN)))
+    if not isinstance(place, Mapping):
+        return None
+    written = place.get("set_by", place)
+    where = written.get("location") if isinstance(written, Mapping) else None
+    if not isinstance(where, Mapping):
+        return None
+    return Location(str(where["file"]), int(where["line"]))
+
+
 def code_identity(scope: str, resource: str | None, trails: tuple[Trail, ...], evidence: Mapping[str, Any],
                   code: CodeOrigin) -> tuple[str | None, Location | None]:
     """The finding's ``resource`` and ``location``: a trail's or event data store's address and
-    declaration, or for another scope its own resource and the location of the trail that
-    decided it (see :func:`deciding_trails`, a trail this change touches before one it leaves
-    alone; the first trail reaching the unit when the evidence names none)."""
+    declaration (for a storage check on a trail, where the bucket, key or log group that decided
+    it is written: :func:`written_at`), or for another scope its own resource and the location
+    of the trail that decided it (see :func:`deciding_trails`, a trail this change touches before
+    one it leaves alone; the first trail reaching the unit when the evidence names none)."""
     if scope == "trail" and trails:
         declared = code.declaration(trails[0].arn)
         if declared is not None:
-            return declared.resource, declared.location
+            return declared.resource, written_at(evidence) or declared.location
         return resource, None
     stored = code.store_declaration(resource) if scope == "event-data-store" and resource is not None else None
     if stored is not None:

@@ -58,11 +58,20 @@ def unknown_setting(code: CodeOrigin, trail: Trail, setting: str) -> str | None:
     return declared.unknown.get(setting) if declared is not None else None
 
 
+DECIDED_IN = "decided_in"
+"""The evidence key naming the part (``bucket``, ``kms_key``, ``log_group``) whose resource in the
+code decided a storage verdict: the finding points at where that resource, or the companion
+resource that writes the setting the check reads (its ``set_by``), is written."""
+
+
 def judged_on_code(code: CodeOrigin, kind: str, found: Located[Bucket] | Located[KmsKey] | Located[LogGroup]
-                   | Unlocated, reads: tuple[str, ...], judged: Judgement) -> Judgement:
+                   | Unlocated, reads: tuple[str, ...], judged: Judgement, settings: tuple[str, ...] = ()
+                   ) -> Judgement:
     """``judged`` (the check's answer on the resource the trail names, evidence under ``kind``) as
     code answers it: a resource the code does not define, or whose settings that the check
-    ``reads`` are known only after apply, is ``skipped``; one it defines says where it is written."""
+    ``reads`` are known only after apply, is ``skipped``; one it defines says where it is written,
+    and, when another resource writes the first of the bucket ``settings`` the check reads (a
+    Terraform companion resource, a bucket policy), where that one is (``set_by``)."""
     what = _WHAT.get(kind, kind)
     if isinstance(found, Unlocated):
         return Judgement("skipped", f"{what} {found.name} is not defined in {this(code)} ({_ONLY_NAMED.get(kind)}): "
@@ -70,12 +79,12 @@ def judged_on_code(code: CodeOrigin, kind: str, found: Located[Bucket] | Located
     declared = code.storage_declaration(found.resource)
     if declared is None:
         return judged
-    place: dict[str, Any] = {**judged.evidence.get(kind, {}), "resource": declared.resource}
-    written = f" ({declared.resource})"
-    if declared.location is not None:
-        place["location"] = declared.location.to_dict()
-        written = f" ({declared.resource}, {declared.location.file} line {declared.location.line})"
-    evidence = {**judged.evidence, kind: place}
+    place: dict[str, Any] = {**judged.evidence.get(kind, {}), **_written(declared)}
+    writer = next((declared.written_by[key] for key in settings if key in declared.written_by), None)
+    if writer is not None:
+        place["set_by"] = _written(writer)
+    written = _shown(writer or declared)
+    evidence = {**judged.evidence, kind: place, DECIDED_IN: kind}
     unknown = [declared.unknown[field] for field in reads if field in declared.unknown]
     if unknown:
         return Judgement("skipped", f"{what} {declared.resource}: {unknown[0]}", evidence)
@@ -83,6 +92,21 @@ def judged_on_code(code: CodeOrigin, kind: str, found: Located[Bucket] | Located
         return Judgement("skipped", f"{judged.detail}{written}: {this(code)} does not decide it{_why(declared)}",
                          evidence)
     return Judgement(judged.status, judged.detail + written, evidence)
+
+
+def _written(declared: Declaration) -> dict[str, Any]:
+    """A resource of the code as evidence shows it: ``resource`` and, when known, ``location``."""
+    place: dict[str, Any] = {"resource": declared.resource}
+    if declared.location is not None:
+        place["location"] = declared.location.to_dict()
+    return place
+
+
+def _shown(declared: Declaration) -> str:
+    """`` (aws_kms_key.trail, main.tf line 3)``: a resource of the code, for a message."""
+    if declared.location is None:
+        return f" ({declared.resource})"
+    return f" ({declared.resource}, {declared.location.file} line {declared.location.line})"
 
 
 def _why(declared: Declaration) -> str:
@@ -94,11 +118,16 @@ def _why(declared: Declaration) -> str:
 def retention_on_code(in_bucket: Judgement, in_group: Judgement, sends_to_group: bool) -> Judgement:
     """``log-retention`` on code: a failing part fails the rule; a part the code does not decide
     (``skipped``) leaves it ``skipped``; it passes when every part passes (the log group counts
-    when the trail ``sends_to_group``, known or not)."""
+    when the trail ``sends_to_group``, known or not). The part that decided (the first failing,
+    else the first undecided, else the bucket) is the evidence's :data:`DECIDED_IN`."""
     parts = (in_bucket, in_group) if sends_to_group else (in_bucket,)
     evidence = {**in_bucket.evidence, **in_group.evidence}
-    failing = [part.detail for part in parts if part.status == "fail"]
+    evidence.pop(DECIDED_IN, None)
+    failing = [part for part in parts if part.status == "fail"]
+    undecided = [part for part in parts if part.status != "pass"]
+    deciding = (failing or undecided or list(parts))[0].evidence.get(DECIDED_IN)
+    if deciding is not None:
+        evidence[DECIDED_IN] = deciding
     if failing:
-        return Judgement("fail", "; ".join(failing), evidence)
-    decided = all(part.status == "pass" for part in parts)
-    return Judgement("pass" if decided else "skipped", "; ".join(part.detail for part in parts), evidence)
+        return Judgement("fail", "; ".join(part.detail for part in failing), evidence)
+    return Judgement("pass" if not undecided else "skipped", "; ".join(part.detail for part in parts), evidence)

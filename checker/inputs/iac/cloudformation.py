@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from checker.code_origin import PLACEHOLDER_ACCOUNT
+from checker.code_origin import PLACEHOLDER_ACCOUNT, Declaration
 from checker.errors import InputError
 from checker.findings import Location
 from checker.inputs.iac.cfn_buckets import POLICY_STATUS, bucket_document, policy_text
@@ -94,7 +94,7 @@ def _estate(loaded: LoadedTemplate, source: str, path: Path | None, regions: Seq
         resolver = Resolver(loaded.data, Deployment(region, PLACEHOLDER_ACCOUNT), source)
         subscriptions = []
         buckets: dict[str, StorageItem] = {}
-        policies: list[tuple[_Properties, bool | Unknown]] = []
+        policies: list[tuple[_Properties, Location | None, bool | Unknown]] = []
         aliases: list[tuple[_Properties, Location | None, bool | Unknown]] = []
         for logical_id in resources:
             line = loaded.resource_lines.get(logical_id)
@@ -132,7 +132,7 @@ def _estate(loaded: LoadedTemplate, source: str, path: Path | None, regions: Seq
                     where_written = location(path, line) if path is not None and line else None
                     buckets[name] = _bucket(read, name, region, where_written, exists)
             elif kind == _BUCKET_POLICY:
-                policies.append((read, exists))
+                policies.append((read, location(path, line) if path is not None and line else None, exists))
             elif kind == _KMS_ALIAS:
                 aliases.append((read, location(path, line) if path is not None and line else None, exists))
             else:
@@ -322,10 +322,11 @@ def _bucket(read: _Properties, name: str, region: str, where: Location | None, e
     return bucket(read.logical_id, where, PLACEHOLDER_ACCOUNT, region, name, document)
 
 
-def _add_policies(buckets: Mapping[str, StorageItem], policies: Sequence[tuple[_Properties, bool | Unknown]]) -> None:
-    """Each ``AWS::S3::BucketPolicy`` into the bucket it names; one naming a bucket the deployment
-    decides leaves every bucket's policy unknown."""
-    for read, exists in policies:
+def _add_policies(buckets: Mapping[str, StorageItem],
+                  policies: Sequence[tuple[_Properties, Location | None, bool | Unknown]]) -> None:
+    """Each ``AWS::S3::BucketPolicy`` into the bucket it names (it writes the bucket's ``Policy``);
+    one naming a bucket the deployment decides leaves every bucket's policy unknown."""
+    for read, where, exists in policies:
         named = read.get("Bucket")
         text = exists if isinstance(exists, Unknown) else policy_text(read.get("PolicyDocument"))
         targets = [buckets[named]] if isinstance(named, str) and named in buckets else (
@@ -334,6 +335,7 @@ def _add_policies(buckets: Mapping[str, StorageItem], policies: Sequence[tuple[_
             if isinstance(named, Unknown):
                 text = Unknown(f"{read.logical_id} names a bucket the deployment decides ({named.reason})")
             item.document.update(Policy=text, PolicyStatus=POLICY_STATUS)
+            item.written_by.update(dict.fromkeys(("Policy", "PolicyStatus"), Declaration(read.logical_id, where)))
 
 
 def _transformation(item: Any) -> Any:

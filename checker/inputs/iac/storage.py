@@ -18,7 +18,7 @@ reads it is ``skipped`` with that reason. A bucket, key or log group the code on
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from checker.code_origin import Declaration, storage_id
@@ -75,6 +75,8 @@ class StorageItem:
     account's block: ``""``). ``document`` is the API's shape (the bucket's Get* answers by
     snapshot key, a PublicAccessBlockConfiguration, DescribeKey ``KeyMetadata`` with
     ``KeyRotationEnabled``, a DescribeLogGroups item) with each value known or :class:`Unknown`.
+    ``written_by``: the resource that writes each of a bucket's settings, when another than the
+    bucket does (a companion resource, a bucket policy), by snapshot key.
     """
 
     resource: str
@@ -84,6 +86,7 @@ class StorageItem:
     part: StoragePart
     name: str
     document: dict[str, Any]
+    written_by: dict[str, Declaration] = field(default_factory=dict)
 
     @property
     def key(self) -> str:
@@ -95,7 +98,7 @@ class StorageItem:
         """The document without its unknown values, and the declaration saying why each is unknown."""
         known = {k: v for k, v in self.document.items() if not isinstance(v, Unknown)}
         unknown = {k: v.reason for k, v in self.document.items() if isinstance(v, Unknown)}
-        return known, Declaration(self.resource, self.location, unknown)
+        return known, Declaration(self.resource, self.location, unknown, self.written_by)
 
 
 def kms_key(resource: str, location: Location | None, account: str, region: str, arn: str,
@@ -153,12 +156,13 @@ def default_retention(billing_mode: Any) -> int | Unknown:
 
 
 def bucket(resource: str, location: Location | None, account: str, region: str, name: str,
-           document: dict[str, Any]) -> StorageItem:
+           document: dict[str, Any], written_by: dict[str, Declaration] | None = None) -> StorageItem:
     """A bucket: ``document`` holds the answers of the S3 Get* calls by snapshot key (docs/snapshot.md),
     a key left out being unknown, as is one whose answer holds a value known only after apply; the
-    bucket's Region is added."""
+    bucket's Region is added. ``written_by``: the resource writing each key, when not the bucket."""
     settled = {key: first_unknown(value) or value for key, value in document.items()}
-    return StorageItem(resource, location, account, region, "buckets", name, {"Region": region, **settled})
+    return StorageItem(resource, location, account, region, "buckets", name, {"Region": region, **settled},
+                       dict(written_by or {}))
 
 
 def account_block(resource: str, location: Location | None, account: str, region: str,

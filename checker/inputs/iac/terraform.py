@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from checker import safejson
-from checker.code_origin import PLACEHOLDER_ACCOUNT, ChangeAction
+from checker.code_origin import PLACEHOLDER_ACCOUNT, ChangeAction, Declaration
 from checker.errors import InputError
 from checker.inputs.iac.estate import (
     CodeEstate,
@@ -334,6 +334,7 @@ class _Reader:
                                  new_bucket(resource.values.get("object_lock_enabled")) if created else {})
         items: list[StorageItem] = []
         unplaced: dict[str, str] = {}  # bucket key -> a companion that names a bucket known only after apply
+        writers: dict[str, dict[str, Declaration]] = {name: {} for name in buckets}  # bucket -> key -> companion
         for resource in resources:
             kind = resource.address.type
             place = self._storage_place(resource) if kind in COMPANIONS or kind == ACCOUNT_BLOCK else None
@@ -352,14 +353,16 @@ class _Reader:
             elif name in buckets:
                 document = buckets[name][3]
                 document[key] = answer(resource.values)
+                writers[name][key] = Declaration(resource.address.text, where)
                 if key == "Policy":
                     document["PolicyStatus"] = Unknown("S3 computes whether the bucket policy is public (IsPublic) "
                                                        "once it is applied")
+                    writers[name]["PolicyStatus"] = writers[name][key]
         for name, (resource, account, region, document) in buckets.items():
             for key, address in unplaced.items():
                 document[key] = Unknown(f"{address} names a bucket known only after apply")
             items.append(bucket(resource.address.text, self._location(resource.address), account, region, name,
-                                document))
+                                document, writers[name]))
         return items
 
     # -- monitoring --------------------------------------------------------------------
