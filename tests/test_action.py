@@ -21,6 +21,7 @@ from checker.findings import Finding, RuleInfo, severity_rank
 from checker.report.document import report_json
 from checker.report.model import Inputs, Report
 from checker.report.waivers import load_waivers
+from tests.helpers.cli import read_findings_document
 from tests.helpers.data import ESTATE, EXAMPLES, REPO, SCHEMAS, data_file
 
 ACTION_YML = REPO / "action.yml"
@@ -246,7 +247,7 @@ def test_action_on_the_demo_estate(tmp_path: Path, monkeypatch: pytest.MonkeyPat
 
     code = action.main()
 
-    data = json.loads((reports / "findings.json").read_text(encoding="utf-8"))
+    data = read_findings_document(reports / "findings.json")
     assert code == expected_exit_code(data["findings"], fail_on)
     outputs = read_outputs(output)
     failing = [f for f in data["findings"] if f["status"] in ("fail", "error")]
@@ -272,7 +273,7 @@ def test_action_with_waivers_and_baseline(tmp_path: Path, monkeypatch: pytest.Mo
 
     assert action.main() in (0, 1)
 
-    data = json.loads((reports / "findings.json").read_text(encoding="utf-8"))
+    data = read_findings_document(reports / "findings.json")
     waivers = load_waivers(EXAMPLES / "waivers.yaml").waivers
     expired = sorted(w.source for w in waivers if w.is_expired(date.today()))
     assert "log-file-validation" in {w.rule_id for w in waivers if w.is_expired(date.today())}

@@ -19,7 +19,7 @@ import jsonschema
 import pytest
 import yaml
 
-from tests.helpers.cli import run_cli, scan_report
+from tests.helpers.cli import read_findings_document, run_cli, scan_report
 from tests.helpers.data import ESTATE, EXAMPLES, REPO
 
 ACQUIRED = EXAMPLES / "estate-acquired.json"
@@ -45,7 +45,7 @@ def test_scan_prints_a_table_and_writes_schema_valid_json(capsys: pytest.Capture
     result = run_cli(capsys, "scan", "--snapshot", str(ESTATE), "--output-dir", str(tmp_path))
     assert result.code == 1
     assert "kms-exclusion-gap" in result.out and "status" in result.out.splitlines()[0]
-    report = json.loads((tmp_path / "findings.json").read_text(encoding="utf-8"))
+    report = read_findings_document(tmp_path / "findings.json")
     schema = json.loads(run_cli(capsys, "schema", "findings").out)
     jsonschema.validate(report, schema)
     assert report["format"] == "trailcheck.findings/v2"

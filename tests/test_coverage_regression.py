@@ -8,13 +8,12 @@ input here (tests/helpers/iac.py); CloudFormation baselines are in test_iac_clou
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.helpers.cli import run_cli
+from tests.helpers.cli import read_findings_document, run_cli
 from tests.helpers.data import ESTATE
 from tests.helpers.iac import MANAGEMENT, NO_KMS, Res, findings_of, selector, state, trail, write_plan
 
@@ -33,7 +32,7 @@ def regressions(capsys: pytest.CaptureFixture[str], tmp_path: Path, resources: l
     result = run_cli(capsys, "scan", "--terraform-plan", str(path), "--rules", rules, "--format", "json",
                      "--output-dir", str(tmp_path), "--quiet")
     assert result.code in (0, 1), result.err
-    report = json.loads((tmp_path / "findings.json").read_text(encoding="utf-8"))
+    report = read_findings_document(tmp_path / "findings.json")
     return {f["resource"]: f for f in findings_of(report, "coverage-regression")}
 
 
@@ -126,7 +125,7 @@ def test_an_estate_snapshot_has_no_change_to_judge(capsys: pytest.CaptureFixture
     result = run_cli(capsys, "scan", "--snapshot", str(ESTATE), "--rules", "coverage-regression,kms-exclusion-gap",
                      "--format", "json", "--output-dir", str(tmp_path), "--quiet")
     assert result.code in (0, 1)
-    report = json.loads((tmp_path / "findings.json").read_text(encoding="utf-8"))
+    report = read_findings_document(tmp_path / "findings.json")
     assert findings_of(report, "coverage-regression") == []
     assert "coverage-regression" in report["rules"]
 

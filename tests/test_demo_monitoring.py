@@ -12,7 +12,7 @@ import pytest
 
 from checker.cli import main
 from checker.safetext import for_markdown
-from tests.helpers.cli import run_cli, scan_report
+from tests.helpers.cli import read_findings_document, run_cli, scan_report
 from tests.helpers.data import ESTATE, EXAMPLES, REPO
 
 MEMBERS = ("111111111111", "222222222222", "333333333333", "444444444444", "777777777777")
@@ -40,7 +40,7 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
         patch.delenv("GITHUB_STEP_SUMMARY", raising=False)
         assert main(["scan", "--snapshot", str(ESTATE), "--format", "json,md,sarif", "--output-dir", str(out),
                      "--quiet"]) == 1
-    return {"findings": json.loads((out / "findings.json").read_text(encoding="utf-8"))["findings"],
+    return {"findings": read_findings_document(out / "findings.json")["findings"],
             "md": (out / "findings.md").read_text(encoding="utf-8"),
             "sarif": json.loads((out / "findings.sarif").read_text(encoding="utf-8"))}
 

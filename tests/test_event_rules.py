@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import pickle
 from pathlib import Path
 from typing import Any
@@ -18,6 +17,7 @@ from checker.findings import Finding
 from checker.inputs.snapshot import parse_snapshot
 from checker.model import Snapshot
 from checker.policy.model import EventRule
+from tests.helpers.cli import read_findings_document
 from tests.helpers.policies import load_event_rule, load_rule
 
 
@@ -395,7 +395,7 @@ def test_no_records_read_is_an_error_not_a_pass(capsys: pytest.CaptureFixture[st
     events.write_text('{"Records": [', encoding="utf-8")
     code = main(["scan", "--events", str(events), "--rules", "cloudtrail-tampering", "--format", "json",
                  "--output-dir", str(tmp_path / "out"), "--quiet"])
-    report = json.loads((tmp_path / "out" / "findings.json").read_text())
+    report = read_findings_document(tmp_path / "out" / "findings.json")
     assert [f["status"] for f in report["findings"]] == ["error"]
     assert report["inputs"]["events"]["read"] == 0 and report["inputs"]["events"]["skipped"] == 1
     assert code == 1

@@ -10,7 +10,7 @@ import pytest
 
 from checker.formats import FORMATS
 from checker.report.document import to_document
-from tests.helpers.cli import run_cli
+from tests.helpers.cli import read_findings_document, run_cli
 from tests.helpers.reports import ALL_SECTIONS, sample_report
 from tests.helpers.snapshots import KMS, MANAGEMENT, account, basic, snapshot, trail, write_json
 
@@ -56,7 +56,7 @@ def test_scan_writes_findings_jsonl(capsys: pytest.CaptureFixture[str], tmp_path
                      "--output-dir", str(tmp_path / "out"), "--rules", "kms-exclusion-gap")
     assert result.code == 1
     lines = lines_of((tmp_path / "out" / "findings.jsonl").read_text(encoding="utf-8"))
-    report = json.loads((tmp_path / "out" / "findings.json").read_text(encoding="utf-8"))
+    report = read_findings_document(tmp_path / "out" / "findings.json")
     assert [line["fingerprint"] for line in lines] == [f["fingerprint"] for f in report["findings"]]
     assert {line["status"] for line in lines} == {"fail"}
     assert all(line["title"] == report["rules"]["kms-exclusion-gap"]["title"] for line in lines)

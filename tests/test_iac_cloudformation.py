@@ -18,7 +18,7 @@ import pytest
 from checker.inputs.iac.cloudformation import CloudFormationSource
 from checker.inputs.snapshot import parse_snapshot
 from checker.model import Selectors
-from tests.helpers.cli import CliResult, run_cli
+from tests.helpers.cli import CliResult, read_findings_document, run_cli
 from tests.helpers.data import EXAMPLES
 from tests.helpers.iac import findings_of, only
 
@@ -49,7 +49,7 @@ def scan_template(capsys: pytest.CaptureFixture[str], out: Path, template: Path,
     result = run_cli(capsys, "scan", "--cloudformation", str(template), "--regions", regions, "--format", "json",
                      "--output-dir", str(out), *args)
     assert result.code in (0, 1), result.err
-    report: dict[str, Any] = json.loads((out / "findings.json").read_text(encoding="utf-8"))
+    report: dict[str, Any] = read_findings_document(out / "findings.json")
     return result, report
 
 

@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 
-from tests.helpers.cli import run_cli
+from tests.helpers.cli import read_findings_document, run_cli
 from tests.helpers.data import EXAMPLES
 from tests.helpers.iac import ACCOUNT, Res, findings_of, only, trail, write_plan
 
@@ -48,7 +48,7 @@ resource "aws_cloudtrail" "main" {
 def scan(capsys: pytest.CaptureFixture[str], out: Path, *source: str) -> dict[str, Any]:
     result = run_cli(capsys, "scan", *source, "--format", "json", "--output-dir", str(out), "--rules", STORAGE_RULES)
     assert result.code in (0, 1), result.err
-    report: dict[str, Any] = json.loads((out / "findings.json").read_text(encoding="utf-8"))
+    report: dict[str, Any] = read_findings_document(out / "findings.json")
     assert not [f for f in report["findings"] if f["status"] == "error"], "code never answers error"
     return report
 

@@ -19,7 +19,7 @@ from checker.action import env_name
 from checker.inputs.iac.terraform import TerraformPlanSource
 from checker.inputs.snapshot import parse_snapshot
 from checker.model import Selectors
-from tests.helpers.cli import CliResult, run_cli
+from tests.helpers.cli import CliResult, read_findings_document, run_cli
 from tests.helpers.data import EXAMPLES, REPO
 from tests.helpers.iac import (
     ACCOUNT,
@@ -44,7 +44,7 @@ def scan_plan(capsys: pytest.CaptureFixture[str], out: Path, plan: Path,
     result = run_cli(capsys, "scan", "--terraform-plan", str(plan), "--format", "json", "--output-dir", str(out),
                      *args)
     assert result.code in (0, 1), result.err
-    report: dict[str, Any] = json.loads((out / "findings.json").read_text(encoding="utf-8"))
+    report: dict[str, Any] = read_findings_document(out / "findings.json")
     return result, report
 
 

@@ -43,6 +43,7 @@ from checker.plan.reads import MetricFilters, PlacedRead
 from checker.policy.model import Rule
 from checker.scan import load_rules
 from tests.helpers.cis_texts import V14
+from tests.helpers.cli import read_findings_document
 from tests.helpers.moto_harness import MANAGEMENT_ACCOUNT, ApiCall, Fault, MotoAccounts, first_times, proxied
 
 REGIONS = ("eu-west-1", "us-east-1")
@@ -343,7 +344,7 @@ def test_with_an_unknown_family_is_bad_input(family: str, capsys: pytest.Capture
 def test_a_live_scan_collects_what_its_rules_need(estate: dict[str, str], tmp_path: Path) -> None:
     assert main(["scan", "--org", "--regions", ",".join(REGIONS), "--quiet", "--rules", TRAIL_CHANGES,
                  "--format", "json", "--output-dir", str(tmp_path)]) == 0
-    report = json.loads((tmp_path / "findings.json").read_text())
+    report = read_findings_document(tmp_path / "findings.json")
     assert [(f["rule_id"], f["status"]) for f in report["findings"]] == [(TRAIL_CHANGES, "pass")] * 3
 
 

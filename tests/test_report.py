@@ -17,6 +17,7 @@ from checker.report import PostProcessing, post_process
 from checker.report.baseline import Baseline
 from checker.report.document import report_json, to_document
 from checker.report.model import Inputs, Report, Sections
+from checker.report.shared import resolver
 from checker.report.waivers import Waiver, WaiverFile
 from tests.helpers.cli import run_cli
 from tests.helpers.reports import ALL_SECTIONS, RULES, sample_report
@@ -102,12 +103,16 @@ def test_no_stage_asked_for_leaves_findings_and_adds_no_section() -> None:
 def test_findings_json_is_the_document_with_one_finding_per_line() -> None:
     report = sample_report(ALL_SECTIONS)
     text = report_json(report)
-    assert json.loads(text) == to_document(report)
+    written = json.loads(text)
+    resolve = resolver(written.pop("shared"), "findings.json")
+    written["findings"] = [{**entry, "evidence": resolve(entry["evidence"])} for entry in written["findings"]]
+    assert written == to_document(report)
     lines = text.splitlines()
     finding_lines = [line for line in lines if line.startswith('    {"rule_id":')]
     assert len(finding_lines) == len(report.findings)
     for line, expected in zip(finding_lines, to_document(report)["findings"], strict=True):
-        assert json.loads(line.rstrip(",")) == expected  # a finding's line parses alone
+        entry = json.loads(line.rstrip(","))  # a finding's line parses alone
+        assert {**entry, "evidence": resolve(entry["evidence"])} == expected
     assert lines[0] == "{" and lines[-1] == "}" and text.endswith("}\n")
 
 

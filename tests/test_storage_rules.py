@@ -49,7 +49,7 @@ from checker.storage_model import (
     Versioning,
 )
 from tests.helpers import iac, snapshots
-from tests.helpers.cli import run_cli
+from tests.helpers.cli import read_findings_document, run_cli
 from tests.helpers.policies import load_rule
 from tests.helpers.snapshots import MANAGEMENT, MEMBER, find, scan_findings
 
@@ -519,8 +519,7 @@ def test_without_the_storage_family_the_rules_are_skipped_saying_how_to_collect(
     public = one(findings, "trail-bucket-not-public")
     check_finding(public, "skipped", "no storage data", "trailcheck collect")
     stores = findings["event-data-store-cmk"]
-    assert [(f.account_id, f.region, f.resource, f.status) for f in stores] == [
-        (OWNER, None, None, "skipped"), (ARCHIVE, None, None, "skipped")]
+    assert [(f.account_id, f.region, f.resource, f.status) for f in stores] == [(None, None, None, "skipped")]
     assert "--with event-data-stores" in stores[0].message
 
 
@@ -565,8 +564,7 @@ def test_scan_without_storage_data_skips_the_storage_rules(capsys: pytest.Captur
     assert {(f["rule_id"], f["status"]) for f in findings} == {
         ("trail-bucket-not-public", "skipped"), ("log-retention", "skipped"), ("trail-kms-key-usable", "skipped"),
         ("event-data-store-cmk", "skipped")}
-    assert "no storage data" in find(findings, "trail-bucket-not-public", region="us-east-1",
-                                     resource=snapshots.trail_arn("main"))["message"]
+    assert "no storage data" in find(findings, "trail-bucket-not-public", account_id=None)["message"]
 
 
 def test_scan_of_a_bucket_no_scanned_account_describes_is_an_error(capsys: pytest.CaptureFixture[str],
@@ -612,7 +610,7 @@ def test_scan_of_code_skips_the_bucket_rules(capsys: pytest.CaptureFixture[str],
     result = run_cli(capsys, "scan", "--terraform-plan", str(plan), "--format", "json", "--output-dir",
                      str(tmp_path / "out"), "--rules", "trail-bucket-not-public,trail-bucket-policy-scoped")
     assert result.code in (0, 1), result.err
-    findings = json.loads((tmp_path / "out" / "findings.json").read_text(encoding="utf-8"))["findings"]
+    findings = read_findings_document(tmp_path / "out" / "findings.json")["findings"]
     assert findings and {f["status"] for f in findings} == {"skipped"}
     assert all("not in this plan" in f["message"] for f in findings)
 

@@ -21,8 +21,8 @@ from checker.engine.expressions import Outcome, evaluate, trail_document
 from checker.engine.parallel import judge_all
 from checker.engine.regression import RegressionJudge
 from checker.findings import Finding, Status
-from checker.model import CollectionError, Snapshot, Trail
-from checker.plan.rules import MISSING_FAMILY, alert_question
+from checker.model import CollectionError, DataFamily, Snapshot, Trail
+from checker.plan.rules import MISSING_FAMILY, alert_question, family_of
 from checker.policy.model import (
     AlertedRequirement,
     AllTrails,
@@ -60,6 +60,10 @@ class Unit:
     errors: tuple[CollectionError, ...]
     trail: Trail | None = None
     store: EventDataStore | None = None
+
+
+_WHOLE_SNAPSHOT = Unit(None, None, None, (), (), {}, ())
+"""The one unit of a rule whose data family the snapshot lacks: no account, Region or resource."""
 
 
 @dataclass
@@ -160,8 +164,8 @@ def _organization_units(snapshot: Snapshot, params: dict[str, Any]) -> list[Unit
 def _store_units(snapshot: Snapshot, params: dict[str, Any]) -> list[Unit]:
     """One unit per CloudTrail Lake event data store, named like a trail (owner account, home
     Region, store ARN), its document the GetEventDataStore answer. A Region in scope whose stores
-    were not listed is a unit of its own (account and Region: unknown); a snapshot without the
-    event-data-stores family has one unit per account (the rule is skipped there)."""
+    were not listed is a unit of its own (account and Region: unknown). Code that defines no
+    event data stores has one unit per account, where the check says why it is skipped."""
     if not snapshot.carries("event-data-stores"):
         return [Unit(a.account_id, None, None, (), (), {"account_id": a.account_id, "params": params}, ())
                 for a in snapshot.accounts]
@@ -213,6 +217,8 @@ class ConfigEvaluator:
         """``units_of(rule)``, built once for all the rules that would get the same units (same
         scope, kind of requirement and parameters): nine region rules over 1,000 accounts x 17
         Regions share 17,000 units."""
+        if self._missing_family(rule) is not None:
+            return [_WHOLE_SNAPSHOT]
         key = (rule.scope, type(rule.require), repr(sorted(rule.params.items())))
         units = self._units_by_kind.get(key)
         if units is None:
@@ -221,7 +227,18 @@ class ConfigEvaluator:
 
     # -- verdicts ---------------------------------------------------------------------
 
+    def _missing_family(self, rule: ConfigRule) -> DataFamily | None:
+        """The data family ``rule`` reads that a collected snapshot lacks: the rule is judged
+        nowhere, so it is one ``skipped`` finding for the whole snapshot, not one per unit (at
+        1,000 accounts x 17 Regions, 17,000 copies of one reason). Code is judged per unit: what
+        it lacks is said where it is (checker.engine.code_view)."""
+        family = family_of(rule)
+        return family if self.snapshot.code is None and not self.snapshot.carries(family) else None
+
     def _verdict(self, rule: ConfigRule, unit: Unit) -> Verdict:
+        missing = self._missing_family(rule)
+        if missing is not None:
+            return Verdict("skipped", MISSING_FAMILY[missing])
         code = self.snapshot.code
         if code is not None:
             skip = code_skip(rule, unit.trail if rule.scope == "trail" else None, code)
@@ -310,9 +327,9 @@ class ConfigEvaluator:
     def _alerted_verdict(self, rule: ConfigRule, unit: Unit) -> Verdict:
         """Monitoring chains (checker.alerting.chains); skipped without monitoring data. The
         question is the one a live collection reads the data for (checker.plan.rules)."""
-        if not self.snapshot.carries("monitoring"):
-            code = self.snapshot.code
-            return Verdict("skipped", MISSING_FAMILY["monitoring"] if code is None else code.no_monitoring())
+        code = self.snapshot.code
+        if code is not None and not self.snapshot.carries("monitoring"):
+            return Verdict("skipped", code.no_monitoring())
         assert unit.account_id is not None
         question = alert_question(rule)
         assert question is not None, "an alerted rule"

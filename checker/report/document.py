@@ -2,7 +2,8 @@
 
 trailcheck writes v2: each rule's title, description, remediation, references and
 framework controls once, under ``rules`` keyed by rule id, and findings that name their
-rule by ``rule_id`` (plus an optional ``location`` for findings on code). It reads v2 and
+rule by ``rule_id`` (plus an optional ``location`` for findings on code), with evidence that
+repeats stated once under ``shared`` (:mod:`checker.report.shared`). It reads v2 and
 the v1 it used to write (where every finding repeated its rule's title, remediation and
 frameworks), so ``trailcheck diff`` and ``--baseline`` work across the upgrade.
 
@@ -28,6 +29,7 @@ from checker import __version__, safejson
 from checker.errors import InputError
 from checker.findings import Finding, RuleInfo
 from checker.report.model import Inputs, PolicyInput, Report, SnapshotInput
+from checker.report.shared import SharedEvidence, resolver
 from checker.schemas.fast_check import definition_check
 from checker.schemas.validation import SchemaViolation, schema_violation
 
@@ -68,9 +70,20 @@ Write = Callable[[str], object]
 
 def write_report_json(report: Report, write: Write) -> None:
     """Deterministic JSON: same inputs, same bytes (apart from ``generated_at``), written in
-    pieces of one line each."""
-    _Layout(write).write("", dict(_members(report)), 0)
+    pieces of one line each. Evidence that repeats is stated once, under ``shared`` before the
+    findings (checker.report.shared)."""
+    members = dict(_members(report))
+    findings: list[Finding] = members.pop("findings")
+    shared = SharedEvidence(finding.evidence for finding in findings)
+    sections = {key: members.pop(key) for key in list(members) if key not in _HEAD}
+    document = {**members, "shared": shared.table, "findings": findings, **sections}
+    _Layout(write, lambda finding: {**finding.to_dict(), "evidence": shared.substituted(finding.evidence)}).write(
+        "", document, 0)
     write("\n")
+
+
+_HEAD = ("format", "tool", "generated_at", "inputs", "summary", "rules")
+"""The members before ``shared`` and the findings; the report's sections come after."""
 
 
 _COMPACT = json.JSONEncoder(ensure_ascii=False, allow_nan=False, separators=(",", ":"), check_circular=False)
@@ -92,8 +105,9 @@ class _Layout:
     """The report's layout: objects down to the document's members, and lists of objects down
     to a section's lists, have one member or element per line; the rest is compact."""
 
-    def __init__(self, write: Write) -> None:
+    def __init__(self, write: Write, finding_data: Callable[[Finding], dict[str, Any]]) -> None:
         self._out = write
+        self._finding_data = finding_data
 
     def write(self, lead: str, value: Any, level: int) -> None:
         """Write ``lead`` (separator, indentation, key) and then ``value``."""
@@ -102,7 +116,7 @@ class _Layout:
         elif isinstance(value, list) and value and level < 3 and all(isinstance(i, (dict, Finding)) for i in value):
             self._container(lead + "[", "]", (("", item) for item in value), level)
         else:
-            self._out(lead + compact_json(value.to_dict() if isinstance(value, Finding) else value))
+            self._out(lead + compact_json(self._finding_data(value) if isinstance(value, Finding) else value))
 
     def _container(self, opening: str, closing: str, members: Iterable[tuple[str, Any]], level: int) -> None:
         pad = "\n" + _INDENT * (level + 1)
@@ -150,14 +164,17 @@ def _violation(schema_name: str, data: Any) -> SchemaViolation | None:
 
 def from_document(data: Mapping[str, Any], name: str) -> Report:
     """A schema-valid v1 or v2 document as a Report; ``name`` says where it came from, for errors."""
-    findings = tuple(Finding.from_dict(entry) for entry in data["findings"])
     if data["format"] == FORMAT_V2:
+        resolve = resolver(data.get("shared") or (), name)
+        findings = tuple(Finding.from_dict({**entry, "evidence": resolve(entry.get("evidence") or {})})
+                         for entry in data["findings"])
         rules = {rule_id: RuleInfo.from_dict(rule_id, entry) for rule_id, entry in data["rules"].items()}
         for index, finding in enumerate(findings):
             if finding.rule_id not in rules:
                 raise InputError(f"{name}: $.findings[{index}].rule_id",
                                  f"rule {finding.rule_id!r} is not described under $.rules")
     else:
+        findings = tuple(Finding.from_dict(entry) for entry in data["findings"])
         rules = _v1_rules(data)
     return Report(findings=findings, rules=rules, inputs=_inputs(data["inputs"]),
                   generated_at=data["generated_at"])

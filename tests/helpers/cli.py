@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from checker.cli import main
+from checker.report.shared import resolver
 
 
 @dataclass(frozen=True)
@@ -35,5 +36,13 @@ def scan_report(capsys: pytest.CaptureFixture[str], out_dir: Path, snapshot: Pat
     result = run_cli(capsys, "scan", "--snapshot", str(snapshot), "--format", "json",
                      "--output-dir", str(out_dir), "--quiet", *args)
     assert result.code in (0, 1), result.err
-    report: dict[str, Any] = json.loads((out_dir / "findings.json").read_text(encoding="utf-8"))
-    return result, report
+    return result, read_findings_document(out_dir / "findings.json")
+
+
+def read_findings_document(path: Path) -> dict[str, Any]:
+    """A ``findings.json`` as a reader sees it: each finding's evidence whole (the objects it
+    shares with other findings, stated once under ``shared``, put back in place)."""
+    document: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    resolve = resolver(document.pop("shared", []), str(path))
+    document["findings"] = [{**entry, "evidence": resolve(entry["evidence"])} for entry in document["findings"]]
+    return document
