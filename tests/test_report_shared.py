@@ -91,7 +91,7 @@ def test_values_python_calls_equal_but_json_does_not_are_kept_apart() -> None:
 
 
 def test_short_or_single_objects_stay_in_place() -> None:
-    evidences = [{"decided_by": ["a"]}, {"decided_by": ["a"]}, {"probes": [probe("eu-west-1")]}]
+    evidences: list[dict[str, Any]] = [{"decided_by": ["a"]}, {"decided_by": ["a"]}, {"probes": [probe("eu-west-1")]}]
     shared = SharedEvidence(evidences)
     assert shared.table == []
     assert [shared.substituted(e) for e in evidences] == evidences
