@@ -24,8 +24,8 @@ from checker.storage.judgement import Judgement
 from checker.storage.on_code import judged_on_code, retention_on_code
 from checker.storage_lookup import Located
 from checker.storage_model import Bucket
-from tests.helpers.cli import run_cli
-from tests.helpers.iac import ACCOUNT, Res, only, trail, write_plan
+from tests.helpers.cli import read_findings_document, run_cli
+from tests.helpers.iac import ACCOUNT, MANAGEMENT, NO_KMS, Res, findings_of, only, selector, state, trail, write_plan
 
 KEY_RULES = "trail-kms-key-usable,trail-kms-key-rotation"
 TRAIL = "aws_cloudtrail.main"
@@ -53,7 +53,7 @@ def scan(capsys: pytest.CaptureFixture[str], out: Path, rules: str, *source: str
     result = run_cli(capsys, "scan", *source, "--format", "json", "--output-dir", str(out), "--rules", rules,
                      "--quiet")
     assert result.code in (0, 1), result.err
-    report: dict[str, Any] = json.loads((out / "findings.json").read_text(encoding="utf-8"))
+    report: dict[str, Any] = read_findings_document(out / "findings.json")
     assert not [f for f in report["findings"] if f["status"] == "error"], "code never answers error"
     return report
 
@@ -378,3 +378,65 @@ def test_log_retention_on_code_names_its_deciding_part() -> None:
     failing_group = Judgement("fail", group_part.detail, group_part.evidence)
     passing_bucket = Judgement("pass", bucket_part.detail, bucket_part.evidence)
     assert written_at(retention_on_code(passing_bucket, failing_group, True).evidence) == Location("main.tf", 9)
+
+
+# -- 3. coverage-regression counts the event data stores of the code ----------------------------
+
+COVERAGE = "coverage-regression,kms-exclusion-gap,management-events-coverage"
+DATA_ONLY = {"name": "S3 data", "field_selector": [selector("eventCategory", equals=["Data"]),
+                                                   selector("resources.type", equals=["AWS::S3::Object"])]}
+
+
+def lake(**values: Any) -> Res:
+    """``aws_cloudtrail_event_data_store.lake``: an enabled multi-Region store of all management events."""
+    return Res("aws_cloudtrail_event_data_store.lake", {
+        "name": "lake", "multi_region_enabled": True, "organization_enabled": False, "retention_period": 400,
+        "termination_protection_enabled": True, "kms_key_id": None, "advanced_event_selector": [MANAGEMENT],
+        **values})
+
+
+def kms_excluded() -> Res:
+    """The trail, updated to exclude KMS events "to save money"."""
+    before = state(trail())
+    return Res(TRAIL, {**before, "advanced_event_selector": [NO_KMS]}, before=before)
+
+
+def regression(capsys: pytest.CaptureFixture[str], tmp_path: Path, resources: list[Res]) -> dict[str, Any]:
+    result = run_cli(capsys, "scan", "--terraform-plan", str(write_plan(tmp_path, resources)), "--rules", COVERAGE,
+                     "--format", "json", "--output-dir", str(tmp_path / "out"), "--quiet")
+    assert result.code in (0, 1), result.err
+    report = json.loads((tmp_path / "out" / "findings.json").read_text(encoding="utf-8"))
+    (found,) = findings_of(report, "coverage-regression")
+    return found
+
+
+def test_an_exclusion_an_enabled_event_data_store_still_records_is_no_loss(
+        capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    """As kms-exclusion-gap judges it (its recorded_by names event data stores): the store records them."""
+    found = regression(capsys, tmp_path, [kms_excluded(), lake()])
+    assert found["status"] == "pass", found["message"]
+    assert found["message"].startswith("update: every event 2 coverage rule(s) need that was recorded before is still "
+                                       "recorded")
+
+
+@pytest.mark.parametrize("store", [
+    None, lake(suspend="true"), lake(advanced_event_selector=[DATA_ONLY]),
+], ids=["no-store", "stopped-ingestion", "data-events-only"])
+def test_an_exclusion_no_store_records_is_still_a_loss(capsys: pytest.CaptureFixture[str], tmp_path: Path,
+                                                       store: Res | None) -> None:
+    found = regression(capsys, tmp_path, [kms_excluded(), *([store] if store else [])])
+    assert found["status"] == "fail"
+    assert found["message"].startswith("this change stops recording kms.amazonaws.com")
+
+
+def test_a_store_whose_settings_are_known_only_after_apply_leaves_the_loss_undecided(
+        capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    """The store may record the events once applied: neither a pass nor a fail."""
+    undecided = lake(retention_period=None)
+    undecided.after_unknown = {"retention_period": True}
+    found = regression(capsys, tmp_path, [kms_excluded(), undecided])
+    assert found["status"] == "error"
+    assert found["message"].endswith("needs in us-east-1: the trails and event data stores after the change are not "
+                                     "all known")
+    assert {item["rule_id"] for item in found["evidence"]["undecided"]} == {"kms-exclusion-gap",
+                                                                             "management-events-coverage"}

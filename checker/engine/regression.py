@@ -3,14 +3,23 @@
 Judged per trail resource the change touches, with the selector simulator, never on
 text. The probes are those of the coverage rules in effect (``require.logged``). For each
 (account, Region) the trail reached before the change, a probe that the union of the
-account's trails covered *before* and does not cover *after* is lost. Coverage that moves
+account's recorders covered *before* and does not cover *after* is lost. Coverage that moves
 from one trail to another is kept by the union, so it is no loss; a deleted or replaced
 trail is judged like an updated one; a created or unchanged trail loses nothing.
 
-A loss is the trail's when applying its change alone to the trails before would lose the
+The recorders are those of :data:`RECORDED_BY`: the account's trails, and the event data stores
+the code defines that reach it (checker.recorders), as the coverage rules of the rule pack count
+them (their ``recorded_by`` names both). ``require.coverage_kept`` has no parameter, so it counts
+what those rules count: a change that narrows a trail while an enabled store still records the
+events loses nothing. The stores are taken as the code leaves them, on both sides: the rule
+judges what the trail changes do.
+
+A loss is the trail's when applying its change alone to the recorders before would lose the
 probe; when no single change does (two changes that only lose it together), it is every
 changed trail's that reached the Region. A probe that becomes undecided (selectors known
-only after apply) is an error, never a pass.
+only after apply), or that a recorder the code leaves undecided may still record (a trail
+whose reach, or a store whose settings, are known only after apply), is an error, never a
+pass and never a fail.
 """
 
 from __future__ import annotations
@@ -23,10 +32,16 @@ from checker.code_origin import CodeOrigin, TrailChange
 from checker.findings import Status
 from checker.model import Snapshot, Trail
 from checker.policy.model import Probe
+from checker.recorders import RECORDER_FAMILIES, RecorderFamily, recorder_errors, recorders_reaching
 from checker.simulator import ProbeResult, ProbeTooLargeError, probe_coverage
 from checker.simulator.decide import region_reach
 
 MAX_LISTED = 3
+
+RECORDED_BY: frozenset[RecorderFamily] = frozenset(RECORDER_FAMILIES)
+"""What records events for ``coverage_kept``: trails and event data stores (see the module docstring)."""
+
+_STORES: frozenset[RecorderFamily] = frozenset({"event-data-stores"})
 
 
 @dataclass(frozen=True)
@@ -74,15 +89,17 @@ class RegressionJudge:
         reached = [region for region in regions if region_reach(before, region) is None]
         losses: dict[tuple[str, tuple[tuple[str, str], ...]], _Loss] = {}
         undecided: list[dict[str, Any]] = []
+        was_recorded_by = [*self._reaching(self.before, account), *self._stores(account)]
+        recorded_by = recorders_reaching(self.snapshot, account, RECORDED_BY)
         for rule_id, probe in self.probes:
             for region in reached:
-                was = probe_coverage(self._reaching(self.before, account), probe, region)
+                was = probe_coverage(was_recorded_by, probe, region)
                 if was.coverage != "covered":
                     continue
-                now = probe_coverage(self.snapshot.trails_reaching(account), probe, region)
+                now = probe_coverage(recorded_by, probe, region)
                 if now.coverage == "covered":
                     continue
-                if now.coverage == "unknown":
+                if now.coverage == "unknown" or recorder_errors(self.snapshot, account, now.region, RECORDED_BY):
                     undecided.append({"rule_id": rule_id, "event": now.probe, "region": now.region})
                     continue
                 if not self._blamed(change, account, probe, now.region):
@@ -102,8 +119,8 @@ class RegressionJudge:
             evidence["undecided"] = undecided
             first = undecided[0]
             return ChangeVerdict("error", f"cannot tell whether this change keeps recording what "
-                                          f"{first['rule_id']} needs in {first['region']}: the trails' selectors "
-                                          "after the change are not all known", evidence)
+                                          f"{first['rule_id']} needs in {first['region']}: the trails and event "
+                                          "data stores after the change are not all known", evidence)
         count = len({rule_id for rule_id, _ in self.probes})
         return ChangeVerdict("pass", f"{change.action}: every event {count} coverage rule(s) need that was recorded "
                                      f"before is still recorded ({', '.join(reached) or 'no Region reached'})",
@@ -119,6 +136,10 @@ class RegressionJudge:
     def _reaching(trails: Sequence[Trail], account: str) -> list[Trail]:
         return [trail for trail in trails if trail.owner_account_id == account]
 
+    def _stores(self, account: str) -> list[Trail]:
+        """The event data stores of the code that reach ``account``, as recorders."""
+        return recorders_reaching(self.snapshot, account, _STORES)
+
     def _blamed(self, change: TrailChange, account: str, probe: Probe, region: str) -> bool:
         """Is the loss this change's: alone, or jointly when no single change explains it?"""
         if not self._loses_alone(change, account, probe, region):
@@ -133,12 +154,13 @@ class RegressionJudge:
         return probe_coverage(trails, probe, region).coverage in ("partial", "not-covered")
 
     def _applied_alone(self, change: TrailChange, account: str) -> list[Trail]:
-        """The account's trails before the change with only ``change`` applied."""
+        """The account's recorders before the change with only ``change`` applied."""
         known = self._applied.get(id(change))
         if known is None:
             known = [t for t in self._reaching(self.before, account) if t is not change.before]
             if change.after is not None and change.after.owner_account_id == account:
                 known.append(change.after)
+            known += self._stores(account)
             self._applied[id(change)] = known
         return known
 
