@@ -440,3 +440,13 @@ def test_a_store_whose_settings_are_known_only_after_apply_leaves_the_loss_undec
                                      "all known")
     assert {item["rule_id"] for item in found["evidence"]["undecided"]} == {"kms-exclusion-gap",
                                                                              "management-events-coverage"}
+
+
+def test_a_trail_whose_reach_is_known_only_after_apply_leaves_the_loss_undecided(
+        capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    """As for the coverage rules: a recorder the code leaves undecided may still record what is lost."""
+    other = Res("aws_cloudtrail.other", trail(name="other", is_multi_region_trail=None),
+                after_unknown={"is_multi_region_trail": True})
+    found = regression(capsys, tmp_path, [kms_excluded(), other])
+    assert found["status"] == "error"
+    assert found["message"].endswith("the trails and event data stores after the change are not all known")
