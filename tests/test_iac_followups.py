@@ -294,10 +294,10 @@ def test_a_storage_finding_points_at_the_bucket_or_log_group_that_decides_it(
 
 
 @pytest.mark.parametrize(("days", "retention", "status", "deciding"), [
-    (30, 400, "fail", "aws_s3_bucket.logs"),
+    (30, 400, "fail", "aws_s3_bucket_lifecycle_configuration.logs"),
     (400, 30, "fail", GROUP),
-    (400, 400, "pass", "aws_s3_bucket.logs"),
-], ids=["bucket-fails", "log-group-fails", "both-pass"])
+    (400, 400, "pass", "aws_s3_bucket_lifecycle_configuration.logs"),
+], ids=["lifecycle-fails", "log-group-fails", "both-pass"])
 def test_log_retention_points_at_the_part_that_decides_it(
         capsys: pytest.CaptureFixture[str], tmp_path: Path, days: int, retention: int, status: str,
         deciding: str) -> None:

@@ -62,11 +62,12 @@ def judge_trail(check: StorageCheck, snapshot: Snapshot, trail: Trail, params: M
         return _on_bucket(snapshot, trail, lambda found: bucket_not_public(
             found.resource, _account_block(snapshot, found.account_id)), ("account_public_access_block",))
     if check == "bucket-access-logging":
-        return _on_bucket(snapshot, trail, lambda found: bucket_access_logging(found.resource))
+        return _on_bucket(snapshot, trail, lambda found: bucket_access_logging(found.resource), settings=("Logging",))
     if check == "bucket-delete-protection":
-        return _on_bucket(snapshot, trail, lambda found: bucket_delete_protection(found.resource))
+        return _on_bucket(snapshot, trail, lambda found: bucket_delete_protection(found.resource),
+                          settings=("ObjectLock", "Versioning"))
     if check == "bucket-policy-scoped":
-        return _on_bucket(snapshot, trail, lambda found: bucket_policy_scoped(found.resource))
+        return _on_bucket(snapshot, trail, lambda found: bucket_policy_scoped(found.resource), settings=("Policy",))
     if check == "retention":
         return _retention(snapshot, trail, int(params["min_days"]))
     if check == "key-usable":
@@ -93,14 +94,16 @@ def _account_block(snapshot: Snapshot, account_id: str) -> Known[PublicAccessBlo
 
 
 def _on_bucket(snapshot: Snapshot, trail: Trail, check: Callable[[Located[Bucket]], Judgement],
-               account_wide: tuple[StoragePart, ...] = ()) -> Judgement:
+               account_wide: tuple[StoragePart, ...] = (), settings: tuple[str, ...] = ()) -> Judgement:
+    """``check`` on the trail's bucket; ``settings``: the bucket settings (snapshot keys) it reads,
+    whose writer in code is where its finding points (checker.storage.on_code)."""
     found = trail_bucket(snapshot, trail)
     if found is None:
         unknown = unknown_setting(snapshot.code, trail, "S3BucketName") if snapshot.code is not None else None
         if unknown is not None:
             return Judgement("skipped", unknown, {})
         return Judgement("error", f"trail {trail.arn} names no S3 bucket (S3BucketName)", {})
-    return _judged(snapshot, "bucket", found, check, account_wide=account_wide)
+    return _judged(snapshot, "bucket", found, check, account_wide=account_wide, settings=settings)
 
 
 def _on_key(snapshot: Snapshot, trail: Trail, check: Callable[[KmsKey], Judgement], reads: tuple[str, ...]
@@ -116,7 +119,7 @@ def _retention(snapshot: Snapshot, trail: Trail, min_days: int) -> Judgement:
     """The bucket's lifecycle and the log group's retention; the worse stands, both in the evidence."""
     prefix = log_prefix(trail.document.get("S3KeyPrefix"))
     in_bucket = _on_bucket(snapshot, trail, lambda found: bucket_retention(
-        found.resource, prefix, min_days, snapshot.collected_at))
+        found.resource, prefix, min_days, snapshot.collected_at), settings=("Lifecycle",))
     group = trail_log_group(snapshot, trail)
     code = snapshot.code
     unknown = unknown_setting(code, trail, "CloudWatchLogsLogGroupArn") if code is not None else None
@@ -134,7 +137,7 @@ def _retention(snapshot: Snapshot, trail: Trail, min_days: int) -> Judgement:
 
 def _judged(snapshot: Snapshot, kind: str, found: Located[R] | Unlocated,
             check: Callable[[Located[R]], Judgement], reads: tuple[str, ...] = (),
-            account_wide: tuple[StoragePart, ...] = ()) -> Judgement:
+            account_wide: tuple[StoragePart, ...] = (), settings: tuple[str, ...] = ()) -> Judgement:
     """``check`` on a located resource, its place and the errors about it (and about the owner's
     ``account_wide`` settings the check reads) in the evidence under ``kind``; an ``error`` with
     the lookup's reason for a resource no scanned account describes.
@@ -152,7 +155,7 @@ def _judged(snapshot: Snapshot, kind: str, found: Located[R] | Unlocated,
             if errors:
                 place["collection_errors"] = [e.to_dict() for e in errors]
         judged = Judgement(checked.status, checked.detail, {kind: place})
-    return judged if snapshot.code is None else judged_on_code(snapshot.code, kind, found, reads, judged)
+    return judged if snapshot.code is None else judged_on_code(snapshot.code, kind, found, reads, judged, settings)
 
 
 def _name(resource: Bucket | KmsKey | LogGroup) -> str:
