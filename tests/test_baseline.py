@@ -92,9 +92,13 @@ def test_report_section_has_finding_objects_with_statuses() -> None:
     assert (first_new["was"], first_new["now"]) == ("waived", "fail")
     assert first_new["fingerprint"] == finding("log-file-validation", "fail").fingerprint
     assert json.loads(render_diff_json(diff(OLD, NEW))) == section
-    # A failing finding of the new run has its evidence under the report's findings, not twice.
-    assert all("evidence" not in c for c in section["new"] + section["still_failing"])
+    # A failing finding of the new run has its evidence under the report's findings, not twice;
+    # one that was failing already is named by its fingerprint.
+    assert all("evidence" not in c for c in section["new"])
     assert all("evidence" in c for c in section["resolved"])
+    assert section["still_failing"][0] == {"fingerprint": finding("s3-data-events", "fail").fingerprint,
+                                           "was": "error", "now": "fail"}
+    assert all(set(c) == {"fingerprint", "was", "now"} for c in section["still_failing"])
 
 
 def test_table_has_a_count_line_and_a_row_per_change() -> None:

@@ -15,6 +15,7 @@ from typing import Any
 
 import pytest
 
+from checker import forked
 from checker.engine import parallel
 from checker.findings import Finding
 from tests.helpers.snapshots import collection_error, write_json
@@ -59,7 +60,7 @@ sys.exit(code)
 def _report(snapshot: Path, out: Path, units: str) -> tuple[str, bytes]:
     """What a scan with ``TRAILCHECK_PARALLEL_UNITS=units`` printed, and its reports."""
     done = subprocess.run([sys.executable, "-c", SCAN, str(snapshot), str(out)], capture_output=True, text=True,
-                          env={**os.environ, parallel.PARALLEL_UNITS.variable: units}, check=False)
+                          env={**os.environ, forked.PARALLEL_UNITS.variable: units}, check=False)
     assert done.returncode == 1, done.stderr
     return done.stdout.strip(), GENERATED_AT.sub(b"", (out / "findings.json").read_bytes()
                                                  + (out / "findings.jsonl").read_bytes())
@@ -81,12 +82,13 @@ def test_two_processes_write_the_report_one_process_writes(monkeypatch: pytest.M
     snapshot = write_json(tmp_path / "org60.json", _organization(monkeypatch, 60))
     alone = _report(snapshot, tmp_path / "one", "1000000000")
     assert alone[0] == "0 no child left"
-    assert _report(snapshot, tmp_path / "two", "1000") == ("1 no child left", alone[1])
+    # One worker judges half the rules' units, another encodes half the findings' lines.
+    assert _report(snapshot, tmp_path / "two", "1000") == ("2 no child left", alone[1])
 
 
 def test_a_small_estate_stays_in_one_process(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     forks, _ = _report(write_json(tmp_path / "org10.json", _organization(monkeypatch, 10)), tmp_path / "out",
-                       str(parallel.PARALLEL_UNITS.default))
+                       str(forked.PARALLEL_UNITS.default))
     assert forks == "0 no child left"
 
 
@@ -99,7 +101,7 @@ def _fork_despite_threads(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     """Every estate forks, even in this process (which may run a moto server's thread: the
     workers below only build findings and pickle them, taking no lock another thread holds);
     the pids of the workers forked."""
-    monkeypatch.setenv(parallel.PARALLEL_UNITS.variable, "1")
+    monkeypatch.setenv(forked.PARALLEL_UNITS.variable, "1")
     monkeypatch.setattr(threading, "active_count", lambda: 1)
     workers: list[int] = []
     fork = os.fork

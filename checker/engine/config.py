@@ -195,6 +195,7 @@ class ConfigEvaluator:
         self.coverage = CoverageJudge()
         self._units_by_kind: dict[tuple[str, type, str], list[Unit]] = {}
         self.regression: RegressionJudge | None = None
+        self._evidence: dict[tuple[Any, ...], tuple[object, dict[str, Any]]] = {}
 
     def evaluate(self, rules: Sequence[Rule]) -> list[Finding]:
         """Findings of the configuration rules among ``rules`` (event rules are the event engine's)."""
@@ -312,17 +313,30 @@ class ConfigEvaluator:
                 undecided.append(result)
         if not failing and not undecided:
             return Verdict("pass", f"{len(results)} probe check(s) covered",
-                           _passing_probe_evidence([r for _, r in results]))
+                           self._once(("pass", *(id(r) for _, r in results)), results,
+                                      lambda: _passing_probe_evidence([r for _, r in results])))
         # A row names its account only when the unit spans accounts (the organization): the
         # other rows are the shared ProbeResult dicts themselves.
-        evidence: dict[str, Any] = {"probes": [r.to_dict() if a == unit.account_id else {"account_id": a, **r.to_dict()}
-                                               for a, r in results]}
+        rows = tuple((a == unit.account_id, id(r)) for a, r in results)
+        evidence = self._once(rows, results, lambda: {"probes": [
+            r.to_dict() if a == unit.account_id else {"account_id": a, **r.to_dict()} for a, r in results]})
         if errors:
-            evidence.update(errors.evidence())
+            evidence = {**evidence, **errors.evidence()}
         if failing:
             return Verdict("fail", _describe_gaps(failing), evidence)
         why = errors.summary() if errors else "missing trail data leaves coverage open"
         return Verdict("error", f"{_describe_gaps(undecided)} ({why})", evidence)
+
+    def _once(self, key: tuple[Any, ...], results: object, build: Callable[[], dict[str, Any]]) -> dict[str, Any]:
+        """The evidence ``build`` makes from ``results``, one object for every unit that got the
+        very same probe results (the simulator shares them: the account-Regions the organization
+        trail alone reaches). Keyed by the results' identities, which ``results``, kept with the
+        evidence, holds. The report states it once all the same (checker.report.shared); this
+        spares building, sending back from a worker, and comparing thousands of copies."""
+        known = self._evidence.get(key)
+        if known is None:
+            known = self._evidence[key] = (results, build())
+        return known[1]
 
     def _alerted_verdict(self, rule: ConfigRule, unit: Unit) -> Verdict:
         """Monitoring chains (checker.alerting.chains); skipped without monitoring data. The

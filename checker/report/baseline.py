@@ -50,8 +50,12 @@ class Change:
     def to_dict(self) -> dict[str, Any]:
         """The finding and both statuses. A finding of the new run (``now`` failing) leaves out
         its evidence: the report lists it under ``findings``, same fingerprint, evidence and all
-        (at organization scale the failures are a hundred megabytes of evidence, not to be
-        written twice); a resolved finding, of the old run, keeps it."""
+        (at organization scale the failures are tens of megabytes of evidence, not to be
+        written twice); a resolved finding, of the old run, keeps it. One that was failing
+        already is its fingerprint and statuses alone: night after night most failures are
+        still there, and the findings say the rest."""
+        if self.now in FAILING and self.was in FAILING:
+            return {"fingerprint": self.finding.fingerprint, "was": self.was, "now": self.now}
         data = {**self.finding.to_dict(), "was": self.was, "now": self.now}
         if self.now in FAILING:
             del data["evidence"]

@@ -21,13 +21,14 @@ read.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 from checker import __version__, safejson
 from checker.errors import InputError
 from checker.findings import Finding, RuleInfo
+from checker.forked import in_two, worth_forking
 from checker.report.model import Inputs, PolicyInput, Report, SnapshotInput
 from checker.report.shared import SharedEvidence, resolver
 from checker.schemas.fast_check import definition_check
@@ -71,15 +72,43 @@ Write = Callable[[str], object]
 def write_report_json(report: Report, write: Write) -> None:
     """Deterministic JSON: same inputs, same bytes (apart from ``generated_at``), written in
     pieces of one line each. Evidence that repeats is stated once, under ``shared`` before the
-    findings (checker.report.shared)."""
+    findings (checker.report.shared). Past :data:`checker.forked.PARALLEL_UNITS` findings, a
+    forked worker encodes the second half of the findings' lines."""
     members = dict(_members(report))
     findings: list[Finding] = members.pop("findings")
     shared = SharedEvidence(finding.evidence for finding in findings)
+
+    def encoded(part: Sequence[Finding]) -> list[str]:
+        return [_finding_json(finding, shared) for finding in part]
+
+    if worth_forking(len(findings)):
+        half = len(findings) // 2
+        first, second = in_two(lambda: encoded(findings[:half]), lambda: encoded(findings[half:]))
+        lines = first + second
+    else:
+        lines = encoded(findings)
     sections = {key: members.pop(key) for key in list(members) if key not in _HEAD}
-    document = {**members, "shared": shared.table, "findings": findings, **sections}
-    _Layout(write, lambda finding: {**finding.to_dict(), "evidence": shared.substituted(finding.evidence)}).write(
-        "", document, 0)
+    document = {**members, "shared": shared.table, "findings": [_Line(line) for line in lines], **sections}
+    _Layout(write).write("", document, 0)
     write("\n")
+
+
+def _finding_json(finding: Finding, shared: SharedEvidence) -> str:
+    """The finding's line: encoded by the C encoder with a stand-in for its evidence, then the
+    evidence's own text (encoded once per evidence object) put in its place. The first
+    ``"evidence":0,`` outside a string is that member: the members before it are strings or
+    null, whose quotes inside are escaped."""
+    data = finding.to_dict()
+    data["evidence"] = 0
+    evidence = shared.text(finding.evidence, compact_json)
+    return compact_json(data).replace(_EVIDENCE_STAND_IN, f'"evidence":{evidence},', 1)
+
+
+_EVIDENCE_STAND_IN = '"evidence":0,'
+
+
+class _Line(str):
+    """A finding already encoded: the layout writes it as it is."""
 
 
 _HEAD = ("format", "tool", "generated_at", "inputs", "summary", "rules")
@@ -105,18 +134,17 @@ class _Layout:
     """The report's layout: objects down to the document's members, and lists of objects down
     to a section's lists, have one member or element per line; the rest is compact."""
 
-    def __init__(self, write: Write, finding_data: Callable[[Finding], dict[str, Any]]) -> None:
+    def __init__(self, write: Write) -> None:
         self._out = write
-        self._finding_data = finding_data
 
     def write(self, lead: str, value: Any, level: int) -> None:
         """Write ``lead`` (separator, indentation, key) and then ``value``."""
         if isinstance(value, dict) and value and level < 2:
             self._container(lead + "{", "}", ((compact_json(key) + ": ", item) for key, item in value.items()), level)
-        elif isinstance(value, list) and value and level < 3 and all(isinstance(i, (dict, Finding)) for i in value):
+        elif isinstance(value, list) and value and level < 3 and all(isinstance(i, (dict, _Line)) for i in value):
             self._container(lead + "[", "]", (("", item) for item in value), level)
         else:
-            self._out(lead + compact_json(self._finding_data(value) if isinstance(value, Finding) else value))
+            self._out(lead + (value if isinstance(value, _Line) else compact_json(value)))
 
     def _container(self, opening: str, closing: str, members: Iterable[tuple[str, Any]], level: int) -> None:
         pad = "\n" + _INDENT * (level + 1)

@@ -64,6 +64,7 @@ class SharedEvidence:
         self._counts: list[int] = []
         self._index: dict[int, int] = {}
         self._originals: list[Mapping[str, Any]] = []
+        self._texts: dict[int, tuple[Mapping[str, Any], str]] = {}
         for evidence in evidences:
             if evidence:
                 self._occurs(self._number(evidence), evidence)
@@ -73,6 +74,14 @@ class SharedEvidence:
     def substituted(self, evidence: Mapping[str, Any]) -> Any:
         """``evidence`` with its shared objects (itself included) replaced by references."""
         return self._substituted(evidence)
+
+    def text(self, evidence: Mapping[str, Any], encode: Callable[[Any], str]) -> str:
+        """:meth:`substituted` as JSON by ``encode``, once per evidence object (half the
+        findings of an organization share their evidence object with another)."""
+        known = self._texts.get(id(evidence))
+        if known is None:
+            known = self._texts[id(evidence)] = (evidence, encode(self._substituted(evidence)))
+        return known[1]
 
     def _occurs(self, number: int, value: Mapping[str, Any]) -> None:
         """One more occurrence of the content ``number``: shared from its second (at once for
