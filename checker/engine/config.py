@@ -323,9 +323,9 @@ class ConfigEvaluator:
         if errors:
             evidence = {**evidence, **errors.evidence()}
         if failing:
-            return Verdict("fail", _describe_gaps(failing), evidence)
+            return Verdict("fail", _describe_gaps(failing, unit.region), evidence)
         why = errors.summary() if errors else "missing trail data leaves coverage open"
-        return Verdict("error", f"{_describe_gaps(undecided)} ({why})", evidence)
+        return Verdict("error", f"{_describe_gaps(undecided, unit.region)} ({why})", evidence)
 
     def _once(self, key: tuple[Any, ...], results: object, build: Callable[[], dict[str, Any]]) -> dict[str, Any]:
         """The evidence ``build`` makes from ``results``, one object for every unit that got the
@@ -478,10 +478,12 @@ _COVERAGE_PHRASE = {"covered": "logged", "partial": "only partly logged", "not-c
                    "unknown": "undecided"}
 
 
-def _describe_gaps(results: Sequence[ProbeResult]) -> str:
+def _describe_gaps(results: Sequence[ProbeResult], unit_region: str | None = None) -> str:
+    """The first three gaps, each with its Region unless it is the finding's own."""
     parts = []
     for result in results[:3]:
-        text = f"{result.region}: {result.describe()} {_COVERAGE_PHRASE[result.coverage]}"
+        where = "" if result.region == unit_region else f"{result.region}: "
+        text = f"{where}{result.describe()} {_COVERAGE_PHRASE[result.coverage]}"
         if result.coverage == "partial" and result.missing:
             shown = result.missing[:3]
             more = f"; +{result.missing_total - len(shown)} more" if result.missing_total > len(shown) else ""
