@@ -94,7 +94,7 @@ class RuleFindings:
                                                 f"cannot tell whether its {_plural(g.count, 'event')} would be "
                                                 f"recorded") for g in self.tally.foreign.values()]
         found.extend(self.group_finding("error", g, f"Cannot tell whether {_plural(g.count, 'event')} would be "
-                                                    f"recorded: {g.trails[0]['reason'] if g.trails else 'unknown'}")
+                                                    f"recorded: {g.reason()}")
                      for g in self.tally.unknown.values())
         flagged = {(g.account_id, g.region) for g in (*self.tally.hits.values(), *self.tally.unknown.values())}
         outcome = "recorded" if self.rule.logged is False else "not recorded"

@@ -2,7 +2,9 @@
 
 Records are never kept. Each rule keeps, per group (account, region and the rule's
 ``group_by`` values), a count, the first and last ``eventTime``, the first
-:data:`MAX_EVENT_IDS` eventIDs and a few distinct sample values. Aggregates built by
+:data:`MAX_EVENT_IDS` eventIDs and a few distinct sample values; for ``logged`` rules also
+the recorders' rows, the trails' apart from the event data stores', and what else leaves an
+unknown verdict open (:class:`Why`). Aggregates built by
 parallel workers over different files merge into the same result as a sequential run,
 provided they are merged in source order (first-seen lists keep that order).
 """
@@ -19,7 +21,8 @@ from checker.simulator.record import record_account
 
 MAX_EVENT_IDS = 10
 MAX_SAMPLES = 5
-MAX_TRAIL_REASONS = 20
+MAX_RECORDER_ROWS = 20
+"""The distinct rows a group lists of the trails, and apart of the event data stores."""
 # Fields worth showing a few distinct values of, when the rule does not group by them.
 SAMPLE_FIELDS = ("eventName", "userIdentity.arn", "sourceIPAddress")
 # group_by paths that are the finding's identity rather than its resource.
@@ -61,6 +64,25 @@ def _append_distinct(target: list[Any], values: Iterable[Any], limit: int) -> No
             target.append(value)
 
 
+@dataclass(frozen=True)
+class Why:
+    """What a record's verdict adds to its group's evidence: the rows of the trails and, apart,
+    of the event data stores (``arn``, ``decision``, ``reason``), and for an unknown verdict
+    that no recorder's row explains, the evidence that does (``reason``, and the
+    ``collection_errors`` that may hide a recorder, counted in ``collection_errors_total``).
+
+    ``missing`` is the same for every record of an (account, region): a group keeps the
+    first it meets, shared, never copied error by error."""
+
+    trails: Sequence[Mapping[str, Any]] = ()
+    stores: Sequence[Mapping[str, Any]] = ()
+    missing: Mapping[str, Any] | None = None
+
+
+NOTHING = Why()
+"""A verdict that shows nothing: the matches of a rule without ``logged``."""
+
+
 @dataclass
 class Group:
     """One group of matching records (or, for ``logged`` rules, of verdicts)."""
@@ -73,10 +95,11 @@ class Group:
     last_time: str | None = None
     event_ids: list[str] = field(default_factory=list)
     samples: dict[str, list[Any]] = field(default_factory=dict)
-    trails: list[dict[str, Any]] = field(default_factory=list)
+    trails: list[Mapping[str, Any]] = field(default_factory=list)
+    stores: list[Mapping[str, Any]] = field(default_factory=list)
+    missing: Mapping[str, Any] | None = None
 
-    def add(self, record: Mapping[str, Any], samplers: Sequence[tuple[str, Getter]],
-            trails: Iterable[dict[str, Any]] = ()) -> None:
+    def add(self, record: Mapping[str, Any], samplers: Sequence[tuple[str, Getter]], why: Why = NOTHING) -> None:
         self.count += 1
         time = record.get("eventTime")
         if isinstance(time, str):
@@ -93,7 +116,14 @@ class Group:
                 value = plain(get(record))
                 if value is not None and value not in sample:
                     sample.append(value)
-        _append_distinct(self.trails, trails, MAX_TRAIL_REASONS)
+        self._note(why.trails, why.stores, why.missing)
+
+    def _note(self, trails: Iterable[Mapping[str, Any]], stores: Iterable[Mapping[str, Any]],
+              missing: Mapping[str, Any] | None) -> None:
+        _append_distinct(self.trails, trails, MAX_RECORDER_ROWS)
+        _append_distinct(self.stores, stores, MAX_RECORDER_ROWS)
+        if self.missing is None:
+            self.missing = missing
 
     def merge(self, other: Group) -> None:
         """Fold in a group of records that came *after* this one's in source order."""
@@ -105,14 +135,23 @@ class Group:
         self.event_ids.extend(other.event_ids[:MAX_EVENT_IDS - len(self.event_ids)])
         for path, values in other.samples.items():
             _append_distinct(self.samples.setdefault(path, []), values, MAX_SAMPLES)
-        _append_distinct(self.trails, other.trails, MAX_TRAIL_REASONS)
+        self._note(other.trails, other.stores, other.missing)
 
     def resource(self) -> str | None:
         """The group_by values other than account and region, as ``key=value, ...``."""
         parts = [f"{path}={render(value)}" for path, value in self.values.items() if path not in IDENTITY_PATHS]
         return ", ".join(parts) or None
 
+    def reason(self) -> str:
+        """Why the group's verdict is what it is, in a few words: the first trail's reason, else
+        the first event data store's, else what leaves it unknown."""
+        rows = self.trails or self.stores or ([self.missing] if self.missing else [])
+        return str(rows[0]["reason"]) if rows else "unknown"
+
     def evidence(self) -> dict[str, Any]:
+        """The group's records in brief, and the recorders' rows as probe evidence has them:
+        ``trails``, and ``event_data_stores`` only when a store has a row (docs/semantics.md,
+        "Evidence in reports")."""
         data: dict[str, Any] = {
             "count": self.count,
             "first_event_time": self.first_time,
@@ -125,6 +164,10 @@ class Group:
             data["samples"] = self.samples
         if self.trails:
             data["trails"] = self.trails
+        if self.stores:
+            data["event_data_stores"] = self.stores
+        if self.missing:
+            data.update(self.missing)
         return data
 
 
@@ -145,10 +188,10 @@ class Grouper:
         self.samplers = tuple((path, compile_path(path)) for path in SAMPLE_FIELDS if path not in self.paths)
 
     def add(self, groups: dict[GroupKey, Group], record: Mapping[str, Any],
-            identity: tuple[str | None, str | None], trails: Iterable[dict[str, Any]] = ()) -> None:
+            identity: tuple[str | None, str | None], why: Why = NOTHING) -> None:
         values = [plain(get(record)) for get in self.getters]
         key = (*identity, *(_key_part(v) for v in values))
         group = groups.get(key)
         if group is None:
             group = groups[key] = Group(identity[0], identity[1], dict(zip(self.paths, values, strict=True)))
-        group.add(record, self.samplers, trails)
+        group.add(record, self.samplers, why)
