@@ -106,16 +106,16 @@ def recorders_reaching(snapshot: Snapshot, account_id: str,
     return trails + list(_index(snapshot).reaching(snapshot, account_id))
 
 
-def recorder_errors(snapshot: Snapshot, account_id: str, region: str,
-                    families: Collection[RecorderFamily] = TRAILS_ONLY) -> tuple[CollectionError, ...]:
-    """Collection errors that may hide a recorder of ``families`` reaching ``account_id`` in ``region``.
-
-    For trails, the account's errors there (:meth:`Account.errors_in`). For event data stores,
-    every Region whose stores were not listed, in the account and, within an organization, in
-    every scanned account (any of them may hold an organization store, which may reach every Region).
-    """
+def errors_may_hide(snapshot: Snapshot, account_id: str, region: str,
+                    families: Collection[RecorderFamily] = TRAILS_ONLY) -> bool:
+    """Whether collection errors may hide a recorder of ``families`` reaching ``account_id`` in
+    ``region``: for trails, the account's errors there (:meth:`Account.errors_in`); for event
+    data stores, any Region whose stores were not listed, in the account and, within an
+    organization, in every scanned account (any of them may hold an organization store, which
+    may reach every Region). A yes or no, at no cost from the organization's size: the errors
+    themselves are :class:`HidingErrors`'."""
     trail_errors, store_gaps = _hiding(snapshot, account_id, region, families)
-    return trail_errors + store_gaps
+    return bool(trail_errors or store_gaps)
 
 
 MAX_LISTED_ERRORS = 20
@@ -189,7 +189,7 @@ class HidingErrors:
 
 def _hiding(snapshot: Snapshot, account_id: str, region: str,
             families: Collection[RecorderFamily]) -> tuple[tuple[CollectionError, ...], tuple[CollectionError, ...]]:
-    """What may hide a recorder reaching ``account_id`` in ``region`` (:func:`recorder_errors`): the
+    """What may hide a recorder reaching ``account_id`` in ``region`` (:func:`errors_may_hide`): the
     account's trail errors there, and the block of store listing gaps that counts for it."""
     account = snapshot.account(account_id)
     found = account.errors_in(region) if account is not None and "trails" in families else ()

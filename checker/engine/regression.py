@@ -32,7 +32,7 @@ from checker.code_origin import CodeOrigin, TrailChange
 from checker.findings import Status
 from checker.model import Snapshot, Trail
 from checker.policy.model import Probe
-from checker.recorders import RECORDER_FAMILIES, RecorderFamily, recorder_errors, recorders_reaching
+from checker.recorders import RECORDER_FAMILIES, RecorderFamily, errors_may_hide, recorders_reaching
 from checker.simulator import ProbeResult, ProbeTooLargeError, probe_coverage
 from checker.simulator.decide import region_reach
 
@@ -99,7 +99,7 @@ class RegressionJudge:
                 now = probe_coverage(recorded_by, probe, region)
                 if now.coverage == "covered":
                     continue
-                if now.coverage == "unknown" or recorder_errors(self.snapshot, account, now.region, RECORDED_BY):
+                if now.coverage == "unknown" or errors_may_hide(self.snapshot, account, now.region, RECORDED_BY):
                     undecided.append({"rule_id": rule_id, "event": now.probe, "region": now.region})
                     continue
                 if not self._blamed(change, account, probe, now.region):

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from checker.model import Snapshot, Trail
-from checker.recorders import TRAILS_ONLY, RecorderFamily, recorder_errors, recorders_reaching
+from checker.recorders import TRAILS_ONLY, RecorderFamily, errors_may_hide, recorders_reaching
 from checker.simulator.classify import View, classify, dig, normalise, record_views
 from checker.simulator.decide import (
     TrailDecision,
@@ -102,7 +102,7 @@ def record_verdict(snapshot: Snapshot, record: Mapping[str, Any],
     views = record_views(record, {f for t in recorders for f in _extra_fields(t)}, category)
     decisions = [(t.kind, _decide(t, record, region, category, views)) for t in recorders]
     logged = combine([d for _, d in decisions])
-    if logged is False and recorder_errors(snapshot, account.account_id, region, families):
+    if logged is False and errors_may_hide(snapshot, account.account_id, region, families):
         logged = None
     return RecordVerdict(account_id, region, logged, category, True,
                          [d for kind, d in decisions if kind == "trail"],
