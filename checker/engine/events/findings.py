@@ -17,6 +17,7 @@ from checker.engine.events.tally import RuleTally
 from checker.findings import Finding, Status
 from checker.model import Snapshot
 from checker.policy.model import EventRule
+from checker.recorders import recorded_by
 
 
 def _plural(count: int, noun: str) -> str:
@@ -83,11 +84,22 @@ class RuleFindings:
 
     def hit_message(self, group: Group) -> str:
         if self.rule.logged is not None:
-            verb = "would be recorded by a trail" if self.rule.logged else "would not be recorded by any trail"
+            verb = (f"would be recorded by a {self._recorder}" if self.rule.logged
+                    else f"would not be recorded by any {self._recorder}")
             return f"{_plural(group.count, 'event')} {verb} of the snapshot"
         if group.first_time == group.last_time:
             return f"{_plural(group.count, 'matching event')} at {group.first_time or 'an unknown time'}"
         return f"{_plural(group.count, 'matching event')} between {group.first_time} and {group.last_time}"
+
+    @property
+    def _recorder(self) -> str:
+        """What records, in the messages: trails, and event data stores when the rule's
+        ``recorded_by`` counts them."""
+        return "trail or event data store" if "event-data-stores" in recorded_by(self.rule.params) else "trail"
+
+    @property
+    def _recorders(self) -> str:
+        return "trails or event data stores" if "event-data-stores" in recorded_by(self.rule.params) else "trails"
 
     def logged_findings(self) -> list[Finding]:
         found = [self.group_finding("error", g, f"Account {g.account_id or '(none named)'} is not in the snapshot: "
@@ -101,6 +113,6 @@ class RuleFindings:
         for (account_id, region), count in sorted(self.tally.settled.items(), key=lambda item: str(item[0])):
             if (account_id, region) not in flagged:
                 found.append(self.finding("pass", f"Every sampled event ({count}) would be {outcome} "
-                                                  f"by the snapshot's trails",
+                                                  f"by the snapshot's {self._recorders}",
                                           {"records_examined": count}, account_id, region))
         return found
