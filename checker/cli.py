@@ -16,8 +16,6 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from tabulate import tabulate
-
 from checker import __version__
 from checker.alerting.chain_model import Chain, Link, short_id
 from checker.alerting.chains import RecordAlert, record_alert
@@ -25,15 +23,12 @@ from checker.arn import Arn
 from checker.comma_list import comma_list
 from checker.errors import InputError
 from checker.findings import SEVERITIES
-from checker.formats import markdown, parse_formats
+from checker.formats import parse_formats
 from checker.formats.interface import write_report
-from checker.inputs.events import EventOptions, parse_since, read_single_record
-from checker.inputs.iac.cloudformation import CloudFormationSource
-from checker.inputs.iac.terraform import TerraformPlanSource
+from checker.formats.table import simple_table
+from checker.inputs.events import EventOptions, parse_since
 from checker.inputs.interface import SnapshotSource
-from checker.inputs.live import LiveOptions, collect_in_processes, write_snapshot
-from checker.inputs.live.options import DEFAULT_ROLE_NAME, DEFAULT_WORKERS, Shard
-from checker.inputs.merge import merge_files
+from checker.inputs.live.options import DEFAULT_ROLE_NAME, DEFAULT_WORKERS, LiveOptions, Shard
 from checker.inputs.snapshot import SnapshotFile
 from checker.plan.rules import FAMILIES, parse_families
 from checker.policy.loader import builtin_policy_dir, load_policies
@@ -315,8 +310,12 @@ def _code_source(args: argparse.Namespace) -> SnapshotSource | None:
         raise InputError("--baseline-plan", "goes with --terraform-plan or --cloudformation")
     regions = tuple(args.regions or ())
     if args.terraform_plan:
+        from checker.inputs.iac.terraform import TerraformPlanSource  # ~70 ms of start-up, for code scans only
+
         return TerraformPlanSource(args.terraform_plan, args.terraform_dir, regions, args.baseline_plan)
     if args.cloudformation:
+        from checker.inputs.iac.cloudformation import CloudFormationSource  # ~30 ms of start-up, for code scans only
+
         return CloudFormationSource(args.cloudformation, regions, args.baseline_plan)
     return None
 
@@ -336,16 +335,24 @@ def write_outputs(report: Report, formats: Sequence[Any], output_dir: Path, quie
         except OSError as exc:
             raise InputError(str(output_dir), f"cannot write report: {exc.strerror or exc}") from None
         written.append(path)
-        if fmt is markdown.FORMAT and markdown.write_step_summary(path.read_text(encoding="utf-8")) \
-                and not quiet:
+        if fmt.name == "md" and _step_summary(path) and not quiet:
             print("wrote the Markdown summary to $GITHUB_STEP_SUMMARY", file=sys.stderr)
     if written and not quiet:
         print("wrote " + ", ".join(str(p) for p in written), file=sys.stderr)
     return written
 
 
+def _step_summary(markdown_file: Path) -> bool:
+    """Add the Markdown report to the GitHub step summary, in a workflow; whether it did."""
+    from checker.formats.markdown import write_step_summary  # loaded with the md format, when it is chosen
+
+    return write_step_summary(markdown_file.read_text(encoding="utf-8"))
+
+
 def _collect(args: argparse.Namespace) -> int:
     """The rules in effect decide what is read beyond the trails (see docs/live-scans.md)."""
+    from checker.inputs.live import collect_in_processes, write_snapshot  # the collector: ~80 ms of start-up
+
     options = _live_options(args)
     rules, _ = load_rules(args.policies, not args.no_builtin, args.rules, args.skip_rules, args.param)
     document = collect_in_processes(options, tuple(rules))
@@ -359,6 +366,9 @@ def _collect(args: argparse.Namespace) -> int:
 
 def _merge(args: argparse.Namespace) -> int:
     """An account in two files, or files that disagree on the organization or ``contents``, exit 2."""
+    from checker.inputs.live import write_snapshot  # the collector: ~80 ms of start-up, which scans need not pay
+    from checker.inputs.merge import merge_files  # with the monitoring read plans: ~17 ms of start-up
+
     document = merge_files(args.snapshots)
     write_snapshot(document, args.output)
     if not args.quiet and args.output != "-":
@@ -377,7 +387,7 @@ def _rules(args: argparse.Namespace) -> int:
         sys.stdout.write(for_terminal(rules_markdown(rules)))
         return EXIT_OK
     rows = [[r.id, r.severity, r.scope, _frameworks_text(r.frameworks)] for r in sorted(rules, key=lambda r: r.id)]
-    print(for_terminal(tabulate(rows, headers=["id", "severity", "scope", "frameworks"], tablefmt="simple")))
+    print(for_terminal(simple_table(rows, ["id", "severity", "scope", "frameworks"])))
     return EXIT_OK
 
 
@@ -430,6 +440,8 @@ def _validate(args: argparse.Namespace) -> int:
 
 
 def _explain(args: argparse.Namespace) -> int:
+    from checker.inputs.events.sources import read_single_record  # the event readers: ~20 ms of start-up
+
     snapshot = SnapshotFile(args.snapshot).load()
     record = read_single_record(args.event, EventOptions())
     verdict = record_verdict(snapshot, record, frozenset(RECORDER_FAMILIES))
@@ -450,8 +462,8 @@ def _explain(args: argparse.Namespace) -> int:
     for heading, decisions in (("trail", verdict.trails), ("event data store", verdict.stores)):
         rows = [[d.arn, _YES_NO[d.logged], d.decision, d.reason] for d in decisions]
         if rows:
-            print(for_terminal(tabulate(rows, headers=[heading, "logged", "decision", "reason"], tablefmt="simple",
-                                        maxcolwidths=[None, None, None, 80])))
+            print(for_terminal(simple_table(rows, [heading, "logged", "decision", "reason"],
+                                            maxcolwidths=[None, None, None, 80])))
         elif heading == "trail":
             print("no trail reaches this account")
     _print_alert(alert, snapshot.carries("monitoring"))
@@ -502,8 +514,8 @@ def _print_alert(alert: RecordAlert, monitored: bool) -> None:
     print(for_terminal(headline))
     rows = [row for group in _chain_groups(chains) for row in _chain_rows(group)]
     if rows:
-        print(for_terminal(tabulate(rows, headers=["chain", "fires", "link", "id", "ok", "reason"],
-                                    tablefmt="simple", maxcolwidths=[None, None, None, 40, None, 70])))
+        print(for_terminal(simple_table(rows, ["chain", "fires", "link", "id", "ok", "reason"],
+                                        maxcolwidths=[None, None, None, 40, None, 70])))
     if any(chain.fires is False for chain in chains):
         print("(a chain that does not fire shows its first broken link; --format json lists every link)")
 

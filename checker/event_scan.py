@@ -27,9 +27,8 @@ from checker.inputs.events import (
     EventStats,
     LocalFile,
     Record,
-    expand_sources,
-    read_source,
 )
+from checker.inputs.events.sources import expand_sources, read_source
 from checker.model import Snapshot
 from checker.policy.model import Rule
 

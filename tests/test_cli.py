@@ -23,7 +23,7 @@ from tests.helpers.cli import read_findings_document, run_cli, scan_report
 from tests.helpers.data import ESTATE, EXAMPLES, REPO
 
 ACQUIRED = EXAMPLES / "estate-acquired.json"
-COMMANDS = ("scan", "rules", "validate", "explain", "schema")
+COMMANDS = ("scan", "collect", "merge", "rules", "validate", "explain", "diff", "schema")
 
 # A KMS DisableKey in the management account: the demo's organization trail excludes KMS.
 DISABLE_KEY = {"eventVersion": "1.10", "eventCategory": "Management", "eventSource": "kms.amazonaws.com",
@@ -322,6 +322,26 @@ def test_every_help_has_examples(capsys: pytest.CaptureFixture[str], argv: list[
     assert result.code == 0
     assert "examples:" in result.out
     assert "trailcheck" in result.out
+
+
+# What ``scan --snapshot FILE --format json`` does not use: each costs every such scan tens of
+# milliseconds of start-up (``python -X importtime``) when imported with the command line.
+NOT_FOR_A_SNAPSHOT_SCAN = (
+    "checker.inputs.live.collector", "checker.inputs.live.processes", "checker.inputs.merge", "boto3", "botocore",
+    "checker.inputs.iac.terraform", "checker.inputs.iac.cloudformation", "checker.event_scan",
+    "checker.inputs.events.sources", "checker.formats.html", "checker.formats.junit", "checker.formats.sarif",
+    "checker.formats.markdown", "checker.formats.csv_format", "checker.formats.jsonl")
+
+
+def test_a_snapshot_scan_loads_neither_the_collector_nor_code_readers_nor_other_formats(tmp_path: Path) -> None:
+    script = ("import sys\nfrom checker.cli import main\ncode = main(sys.argv[1:])\n"
+              f"print(sorted(m for m in {NOT_FOR_A_SNAPSHOT_SCAN!r} if m in sys.modules))\nsys.exit(code)")
+    completed = subprocess.run([sys.executable, "-c", script, "scan", "--snapshot", str(ESTATE), "--format", "json",
+                                "--output-dir", str(tmp_path), "--quiet"],
+                               capture_output=True, text=True, timeout=120, check=False)
+    assert completed.returncode == 1, completed.stderr
+    assert completed.stdout == "[]\n"
+    assert read_findings_document(tmp_path / "findings.json")["findings"]
 
 
 def test_module_entry_point_runs(tmp_path: Path) -> None:

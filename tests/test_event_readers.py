@@ -28,11 +28,9 @@ from checker.inputs.events import (
     EventOptions,
     EventStats,
     LocalFile,
-    expand_sources,
-    iter_records,
     parse_since,
-    read_source,
 )
+from checker.inputs.events.sources import expand_sources, iter_records, read_source
 from checker.inputs.events.stats import MAX_PROBLEMS
 from tests.helpers.data import DATA, DOC_EXAMPLES, STRATUS, data_file, doc_example_files, stratus_files
 

@@ -18,7 +18,9 @@ import pytest
 from botocore.stub import Stubber
 
 from checker.errors import InputError
-from checker.inputs.events import EventOptions, EventStats, RateLimiter, iter_records
+from checker.inputs.events import EventOptions, EventStats
+from checker.inputs.events.lookup import RateLimiter
+from checker.inputs.events.sources import iter_records
 from tests.helpers.data import STRATUS, data_file
 
 RECORDS: list[dict[str, Any]] = json.loads(

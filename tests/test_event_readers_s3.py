@@ -17,7 +17,8 @@ import boto3
 import pytest
 
 from checker.errors import InputError
-from checker.inputs.events import EventOptions, EventStats, expand_sources, iter_records
+from checker.inputs.events import EventOptions, EventStats
+from checker.inputs.events.sources import expand_sources, iter_records
 from tests.helpers.data import STRATUS, data_file
 
 ACCOUNT = "143434273843"

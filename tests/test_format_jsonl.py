@@ -8,13 +8,13 @@ from typing import Any
 
 import pytest
 
-from checker.formats import FORMATS
+from checker.formats import format_named
 from checker.report.document import to_document
 from tests.helpers.cli import read_findings_document, run_cli
 from tests.helpers.reports import ALL_SECTIONS, sample_report
 from tests.helpers.snapshots import KMS, MANAGEMENT, account, basic, snapshot, trail, write_json
 
-JSONL = FORMATS["jsonl"]
+JSONL = format_named("jsonl")
 
 
 def lines_of(text: str) -> list[dict[str, Any]]:

@@ -18,7 +18,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from checker.findings import Location
-from checker.formats import csv_format, html, junit, markdown, sarif
+from checker.formats import FORMAT_MODULES, csv_format, format_named, html, junit, markdown, sarif
 from checker.formats.interface import Format
 from checker.report.model import Report, Sections
 from tests.helpers.data import SCHEMAS, data_file
@@ -52,9 +52,10 @@ def test_output_is_deterministic_and_independent_of_finding_order(fmt: Format) -
 
 
 def test_format_names_and_files_match_the_spec() -> None:
-    assert {(f.name, f.filename) for f in ALL_FORMATS} == {
-        ("sarif", "findings.sarif"), ("html", "findings.html"), ("junit", "findings.junit.xml"),
-        ("md", "findings.md"), ("csv", "findings.csv")}
+    assert {name: (format_named(name).name, format_named(name).filename) for name in FORMAT_MODULES} == {
+        "table": ("table", None), "json": ("json", "findings.json"), "jsonl": ("jsonl", "findings.jsonl"),
+        "sarif": ("sarif", "findings.sarif"), "html": ("html", "findings.html"),
+        "junit": ("junit", "findings.junit.xml"), "md": ("md", "findings.md"), "csv": ("csv", "findings.csv")}
 
 
 # --- SARIF ---------------------------------------------------------------------------------

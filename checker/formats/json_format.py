@@ -19,4 +19,4 @@ class JsonFormat(StreamedRender):
         write_report_json(report, out.write)
 
 
-JSON = JsonFormat()
+FORMAT = JsonFormat()
