@@ -12,6 +12,7 @@ import io
 import json
 import subprocess
 import sys
+from importlib.metadata import version
 from pathlib import Path
 from typing import Any
 
@@ -322,6 +323,12 @@ def test_every_help_has_examples(capsys: pytest.CaptureFixture[str], argv: list[
     assert result.code == 0
     assert "examples:" in result.out
     assert "trailcheck" in result.out
+
+
+def test_version_matches_the_installed_package(capsys: pytest.CaptureFixture[str]) -> None:
+    """``checker.__version__`` (read without package metadata, which costs start-up) and
+    pyproject.toml's version must not drift apart."""
+    assert run_cli(capsys, "--version").out == f"trailcheck {version('trailcheck')}\n"
 
 
 # What ``scan --snapshot FILE --format json`` does not use: each costs every such scan tens of
