@@ -337,7 +337,7 @@ NOT_FOR_A_SNAPSHOT_SCAN = (
     "checker.inputs.live.collector", "checker.inputs.live.processes", "checker.inputs.merge", "boto3", "botocore",
     "checker.inputs.iac.terraform", "checker.inputs.iac.cloudformation", "checker.event_scan",
     "checker.inputs.events.sources", "checker.formats.html", "checker.formats.junit", "checker.formats.sarif",
-    "checker.formats.markdown", "checker.formats.csv_format", "checker.formats.jsonl")
+    "checker.formats.markdown", "checker.formats.csv_format", "checker.formats.jsonl", "tabulate", "importlib.metadata")
 
 
 def test_a_snapshot_scan_loads_neither_the_collector_nor_code_readers_nor_other_formats(tmp_path: Path) -> None:
