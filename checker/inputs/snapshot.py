@@ -36,6 +36,7 @@ from checker.model import (
     Trail,
     TrailStatus,
 )
+from checker.schemas.fast_check import schema_check
 from checker.schemas.validation import schema_violation
 from checker.timefmt import iso, parse_timestamp
 
@@ -60,7 +61,13 @@ def json_path(parts: Any) -> str:
 
 
 def validate_snapshot_data(data: Any, source: str) -> None:
-    """Raise :class:`InputError` naming the JSON path and the problem of the most relevant violation."""
+    """Raise :class:`InputError` naming the JSON path and the problem of the most relevant violation.
+
+    The schema's fast check answers for a valid snapshot (jsonschema takes some 0.4 s for
+    1,000 accounts); jsonschema judges only a snapshot it refuses, and says what is wrong.
+    """
+    if schema_check("snapshot")(data):
+        return
     violation = schema_violation("snapshot", data)
     if violation is not None:
         raise InputError(source, f"invalid snapshot: {violation}")
