@@ -26,7 +26,7 @@ from functools import cache
 from typing import Any, NamedTuple
 
 from checker.schemas import load_schema
-from checker.schemas.validation import _non_finite_numbers
+from checker.schemas.validation import non_finite_numbers
 
 Check = Callable[[Any], bool]
 
@@ -76,7 +76,7 @@ def schema_check(schema_name: str) -> Check:
     valid_against_schema = compile_schema(load_schema(schema_name))
 
     def valid(data: Any) -> bool:
-        return valid_against_schema(data) and next(_non_finite_numbers(data, ()), None) is None
+        return valid_against_schema(data) and next(non_finite_numbers(data, ()), None) is None
     return valid
 
 

@@ -55,18 +55,19 @@ def _errors(schema_name: str, data: Any) -> Iterator[ValidationError]:
     """The schema's errors, then NaN and Infinity: Python's JSON and YAML readers accept
     them, and JSON Schema's ``number`` lets them pass."""
     yield from _validator(schema_name).iter_errors(data)
-    yield from _non_finite_numbers(data, ())
+    yield from non_finite_numbers(data, ())
 
 
-def _non_finite_numbers(value: Any, path: tuple[str | int, ...]) -> Iterator[ValidationError]:
+def non_finite_numbers(value: Any, path: tuple[str | int, ...]) -> Iterator[ValidationError]:
+    """Each NaN or Infinity in ``value``, as a violation at its path (the fast check asks too)."""
     if isinstance(value, float) and not math.isfinite(value):
         yield ValidationError(f"{value} is not a JSON number", validator="type", path=path, instance=value)
     elif isinstance(value, dict):
         for key, item in value.items():
-            yield from _non_finite_numbers(item, (*path, key))
+            yield from non_finite_numbers(item, (*path, key))
     elif isinstance(value, list):
         for index, item in enumerate(value):
-            yield from _non_finite_numbers(item, (*path, index))
+            yield from non_finite_numbers(item, (*path, index))
 
 
 @cache
