@@ -44,7 +44,8 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))  # run as a script: the repository's packages (checker, tests.helpers)
 
-from checker.inputs.live import LiveOptions, collect_snapshot  # noqa: E402
+from checker.inputs.live import LiveOptions  # noqa: E402
+from checker.inputs.live.collector import collect_snapshot  # noqa: E402
 from checker.scan import load_rules  # noqa: E402
 from tests.helpers.cis_texts import V14  # noqa: E402
 from tests.helpers.moto_harness import MANAGEMENT_ACCOUNT, ApiProxy, MotoAccounts  # noqa: E402

@@ -245,7 +245,8 @@ def serve(accounts: int, latency: float) -> None:
 
 def collect(workers: int, processes: int) -> None:
     """Collect the estate; print wall time, CPU (own and forked processes') and account count."""
-    from checker.inputs.live import LiveOptions, collect_in_processes
+    from checker.inputs.live import LiveOptions
+    from checker.inputs.live.processes import collect_in_processes
     from checker.plan.rules import families_needed
     from checker.scan import load_rules
 

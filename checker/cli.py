@@ -351,7 +351,8 @@ def _step_summary(markdown_file: Path) -> bool:
 
 def _collect(args: argparse.Namespace) -> int:
     """The rules in effect decide what is read beyond the trails (see docs/live-scans.md)."""
-    from checker.inputs.live import collect_in_processes, write_snapshot  # the collector: ~80 ms of start-up
+    from checker.inputs.live.collector import write_snapshot  # the collector: ~80 ms of start-up
+    from checker.inputs.live.processes import collect_in_processes
 
     options = _live_options(args)
     rules, _ = load_rules(args.policies, not args.no_builtin, args.rules, args.skip_rules, args.param)
@@ -366,7 +367,7 @@ def _collect(args: argparse.Namespace) -> int:
 
 def _merge(args: argparse.Namespace) -> int:
     """An account in two files, or files that disagree on the organization or ``contents``, exit 2."""
-    from checker.inputs.live import write_snapshot  # the collector: ~80 ms of start-up, which scans need not pay
+    from checker.inputs.live.collector import write_snapshot  # the collector: ~80 ms of start-up, not for scans
     from checker.inputs.merge import merge_files  # with the monitoring read plans: ~17 ms of start-up
 
     document = merge_files(args.snapshots)

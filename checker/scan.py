@@ -192,7 +192,7 @@ def snapshot_source(options: ScanOptions, rules: Sequence[Rule]) -> SnapshotSour
         return options.code
     if options.snapshot is not None:
         return SnapshotFile(options.snapshot)
-    from checker.inputs.live import LiveCollection  # the collector: ~80 ms of start-up, for live scans only
+    from checker.inputs.live.collector import LiveCollection  # the collector: ~80 ms of start-up, for live scans only
 
     return LiveCollection(options.live, tuple(rules)) if options.live is not None else None
 

@@ -36,7 +36,8 @@ import pytest
 from checker.engine.config import ConfigEvaluator
 from checker.errors import InputError
 from checker.inputs.clients import ClientFactory, ClientSettings
-from checker.inputs.live import LiveCollection, LiveOptions, collect_snapshot, write_snapshot
+from checker.inputs.live import LiveOptions
+from checker.inputs.live.collector import LiveCollection, collect_snapshot, write_snapshot
 from checker.inputs.live.trails import DEFAULT_EVENT_SELECTORS, TrailRegistry, selectors_from
 from checker.inputs.snapshot import SnapshotFile, parse_snapshot
 from checker.policy.loader import builtin_policy_dir, load_policies

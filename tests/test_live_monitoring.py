@@ -35,7 +35,8 @@ from botocore.stub import Stubber
 from checker.cli import main
 from checker.engine.config import ConfigEvaluator
 from checker.inputs.clients import ClientFactory, Credentials
-from checker.inputs.live import LiveOptions, collect_snapshot
+from checker.inputs.live import LiveOptions
+from checker.inputs.live.collector import collect_snapshot
 from checker.inputs.snapshot import parse_snapshot
 from checker.monitoring_lookup import NotCollected, metric_filters_on_log_group
 from checker.plan.monitoring import monitoring_plan

@@ -32,8 +32,10 @@ import pytest
 
 from checker.engine.config import ConfigEvaluator
 from checker.errors import InputError
-from checker.inputs.live import LiveOptions, collect_in_processes, collect_snapshot, write_snapshot
+from checker.inputs.live import LiveOptions
+from checker.inputs.live.collector import collect_snapshot, write_snapshot
 from checker.inputs.live.options import Shard, shard_of
+from checker.inputs.live.processes import collect_in_processes
 from checker.inputs.merge import merge_files
 from checker.inputs.snapshot import parse_snapshot
 from checker.policy.model import Rule

@@ -41,7 +41,8 @@ from botocore.stub import Stubber
 from checker.cli import main
 from checker.engine.config import ConfigEvaluator
 from checker.inputs.clients import ClientFactory, Credentials
-from checker.inputs.live import LiveOptions, collect_snapshot
+from checker.inputs.live import LiveOptions
+from checker.inputs.live.collector import collect_snapshot
 from checker.inputs.snapshot import parse_snapshot
 from checker.plan.reads import Buckets, KeySettings, LogGroupSettings, PlacedRead
 from checker.plan.storage import STORAGE_NEEDS, storage_needs, storage_plan
