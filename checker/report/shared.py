@@ -19,9 +19,10 @@ always written as a reference to an entry holding it, so a reader never mistakes
 
 What is shared is decided by content, never by which Python objects happen to be the same:
 the report's bytes do not depend on how the engine shared its results, or on which process
-judged which unit. An object is shared when it occurs at least twice (an occurrence inside an
-occurrence already counted is not counted again) and its JSON is longer than a reference by
-enough to pay for the entry. The table is in order of the second occurrence in report order.
+judged which unit. An object is shared when it occurs at least twice (counted once per
+evidence it is, and once per distinct object it is in) and its JSON is longer than a
+reference by enough to pay for the entry. Entries are in the order their second occurrence
+is met, findings in report order.
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ from checker.errors import InputError
 SHARED = "$shared"
 MIN_SHARED_LENGTH = 40
 """Shortest JSON text of an object worth an entry: a reference is about 16 characters."""
+
 
 def is_reference(value: Mapping[str, Any]) -> bool:
     """Whether an evidence object has the shape of a reference: ``$shared`` alone."""
