@@ -317,7 +317,7 @@ class ConfigEvaluator:
                                       lambda: _passing_probe_evidence([r for _, r in results])))
         # A row names its account only when the unit spans accounts (the organization): the
         # other rows are the shared ProbeResult dicts themselves.
-        rows = tuple((a == unit.account_id, id(r)) for a, r in results)
+        rows = tuple((None if a == unit.account_id else a, id(r)) for a, r in results)
         evidence = self._once(rows, results, lambda: {"probes": [
             r.to_dict() if a == unit.account_id else {"account_id": a, **r.to_dict()} for a, r in results]})
         if errors:
