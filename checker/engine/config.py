@@ -21,7 +21,7 @@ from checker.engine.expressions import Outcome, evaluate, trail_document
 from checker.engine.parallel import judge_all
 from checker.engine.regression import RegressionJudge
 from checker.findings import Finding, Status
-from checker.model import CollectionError, DataFamily, Snapshot, Trail
+from checker.model import CollectionError, Snapshot, Trail
 from checker.plan.rules import MISSING_FAMILY, alert_question, family_of
 from checker.policy.model import (
     AlertedRequirement,
@@ -218,7 +218,7 @@ class ConfigEvaluator:
         """``units_of(rule)``, built once for all the rules that would get the same units (same
         scope, kind of requirement and parameters): nine region rules over 1,000 accounts x 17
         Regions share 17,000 units."""
-        if self._missing_family(rule) is not None:
+        if self._lacks_data(rule):
             return [_WHOLE_SNAPSHOT]
         key = (rule.scope, type(rule.require), repr(sorted(rule.params.items())))
         units = self._units_by_kind.get(key)
@@ -228,18 +228,16 @@ class ConfigEvaluator:
 
     # -- verdicts ---------------------------------------------------------------------
 
-    def _missing_family(self, rule: ConfigRule) -> DataFamily | None:
-        """The data family ``rule`` reads that a collected snapshot lacks: the rule is judged
+    def _lacks_data(self, rule: ConfigRule) -> bool:
+        """Whether a collected snapshot lacks the data family ``rule`` reads: the rule is judged
         nowhere, so it is one ``skipped`` finding for the whole snapshot, not one per unit (at
         1,000 accounts x 17 Regions, 17,000 copies of one reason). Code is judged per unit: what
         it lacks is said where it is (checker.engine.code_view)."""
-        family = family_of(rule)
-        return family if self.snapshot.code is None and not self.snapshot.carries(family) else None
+        return self.snapshot.code is None and not self.snapshot.carries(family_of(rule))
 
     def _verdict(self, rule: ConfigRule, unit: Unit) -> Verdict:
-        missing = self._missing_family(rule)
-        if missing is not None:
-            return Verdict("skipped", MISSING_FAMILY[missing])
+        if unit is _WHOLE_SNAPSHOT:
+            return Verdict("skipped", MISSING_FAMILY[family_of(rule)])
         code = self.snapshot.code
         if code is not None:
             skip = code_skip(rule, unit.trail if rule.scope == "trail" else None, code)
