@@ -74,8 +74,7 @@ def write_report_json(report: Report, write: Write) -> None:
     pieces of one line each. Evidence that repeats is stated once, under ``shared`` before the
     findings (checker.report.shared). Past :data:`checker.forked.PARALLEL_UNITS` findings, a
     forked worker encodes the second half of the findings' lines."""
-    members = dict(_members(report))
-    findings: list[Finding] = members.pop("findings")
+    findings = report.sorted_findings()
     shared = SharedEvidence(finding.evidence for finding in findings)
 
     def encoded(part: Sequence[Finding]) -> list[str]:
@@ -87,8 +86,12 @@ def write_report_json(report: Report, write: Write) -> None:
         lines = first + second
     else:
         lines = encoded(findings)
-    sections = {key: members.pop(key) for key in list(members) if key not in _HEAD}
-    document = {**members, "shared": shared.table, "findings": [_Line(line) for line in lines], **sections}
+    document: dict[str, Any] = {}
+    for key, value in _members(report):
+        if key == "findings":
+            document["shared"] = shared.table
+            value = [_Line(line) for line in lines]
+        document[key] = value
     _Layout(write).write("", document, 0)
     write("\n")
 
@@ -109,10 +112,6 @@ _EVIDENCE_STAND_IN = '"evidence":0,'
 
 class _Line(str):
     """A finding already encoded: the layout writes it as it is."""
-
-
-_HEAD = ("format", "tool", "generated_at", "inputs", "summary", "rules")
-"""The members before ``shared`` and the findings; the report's sections come after."""
 
 
 _COMPACT = json.JSONEncoder(ensure_ascii=False, allow_nan=False, separators=(",", ":"), check_circular=False)
