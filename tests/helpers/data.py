@@ -13,7 +13,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[2]
 EXAMPLES = REPO / "examples"
 ESTATE = EXAMPLES / "estate.json"
-"""The demo estate: an Organization of four accounts built to fail (see examples/README.md)."""
+"""The demo estate: an Organization of five accounts built to fail (see examples/README.md)."""
 DATA = REPO / "tests" / "data"
 
 STRATUS = "stratus-detonations"
